@@ -1,0 +1,55 @@
+//! Exit codes and how a command's outcome is reported.
+
+use std::process::ExitCode;
+
+/// The documented exit codes of `tokendesk`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: the command did what was asked.
+    Ok = 0,
+    /// 1: an unexpected local failure (could not start, could not write a file, …).
+    Failure = 1,
+    /// 2: the command line was wrong (unknown flag, malformed URL, …).
+    Usage = 2,
+    /// 3: a sign-in is needed before this can work.
+    SignInNeeded = 3,
+    /// 4: the network or the portal failed (unreachable, TLS, HTTP error, ArcGIS error).
+    Network = 4,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// What a subcommand hands back: an exit code and, on failure, the message for stderr.
+#[derive(Debug)]
+pub struct Outcome {
+    pub exit: Exit,
+    pub message: Option<String>,
+}
+
+impl Outcome {
+    pub fn ok() -> Self {
+        Self {
+            exit: Exit::Ok,
+            message: None,
+        }
+    }
+
+    pub fn fail(exit: Exit, message: impl Into<String>) -> Self {
+        Self {
+            exit,
+            message: Some(message.into()),
+        }
+    }
+
+    /// Prints the message (if any) to stderr and turns the outcome into the process exit code.
+    pub fn report(self) -> ExitCode {
+        if let Some(message) = &self.message {
+            eprintln!("tokendesk: {message}");
+        }
+        self.exit.into()
+    }
+}

@@ -1,0 +1,88 @@
+//! The command line: parses arguments (clap), calls the layers below, prints.
+//!
+//! Every subcommand lives in its own file and exposes `XArgs` (its clap arguments) and
+//! `async fn run(args) -> Outcome`. Exit codes mean something; see [`Exit`].
+
+mod demo_portal;
+mod exit;
+mod probe;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use exit::{Exit, Outcome};
+
+/// TokenDesk: sign in to ArcGIS portals once, keep tokens fresh, copy them where they are needed.
+#[derive(Debug, Parser)]
+#[command(name = "tokendesk", version, about, propagate_version = true)]
+#[command(
+    after_help = "Exit codes: 0 ok, 2 usage error, 3 sign-in needed, 4 network or portal error.\n\
+Logging: set TOKENDESK_LOG (e.g. TOKENDESK_LOG=debug); logs go to stderr and never contain secrets."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Look at an ArcGIS URL and say what kind of site it is and how to sign in there.
+    Probe(probe::ProbeArgs),
+    /// Run the built-in HTTPS demo portal (ArcGIS Online/Enterprise and ArcGIS Server stand-in).
+    DemoPortal(demo_portal::DemoPortalArgs),
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = err.print();
+            return if err.use_stderr() {
+                Exit::Usage.into()
+            } else {
+                Exit::Ok.into()
+            };
+        }
+    };
+    init_logging();
+
+    let Some(command) = cli.command else {
+        eprintln!(
+            "tokendesk: the desktop app is not built yet (see the README's feature status).\n\
+             Try `tokendesk probe URL` or `tokendesk demo-portal`; `tokendesk --help` lists everything."
+        );
+        return Exit::Usage.into();
+    };
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("tokendesk: could not start the async runtime: {err}");
+            return Exit::Failure.into();
+        }
+    };
+    let outcome = runtime.block_on(async move {
+        match command {
+            Command::Probe(args) => probe::run(args).await,
+            Command::DemoPortal(args) => demo_portal::run(args).await,
+        }
+    });
+    outcome.report()
+}
+
+/// Logs go to stderr, filtered by `TOKENDESK_LOG` (default: warnings only).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TOKENDESK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
