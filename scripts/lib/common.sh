@@ -1,0 +1,39 @@
+# Shared by scripts/run-demo and scripts/test-all: small helpers, and installing the
+# Debian packages a step needs only when they are missing. Source it; do not run it.
+
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else die "need root (or sudo) to run: $*"
+  fi
+}
+
+# ensure_debian_packages PKG… — installs those of PKG… that are not installed yet.
+# TOKENDESK_SKIP_INSTALL=1 turns a missing package into an error instead.
+APT_UPDATED=0
+ensure_debian_packages() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "${TOKENDESK_SKIP_INSTALL:-0}" = 1 ] && die "missing Debian packages: ${missing[*]} (TOKENDESK_SKIP_INSTALL=1)"
+  command -v apt-get >/dev/null 2>&1 || die "missing packages ${missing[*]} and no apt-get: install them by hand"
+  echo "installing Debian packages: ${missing[*]}"
+  if [ "$APT_UPDATED" = 0 ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    APT_UPDATED=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# What building TokenDesk needs on Debian (beyond Rust itself).
+BUILD_PACKAGES=(ca-certificates pkg-config build-essential cmake git)
+
+ensure_rust() {
+  command -v cargo >/dev/null 2>&1 \
+    || die "cargo not found: install Rust with rustup (https://rustup.rs); rust-toolchain.toml picks the version"
+}
