@@ -175,7 +175,7 @@ pub struct ArcGisError {
     kind: ErrorKind,
     site: String,
     step: &'static str,
-    cause: Cause,
+    cause: Box<Cause>,
 }
 
 impl ArcGisError {
@@ -185,7 +185,7 @@ impl ArcGisError {
             kind,
             site: site.into(),
             step,
-            cause,
+            cause: Box::new(cause),
         }
     }
 
