@@ -109,7 +109,13 @@ fn f02_a_pkce_code_exchange_gives_a_two_week_refresh_token() {
 fn f03_an_exchanged_refresh_token_expires_after_the_remaining_seconds() {
     let tokens: OAuthTokens = ok("F03-oauth-token-exchange-refresh-token.json");
     assert!(tokens.access_token.expose().starts_with("2zad9ZAe"));
-    assert!(tokens.refresh_token.unwrap().expose().starts_with("dVZ6FwUv"));
+    assert!(
+        tokens
+            .refresh_token
+            .unwrap()
+            .expose()
+            .starts_with("dVZ6FwUv")
+    );
     assert_eq!(
         tokens.refresh_token_expires_at,
         Some(now() + Duration::seconds(7199))
@@ -156,13 +162,21 @@ fn assert_kind(err: &ArcGisError, kind: ErrorKind, mentions: &[&str]) {
 #[test]
 fn f07_an_invalid_client_id_is_an_invalid_client() {
     let err = err::<OAuthTokens>("F07-oauth-error-invalid-client-id.json");
-    assert_kind(&err, ErrorKind::InvalidClient, &["400", "invalid_client_id", "Invalid client_id"]);
+    assert_kind(
+        &err,
+        ErrorKind::InvalidClient,
+        &["400", "invalid_client_id", "Invalid client_id"],
+    );
 }
 
 #[test]
 fn f08_an_expired_refresh_token_is_an_invalid_grant_not_an_invalid_token() {
     let err = err::<OAuthTokens>("F08-oauth-error-refresh-token-expired.json");
-    assert_kind(&err, ErrorKind::InvalidGrant, &["498", "refresh_token expired"]);
+    assert_kind(
+        &err,
+        ErrorKind::InvalidGrant,
+        &["498", "refresh_token expired"],
+    );
 }
 
 #[test]
@@ -189,7 +203,10 @@ fn f11_missing_parameters_are_a_rejected_request_listing_every_detail() {
     assert_kind(
         &err,
         ErrorKind::Rejected,
-        &["'username' must be specified.", "'password' must be specified."],
+        &[
+            "'username' must be specified.",
+            "'password' must be specified.",
+        ],
     );
 }
 
@@ -208,7 +225,11 @@ fn f13_code_498_is_an_invalid_token() {
 #[test]
 fn f14a_the_portal_token_required_with_gwm_0003_is_token_required() {
     let err = err::<PortalSelf>("F14a-token-required-portal.json");
-    assert_kind(&err, ErrorKind::TokenRequired, &["499", "GWM_0003", "Token Required"]);
+    assert_kind(
+        &err,
+        ErrorKind::TokenRequired,
+        &["499", "GWM_0003", "Token Required"],
+    );
 }
 
 #[test]
@@ -220,19 +241,30 @@ fn f14b_the_server_token_required_is_token_required() {
 #[test]
 fn f15_code_403_with_gwm_0003_is_no_permission() {
     let err = err::<PortalSelf>("F15-permission-denied.json");
-    assert_kind(&err, ErrorKind::NoPermission, &["403", "GWM_0003", "do not have permissions"]);
+    assert_kind(
+        &err,
+        ErrorKind::NoPermission,
+        &["403", "GWM_0003", "do not have permissions"],
+    );
 }
 
 #[test]
 fn f16_ssl_required_is_its_own_kind() {
     let err = err::<GeneratedToken>("F16-ssl-required.json");
-    assert_kind(&err, ErrorKind::SslRequired, &["403", "SSL Required", "https://"]);
+    assert_kind(
+        &err,
+        ErrorKind::SslRequired,
+        &["403", "SSL Required", "https://"],
+    );
 }
 
 #[test]
 fn f17_the_arcgis_online_portal_info_names_its_token_service() {
     let info: PortalInfo = ok("F17-portal-info-agol.json");
-    assert_eq!(info.owning_system_url.as_deref(), Some("https://www.arcgis.com"));
+    assert_eq!(
+        info.owning_system_url.as_deref(),
+        Some("https://www.arcgis.com")
+    );
     assert!(info.auth_info.is_token_based_security);
     assert_eq!(
         info.auth_info.token_services_url.as_deref(),
@@ -381,8 +413,14 @@ fn assert_kind_redirect(err: &ArcGisError) {
     assert_eq!(err.kind(), ErrorKind::AccessDenied);
     let message = err.to_string();
     assert!(message.contains("access_denied"), "{message}");
-    assert!(message.contains("The user has denied your request"), "{message}");
-    assert!(message.contains("reading the sign-in redirect"), "{message}");
+    assert!(
+        message.contains("The user has denied your request"),
+        "{message}"
+    );
+    assert!(
+        message.contains("reading the sign-in redirect"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -435,7 +473,11 @@ fn variant_d_details_as_a_single_string_is_read() {
     assert_kind(
         &err,
         ErrorKind::Rejected,
-        &["201", "Exception in generating token", "Client ID is required"],
+        &[
+            "201",
+            "Exception in generating token",
+            "Client ID is required",
+        ],
     );
 }
 
@@ -454,13 +496,24 @@ fn an_rfc_style_oauth_error_string_is_read() {
         400,
         r#"{"error":"invalid_grant","error_description":"Invalid authorization code"}"#,
     );
-    assert_kind(&err, ErrorKind::InvalidGrant, &["invalid_grant", "Invalid authorization code"]);
+    assert_kind(
+        &err,
+        ErrorKind::InvalidGrant,
+        &["invalid_grant", "Invalid authorization code"],
+    );
 }
 
 #[test]
 fn an_html_page_with_status_200_is_an_unexpected_response() {
-    let err = decode_err(200, "<html><head><title>ArcGIS Portal Directory</title></head></html>");
-    assert_kind(&err, ErrorKind::UnexpectedResponse, &["not JSON", "ArcGIS Portal Directory"]);
+    let err = decode_err(
+        200,
+        "<html><head><title>ArcGIS Portal Directory</title></head></html>",
+    );
+    assert_kind(
+        &err,
+        ErrorKind::UnexpectedResponse,
+        &["not JSON", "ArcGIS Portal Directory"],
+    );
 }
 
 #[test]

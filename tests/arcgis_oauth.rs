@@ -81,7 +81,10 @@ fn the_authorize_url_asks_for_a_code_with_pkce_s256_and_expiration_in_minutes() 
     assert_eq!(params["state"], "state-123");
     assert_eq!(params["code_challenge_method"], "S256");
     assert_eq!(params["code_challenge"], VECTOR_CHALLENGE);
-    assert!(!url.as_str().contains(VECTOR_VERIFIER), "the verifier never goes in the URL");
+    assert!(
+        !url.as_str().contains(VECTOR_VERIFIER),
+        "the verifier never goes in the URL"
+    );
 }
 
 #[test]

@@ -47,7 +47,10 @@ fn arcgis_server(server: &TestServer) -> ServerUrl {
 /// POST, form-encoded, `f=json`, nothing in the query string.
 fn assert_form_post(request: &Recorded) {
     assert_eq!(request.method, "POST");
-    assert_eq!(request.query, None, "nothing may travel in the query string");
+    assert_eq!(
+        request.query, None,
+        "nothing may travel in the query string"
+    );
     assert_eq!(
         request.header("content-type"),
         Some("application/x-www-form-urlencoded")
@@ -80,7 +83,14 @@ async fn the_authorization_code_grant_sends_code_verifier_and_redirect_uri_in_th
     assert_form_post(&request);
     assert_eq!(
         request.field_names(),
-        ["client_id", "grant_type", "code", "redirect_uri", "code_verifier", "f"]
+        [
+            "client_id",
+            "grant_type",
+            "code",
+            "redirect_uri",
+            "code_verifier",
+            "f"
+        ]
     );
     assert_eq!(request.field("client_id"), Some("app-id"));
     assert_eq!(request.field("grant_type"), Some("authorization_code"));
@@ -140,7 +150,13 @@ async fn the_exchange_refresh_token_grant_sends_the_redirect_uri_too() {
     assert_form_post(&request);
     assert_eq!(
         request.field_names(),
-        ["client_id", "grant_type", "refresh_token", "redirect_uri", "f"]
+        [
+            "client_id",
+            "grant_type",
+            "refresh_token",
+            "redirect_uri",
+            "f"
+        ]
     );
     assert_eq!(request.field("grant_type"), Some("exchange_refresh_token"));
     assert_eq!(request.field("refresh_token"), Some("rt-old"));
@@ -175,7 +191,13 @@ async fn the_client_credentials_grant_sends_the_secret_in_the_body_and_expiratio
     assert_form_post(&request);
     assert_eq!(
         request.field_names(),
-        ["client_id", "grant_type", "client_secret", "expiration", "f"]
+        [
+            "client_id",
+            "grant_type",
+            "client_secret",
+            "expiration",
+            "f"
+        ]
     );
     assert_eq!(request.field("grant_type"), Some("client_credentials"));
     assert_eq!(request.field("client_secret"), Some("app-secret"));
@@ -253,7 +275,14 @@ async fn portal_generate_token_with_a_referer_sends_it_as_field_and_header() {
     assert_form_post(&recorded);
     assert_eq!(
         recorded.field_names(),
-        ["username", "password", "client", "referer", "expiration", "f"]
+        [
+            "username",
+            "password",
+            "client",
+            "referer",
+            "expiration",
+            "f"
+        ]
     );
     assert_eq!(recorded.field("username"), Some("analyst"));
     assert_eq!(recorded.field("password"), Some("tokendesk-demo"));
@@ -507,7 +536,10 @@ async fn an_unreachable_site_is_a_network_error() {
     let client = ArcGisClient::new(&ClientOptions::default()).unwrap();
     let err = portal_info(&client, &portal, now()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
-    assert!(err.to_string().contains("reading the portal's info"), "{err}");
+    assert!(
+        err.to_string().contains("reading the portal's info"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

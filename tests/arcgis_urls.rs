@@ -23,10 +23,26 @@ use Want::{Ambiguous, Portal, Refused, Server};
 /// (input, assumed https?, expected)
 const TABLE: &[(&str, bool, Want)] = &[
     // ArcGIS Online
-    ("https://www.arcgis.com", false, Portal("https://www.arcgis.com/sharing/rest")),
-    ("https://www.arcgis.com/", false, Portal("https://www.arcgis.com/sharing/rest")),
-    ("https://myorg.maps.arcgis.com/home", false, Portal("https://myorg.maps.arcgis.com/sharing/rest")),
-    ("https://MyOrg.Maps.ArcGIS.com/home/index.html", false, Portal("https://myorg.maps.arcgis.com/sharing/rest")),
+    (
+        "https://www.arcgis.com",
+        false,
+        Portal("https://www.arcgis.com/sharing/rest"),
+    ),
+    (
+        "https://www.arcgis.com/",
+        false,
+        Portal("https://www.arcgis.com/sharing/rest"),
+    ),
+    (
+        "https://myorg.maps.arcgis.com/home",
+        false,
+        Portal("https://myorg.maps.arcgis.com/sharing/rest"),
+    ),
+    (
+        "https://MyOrg.Maps.ArcGIS.com/home/index.html",
+        false,
+        Portal("https://myorg.maps.arcgis.com/sharing/rest"),
+    ),
     (
         "https://myorg.maps.arcgis.com/home/item.html?id=0123456789abcdef",
         false,
@@ -37,31 +53,103 @@ const TABLE: &[(&str, bool, Want)] = &[
         false,
         Portal("https://myorg.maps.arcgis.com/sharing/rest"),
     ),
-    ("https://www.arcgis.com/sharing/rest/oauth2/token/", false, Portal("https://www.arcgis.com/sharing/rest")),
-    ("  https://www.arcgis.com/sharing/rest  \n", false, Portal("https://www.arcgis.com/sharing/rest")),
-    ("www.arcgis.com", true, Portal("https://www.arcgis.com/sharing/rest")),
+    (
+        "https://www.arcgis.com/sharing/rest/oauth2/token/",
+        false,
+        Portal("https://www.arcgis.com/sharing/rest"),
+    ),
+    (
+        "  https://www.arcgis.com/sharing/rest  \n",
+        false,
+        Portal("https://www.arcgis.com/sharing/rest"),
+    ),
+    (
+        "www.arcgis.com",
+        true,
+        Portal("https://www.arcgis.com/sharing/rest"),
+    ),
     // ArcGIS Enterprise portals
-    ("https://gis.example.com/portal", false, Portal("https://gis.example.com/portal/sharing/rest")),
-    ("https://gis.example.com/portal/", false, Portal("https://gis.example.com/portal/sharing/rest")),
-    ("https://gis.example.com/portal/sharing/rest/", false, Portal("https://gis.example.com/portal/sharing/rest")),
-    ("https://gis.example.com/portal/sharing", false, Portal("https://gis.example.com/portal/sharing/rest")),
-    ("https://gis.example.com/portal/home/index.html", false, Portal("https://gis.example.com/portal/sharing/rest")),
-    ("https://GIS.Example.COM:7443/arcgis/sharing/rest/info?f=json", false, Portal("https://gis.example.com:7443/arcgis/sharing/rest")),
-    ("https://gis.example.com:443/portal/portaladmin", false, Portal("https://gis.example.com/portal/sharing/rest")),
-    ("gis.example.com/portal/home", true, Portal("https://gis.example.com/portal/sharing/rest")),
-    ("https://gis.city.gov/sharing/generateToken", false, Portal("https://gis.city.gov/sharing/rest")),
+    (
+        "https://gis.example.com/portal",
+        false,
+        Portal("https://gis.example.com/portal/sharing/rest"),
+    ),
+    (
+        "https://gis.example.com/portal/",
+        false,
+        Portal("https://gis.example.com/portal/sharing/rest"),
+    ),
+    (
+        "https://gis.example.com/portal/sharing/rest/",
+        false,
+        Portal("https://gis.example.com/portal/sharing/rest"),
+    ),
+    (
+        "https://gis.example.com/portal/sharing",
+        false,
+        Portal("https://gis.example.com/portal/sharing/rest"),
+    ),
+    (
+        "https://gis.example.com/portal/home/index.html",
+        false,
+        Portal("https://gis.example.com/portal/sharing/rest"),
+    ),
+    (
+        "https://GIS.Example.COM:7443/arcgis/sharing/rest/info?f=json",
+        false,
+        Portal("https://gis.example.com:7443/arcgis/sharing/rest"),
+    ),
+    (
+        "https://gis.example.com:443/portal/portaladmin",
+        false,
+        Portal("https://gis.example.com/portal/sharing/rest"),
+    ),
+    (
+        "gis.example.com/portal/home",
+        true,
+        Portal("https://gis.example.com/portal/sharing/rest"),
+    ),
+    (
+        "https://gis.city.gov/sharing/generateToken",
+        false,
+        Portal("https://gis.city.gov/sharing/rest"),
+    ),
     // ArcGIS Server
-    ("https://host.example.com/arcgis", false, Server("https://host.example.com/arcgis")),
+    (
+        "https://host.example.com/arcgis",
+        false,
+        Server("https://host.example.com/arcgis"),
+    ),
     (
         "https://host.example.com/arcgis/rest/services/Folder/Svc/MapServer/0/query?where=1%3D1&f=json",
         false,
         Server("https://host.example.com/arcgis"),
     ),
-    ("https://host.example.com/arcgis/rest/admin/services", false, Server("https://host.example.com/arcgis")),
-    ("https://host.example.com/arcgis/rest/info", false, Server("https://host.example.com/arcgis")),
-    ("https://host.example.com/arcgis/tokens/", false, Server("https://host.example.com/arcgis")),
-    ("https://host.example.com:6443/arcgis/admin/generateToken", false, Server("https://host.example.com:6443/arcgis")),
-    ("https://host.example.com/arcgis/manager/", false, Server("https://host.example.com/arcgis")),
+    (
+        "https://host.example.com/arcgis/rest/admin/services",
+        false,
+        Server("https://host.example.com/arcgis"),
+    ),
+    (
+        "https://host.example.com/arcgis/rest/info",
+        false,
+        Server("https://host.example.com/arcgis"),
+    ),
+    (
+        "https://host.example.com/arcgis/tokens/",
+        false,
+        Server("https://host.example.com/arcgis"),
+    ),
+    (
+        "https://host.example.com:6443/arcgis/admin/generateToken",
+        false,
+        Server("https://host.example.com:6443/arcgis"),
+    ),
+    (
+        "https://host.example.com/arcgis/manager/",
+        false,
+        Server("https://host.example.com/arcgis"),
+    ),
     (
         "https://services3.arcgis.com/GVgbJbqm8hXASVYi/arcgis/rest/services/Parks/FeatureServer/0",
         false,
@@ -72,27 +160,75 @@ const TABLE: &[(&str, bool, Want)] = &[
         false,
         Server("https://host.example.com/server"),
     ),
-    ("https://host.example.com/rest/services", false, Server("https://host.example.com")),
+    (
+        "https://host.example.com/rest/services",
+        false,
+        Server("https://host.example.com"),
+    ),
     // Loopback http is allowed (demo portal, local tests)
-    ("http://127.0.0.1:8443/portal/sharing/rest", false, Portal("http://127.0.0.1:8443/portal/sharing/rest")),
-    ("http://localhost:6080/arcgis/rest/services", false, Server("http://localhost:6080/arcgis")),
-    ("http://[::1]:8080/gis/rest/info", false, Server("http://[::1]:8080/gis")),
-    ("http://127.10.0.3/portal", false, Portal("http://127.10.0.3/portal/sharing/rest")),
+    (
+        "http://127.0.0.1:8443/portal/sharing/rest",
+        false,
+        Portal("http://127.0.0.1:8443/portal/sharing/rest"),
+    ),
+    (
+        "http://localhost:6080/arcgis/rest/services",
+        false,
+        Server("http://localhost:6080/arcgis"),
+    ),
+    (
+        "http://[::1]:8080/gis/rest/info",
+        false,
+        Server("http://[::1]:8080/gis"),
+    ),
+    (
+        "http://127.10.0.3/portal",
+        false,
+        Portal("http://127.10.0.3/portal/sharing/rest"),
+    ),
     // Cannot tell from the URL
-    ("https://gis.example.com", false, Ambiguous("https://gis.example.com")),
-    ("https://gis.example.com/gis/", false, Ambiguous("https://gis.example.com/gis")),
+    (
+        "https://gis.example.com",
+        false,
+        Ambiguous("https://gis.example.com"),
+    ),
+    (
+        "https://gis.example.com/gis/",
+        false,
+        Ambiguous("https://gis.example.com/gis"),
+    ),
     ("gis-server", true, Ambiguous("https://gis-server")),
     // Refused
     ("", false, Refused("the URL is empty")),
     ("   \t ", false, Refused("the URL is empty")),
-    ("http://gis.example.com/portal", false, Refused("plain http:// to gis.example.com is refused")),
-    ("http://gis.example.com:8080/arcgis", false, Refused("plain http:// to gis.example.com:8080 is refused")),
-    ("ftp://gis.example.com/portal", false, Refused("`ftp://` is not supported")),
-    ("file:///home/me/portal.json", false, Refused("`file://` is not supported")),
+    (
+        "http://gis.example.com/portal",
+        false,
+        Refused("plain http:// to gis.example.com is refused"),
+    ),
+    (
+        "http://gis.example.com:8080/arcgis",
+        false,
+        Refused("plain http:// to gis.example.com:8080 is refused"),
+    ),
+    (
+        "ftp://gis.example.com/portal",
+        false,
+        Refused("`ftp://` is not supported"),
+    ),
+    (
+        "file:///home/me/portal.json",
+        false,
+        Refused("`file://` is not supported"),
+    ),
     ("not a url", false, Refused("is not a valid URL")),
     ("https://", false, Refused("is not a valid URL")),
     ("!!!", false, Refused("is not a host name")),
-    ("https://admin:secret@gis.example.com/portal", false, Refused("contains a user name or password")),
+    (
+        "https://admin:secret@gis.example.com/portal",
+        false,
+        Refused("contains a user name or password"),
+    ),
 ];
 
 #[test]
@@ -128,10 +264,16 @@ fn the_url_table_gives_the_expected_root_or_message() {
 fn a_missing_scheme_is_read_as_https_and_reported() {
     let parsed = parse_site_url("myorg.maps.arcgis.com").unwrap();
     assert!(parsed.assumed_https);
-    assert_eq!(parsed.site.root(), "https://myorg.maps.arcgis.com/sharing/rest");
+    assert_eq!(
+        parsed.site.root(),
+        "https://myorg.maps.arcgis.com/sharing/rest"
+    );
     // A loopback host without a scheme also gets https (never silently http).
     let parsed = parse_site_url("127.0.0.1:8443/portal").unwrap();
-    assert_eq!(parsed.site.root(), "https://127.0.0.1:8443/portal/sharing/rest");
+    assert_eq!(
+        parsed.site.root(),
+        "https://127.0.0.1:8443/portal/sharing/rest"
+    );
 }
 
 #[test]
@@ -191,8 +333,14 @@ fn a_server_url_is_refused_where_a_portal_is_needed_and_the_reverse() {
 #[test]
 fn advertised_token_service_urls_are_normalised_to_their_endpoint() {
     let cases = [
-        ("https://geo.stantec.com/arcgis/tokens/", "https://geo.stantec.com/arcgis/tokens/generateToken"),
-        ("https://geo.stantec.com/arcgis/tokens", "https://geo.stantec.com/arcgis/tokens/generateToken"),
+        (
+            "https://geo.stantec.com/arcgis/tokens/",
+            "https://geo.stantec.com/arcgis/tokens/generateToken",
+        ),
+        (
+            "https://geo.stantec.com/arcgis/tokens",
+            "https://geo.stantec.com/arcgis/tokens/generateToken",
+        ),
         (
             "https://geo.stantec.com/arcgis/tokens/generateToken",
             "https://geo.stantec.com/arcgis/tokens/generateToken",
@@ -203,7 +351,10 @@ fn advertised_token_service_urls_are_normalised_to_their_endpoint() {
         ),
     ];
     for (advertised, endpoint) in cases {
-        assert_eq!(token_service_endpoint(advertised).unwrap().as_str(), endpoint);
+        assert_eq!(
+            token_service_endpoint(advertised).unwrap().as_str(),
+            endpoint
+        );
     }
     assert!(matches!(
         token_service_endpoint("http://geo.stantec.com/arcgis/tokens/"),

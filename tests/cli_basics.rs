@@ -34,7 +34,10 @@ fn version_prints_the_package_version() {
     let output = tokendesk(&["--version"]);
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(text.trim(), format!("tokendesk {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        text.trim(),
+        format!("tokendesk {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]

@@ -132,7 +132,10 @@ async fn an_online_like_portal_is_reported_with_every_online_sign_in_method() {
     let output = probe(&server.url("/portal/home/"), server.ca_file(), false).await;
     assert_success(&output);
     let text = stdout(&output);
-    assert!(text.starts_with(&server.url("/portal/sharing/rest")), "{text}");
+    assert!(
+        text.starts_with(&server.url("/portal/sharing/rest")),
+        "{text}"
+    );
     for expected in [
         "kind:            ArcGIS Online",
         "version:         2025.3",
@@ -143,7 +146,10 @@ async fn an_online_like_portal_is_reported_with_every_online_sign_in_method() {
         "app credentials",
         "user name + password (portal generateToken)",
     ] {
-        assert!(text.contains(expected), "`{expected}` missing from:\n{text}");
+        assert!(
+            text.contains(expected),
+            "`{expected}` missing from:\n{text}"
+        );
     }
     assert!(
         text.contains(&format!(
@@ -189,7 +195,10 @@ async fn an_enterprise_portal_is_reported_with_its_numeric_version_and_no_https_
     let output = probe(&server.url("/portal"), server.ca_file(), false).await;
     assert_success(&output);
     let text = stdout(&output);
-    assert!(text.contains("kind:            ArcGIS Enterprise portal"), "{text}");
+    assert!(
+        text.contains("kind:            ArcGIS Enterprise portal"),
+        "{text}"
+    );
     assert!(text.contains("version:         11.3"), "{text}");
     assert!(text.contains("HTTPS only:      no"), "{text}");
 
@@ -210,10 +219,19 @@ async fn a_federated_server_is_reported_with_its_owning_portal() {
     assert_success(&output);
     let text = stdout(&output);
     assert!(text.starts_with(&server.url("/server")), "{text}");
-    assert!(text.contains("kind:            ArcGIS Server, federated with a portal"), "{text}");
-    assert!(text.contains(&format!("owning portal:   {}", server.url("/portal"))), "{text}");
+    assert!(
+        text.contains("kind:            ArcGIS Server, federated with a portal"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("owning portal:   {}", server.url("/portal"))),
+        "{text}"
+    );
     assert!(text.contains("sign in to the owning portal"), "{text}");
-    assert!(text.contains("HTTPS only:      not stated by the site"), "{text}");
+    assert!(
+        text.contains("HTTPS only:      not stated by the site"),
+        "{text}"
+    );
 
     let output = probe(&input, server.ca_file(), true).await;
     assert_success(&output);
@@ -243,9 +261,15 @@ async fn a_stand_alone_secured_server_offers_its_own_generate_token() {
     let output = probe(&input, server.ca_file(), false).await;
     assert_success(&output);
     let text = stdout(&output);
-    assert!(text.contains("kind:            ArcGIS Server, stand-alone (token-secured)"), "{text}");
+    assert!(
+        text.contains("kind:            ArcGIS Server, stand-alone (token-secured)"),
+        "{text}"
+    );
     assert!(text.contains("version:         10.6.1"), "{text}");
-    assert!(text.contains("user name + password (server tokens/generateToken)"), "{text}");
+    assert!(
+        text.contains("user name + password (server tokens/generateToken)"),
+        "{text}"
+    );
 
     let output = probe(&input, server.ca_file(), true).await;
     assert_success(&output);
@@ -263,7 +287,10 @@ async fn an_unsecured_server_needs_no_sign_in() {
     let output = probe(&input, server.ca_file(), false).await;
     assert_success(&output);
     let text = stdout(&output);
-    assert!(text.contains("kind:            ArcGIS Server without token security"), "{text}");
+    assert!(
+        text.contains("kind:            ArcGIS Server without token security"),
+        "{text}"
+    );
     assert!(text.contains("sign-in:         not needed"), "{text}");
     assert!(text.contains("token service:   none"), "{text}");
 
@@ -329,7 +356,11 @@ async fn a_bad_url_exits_2_without_touching_the_network() {
     for url in ["http://gis.example.com/portal", "ftp://gis.example.com", ""] {
         let output = tokendesk(vec!["probe".to_owned(), url.to_owned()]).await;
         assert_eq!(output.status.code(), Some(2), "{url}: {}", stderr(&output));
-        assert!(stderr(&output).starts_with("tokendesk: "), "{}", stderr(&output));
+        assert!(
+            stderr(&output).starts_with("tokendesk: "),
+            "{}",
+            stderr(&output)
+        );
     }
 }
 
@@ -343,14 +374,21 @@ async fn a_missing_ca_file_exits_2() {
     ])
     .await;
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("reading the CA file"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("reading the CA file"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_url_without_scheme_is_probed_over_https_and_says_so() {
     let server = TestServer::start().await;
     enterprise(&server);
-    let bare = server.url("/portal").trim_start_matches("https://").to_owned();
+    let bare = server
+        .url("/portal")
+        .trim_start_matches("https://")
+        .to_owned();
     let output = probe(&bare, server.ca_file(), false).await;
     assert_success(&output);
     assert!(stdout(&output).starts_with("note: no scheme given, https:// assumed"));

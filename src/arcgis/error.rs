@@ -236,7 +236,10 @@ fn classify(message: &ApiMessage) -> ErrorKind {
             // Real portals send `invalid_request` for expired/invalid refresh tokens and
             // codes (rest-js mocks); other invalid_request bodies are UNCONFIRMED.
             "invalid_request"
-                if says("refresh_token") || says("code_verifier") || says("authorization code") || says("invalid code") =>
+                if says("refresh_token")
+                    || says("code_verifier")
+                    || says("authorization code")
+                    || says("invalid code") =>
             {
                 return ErrorKind::InvalidGrant;
             }

@@ -100,10 +100,12 @@ impl FromWire for GeneratedToken {
     type Wire = GeneratedTokenWire;
 
     fn from_wire(wire: GeneratedTokenWire, _now: Instant) -> Result<Self, String> {
-        let expires_at = wire
-            .expires
-            .to_instant()
-            .ok_or_else(|| format!("expires {:?} is not an epoch time in milliseconds", wire.expires))?;
+        let expires_at = wire.expires.to_instant().ok_or_else(|| {
+            format!(
+                "expires {:?} is not an epoch time in milliseconds",
+                wire.expires
+            )
+        })?;
         Ok(Self {
             token: wire.token,
             expires_at,

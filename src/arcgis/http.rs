@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use super::error::{find_envelope, ArcGisError, Cause, ErrorKind};
+use super::error::{ArcGisError, Cause, ErrorKind, find_envelope};
 use super::time::Instant;
 
 /// How to build an [`ArcGisClient`].
@@ -49,7 +49,7 @@ pub struct ArcGisClient {
 }
 
 /// One request: where it goes, what it is for, and its form fields (`f=json` is added).
-#[derive(Debug)]
+/// Deliberately not `Debug`: the form holds exposed secrets.
 pub(crate) struct Call<'a> {
     /// The endpoint.
     pub url: Url,
@@ -194,10 +194,13 @@ pub fn decode<R: FromWire>(
             ErrorKind::UnexpectedResponse,
             site,
             step,
-            Cause::Unexpected(format!("the JSON answer is not what this endpoint returns: {what}")),
+            Cause::Unexpected(format!(
+                "the JSON answer is not what this endpoint returns: {what}"
+            )),
         )
     };
-    let wire = serde_json::from_value::<R::Wire>(value).map_err(|err| unexpected(err.to_string()))?;
+    let wire =
+        serde_json::from_value::<R::Wire>(value).map_err(|err| unexpected(err.to_string()))?;
     R::from_wire(wire, now).map_err(unexpected)
 }
 
@@ -240,13 +243,20 @@ fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, ArcGisError> {
     let site = path.display().to_string();
     let step = "reading the CA file";
     let setup = |text: String| {
-        ArcGisError::new(ErrorKind::LocalSetup, site.clone(), step, Cause::Unexpected(text))
+        ArcGisError::new(
+            ErrorKind::LocalSetup,
+            site.clone(),
+            step,
+            Cause::Unexpected(text),
+        )
     };
     let pem = std::fs::read(path).map_err(|err| setup(format!("cannot read it: {err}")))?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem)
         .map_err(|err| setup(format!("it is not PEM: {}", error_chain(&err))))?;
     if certs.is_empty() {
-        return Err(setup("it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".to_owned()));
+        return Err(setup(
+            "it holds no PEM certificate (-----BEGIN CERTIFICATE-----)".to_owned(),
+        ));
     }
     Ok(certs)
 }
@@ -289,9 +299,7 @@ fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
             return true;
         }
         if let Some(io) = inner.downcast_ref::<std::io::Error>()
-            && io
-                .get_ref()
-                .is_some_and(|wrapped| is_tls_failure(wrapped))
+            && io.get_ref().is_some_and(|wrapped| is_tls_failure(wrapped))
         {
             return true;
         }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::ArcGisError;
-use super::http::{wire_is_typed, ArcGisClient, Call};
+use super::http::{ArcGisClient, Call, wire_is_typed};
 use super::time::Instant;
 use super::url::{PortalUrl, ServerUrl};
 use crate::secret::Secret;

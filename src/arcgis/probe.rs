@@ -190,7 +190,10 @@ pub fn server_report(server: &ServerUrl, info: &ServerInfo) -> ProbeReport {
         .as_ref()
         .is_some_and(|auth| auth.is_token_based_security);
     let (kind, methods) = match (&info.owning_system_url, secured) {
-        (Some(_), _) => (SiteKind::FederatedServer, vec![SignInMethod::FederatedViaPortal]),
+        (Some(_), _) => (
+            SiteKind::FederatedServer,
+            vec![SignInMethod::FederatedViaPortal],
+        ),
         (None, true) => (
             SiteKind::StandaloneServer,
             vec![SignInMethod::ServerGenerateToken],

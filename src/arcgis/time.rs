@@ -84,7 +84,10 @@ mod tests {
         assert_eq!(Expiration::Minutes(20160).to_param(), "20160");
         assert_eq!(Expiration::Never.to_param(), "-1");
         let two_hours = std::time::Duration::from_secs(7200);
-        assert_eq!(Expiration::from_duration(two_hours), Expiration::Minutes(120));
+        assert_eq!(
+            Expiration::from_duration(two_hours),
+            Expiration::Minutes(120)
+        );
         let a_bit = std::time::Duration::from_secs(61);
         assert_eq!(Expiration::from_duration(a_bit), Expiration::Minutes(2));
     }

@@ -53,13 +53,17 @@ pub enum UrlError {
     )]
     CredentialsInUrl,
     /// The URL names a server where a portal was required.
-    #[error("{url} is an ArcGIS Server URL, not a portal: give the portal address (…/portal or https://www.arcgis.com)")]
+    #[error(
+        "{url} is an ArcGIS Server URL, not a portal: give the portal address (…/portal or https://www.arcgis.com)"
+    )]
     NotAPortal {
         /// The server root found.
         url: String,
     },
     /// The URL names a portal where a server was required.
-    #[error("{url} is a portal URL, not an ArcGIS Server: give the server address (…/arcgis or a …/rest/services URL)")]
+    #[error(
+        "{url} is a portal URL, not an ArcGIS Server: give the server address (…/arcgis or a …/rest/services URL)"
+    )]
     NotAServer {
         /// The portal root found.
         url: String,

@@ -75,7 +75,10 @@ fn human(report: &ProbeReport) -> String {
     let _ = writeln!(
         out,
         "  version:         {}",
-        report.version.as_deref().unwrap_or("not stated by the site")
+        report
+            .version
+            .as_deref()
+            .unwrap_or("not stated by the site")
     );
     let _ = writeln!(
         out,
