@@ -12,18 +12,34 @@ use serde_json::{Value, json};
 use support::TestServer;
 
 /// Runs `tokendesk ARGS…` off the async runtime (the test server keeps serving meanwhile).
+/// Proxy variables of the machine are cleared so that requests go to 127.0.0.1 directly.
 async fn tokendesk(args: Vec<String>) -> Output {
+    tokendesk_with_env(args, Vec::new()).await
+}
+
+async fn tokendesk_with_env(args: Vec<String>, env: Vec<(&'static str, String)>) -> Output {
     tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_tokendesk"))
-            .args(&args)
-            .env("NO_PROXY", "127.0.0.1,localhost")
-            .env_remove("TOKENDESK_LOG")
-            .output()
-            .unwrap()
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tokendesk"));
+        command.args(&args).env_remove("TOKENDESK_LOG");
+        for name in PROXY_VARIABLES {
+            command.env_remove(name);
+        }
+        command.envs(env).output().unwrap()
     })
     .await
     .unwrap()
 }
+
+const PROXY_VARIABLES: [&str; 8] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
 
 async fn probe(url: &str, ca_file: &Path, json: bool) -> Output {
     let mut args = vec![
@@ -395,4 +411,52 @@ async fn a_url_without_scheme_is_probed_over_https_and_says_so() {
     let output = probe(&bare, server.ca_file(), true).await;
     let got: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(got["assumed_https"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_proxy_from_the_environment_is_used() {
+    let server = TestServer::start().await;
+    enterprise(&server);
+    let proxy = support::RecordingProxy::start().await;
+    let args = vec![
+        "probe".to_owned(),
+        server.url("/portal"),
+        "--ca-file".to_owned(),
+        server.ca_file().display().to_string(),
+    ];
+    let output = tokendesk_with_env(args, vec![("HTTPS_PROXY", proxy.url())]).await;
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert_eq!(
+        proxy.lines(),
+        [format!("CONNECT 127.0.0.1:{} HTTP/1.1", server.addr.port())]
+    );
+    assert!(
+        server.requests().is_empty(),
+        "the request went around the proxy"
+    );
+    assert!(
+        stderr(&output).contains("HTTPS_PROXY"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_proxy_from_the_environment_bypasses_the_proxy() {
+    let server = TestServer::start().await;
+    enterprise(&server);
+    let proxy = support::RecordingProxy::start().await;
+    let args = vec![
+        "probe".to_owned(),
+        server.url("/portal"),
+        "--ca-file".to_owned(),
+        server.ca_file().display().to_string(),
+    ];
+    let env = vec![
+        ("HTTPS_PROXY", proxy.url()),
+        ("NO_PROXY", "127.0.0.1".to_owned()),
+    ];
+    let output = tokendesk_with_env(args, env).await;
+    assert_success(&output);
+    assert!(proxy.lines().is_empty(), "{:?}", proxy.lines());
 }

@@ -262,3 +262,60 @@ pub fn unused_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
+
+/// A stand-in HTTP proxy on 127.0.0.1 that records the first line of every request
+/// (`CONNECT host:port HTTP/1.1`) and answers 502, so nothing is forwarded anywhere.
+pub struct RecordingProxy {
+    pub addr: SocketAddr,
+    lines: Arc<Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RecordingProxy {
+    pub async fn start() -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let recorded = Arc::clone(&lines);
+        let task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut buffer = vec![0u8; 8192];
+                let mut filled = 0;
+                // Read until the end of the request head, at most 8 KiB.
+                while filled < buffer.len() {
+                    match stream.read(&mut buffer[filled..]).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => filled += n,
+                    }
+                    if buffer[..filled].windows(4).any(|w| w == b"\r\n\r\n") {
+                        break;
+                    }
+                }
+                let head = String::from_utf8_lossy(&buffer[..filled]).into_owned();
+                let first = head.lines().next().unwrap_or_default().to_owned();
+                recorded.lock().unwrap().push(first);
+                let _ = stream
+                    .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n")
+                    .await;
+            }
+        });
+        Self { addr, lines, task }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// First lines of the requests received so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+}
+
+impl Drop for RecordingProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
