@@ -622,3 +622,27 @@ async fn a_modern_4xx_with_a_json_envelope_keeps_the_envelope_classification() {
     assert_eq!(err.kind(), ErrorKind::InvalidClient);
     assert!(err.to_string().contains("HTTP 400"), "{err}");
 }
+
+#[tokio::test]
+async fn a_site_that_never_answers_times_out_as_a_network_error() {
+    // Accepts TCP connections and then says nothing (no TLS handshake, no HTTP answer).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let client = ArcGisClient::new(&ClientOptions {
+        ca_file: None,
+        connect_timeout: std::time::Duration::from_millis(300),
+        timeout: std::time::Duration::from_millis(600),
+    })
+    .unwrap();
+    let portal = PortalUrl::parse(&format!("https://127.0.0.1:{port}/portal")).unwrap();
+    let err = portal_info(&client, &portal, now()).await.unwrap_err();
+    silent.abort();
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(err.to_string().contains("timed out"), "{err}");
+}

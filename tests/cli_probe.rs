@@ -460,3 +460,19 @@ async fn no_proxy_from_the_environment_bypasses_the_proxy() {
     assert_success(&output);
     assert!(proxy.lines().is_empty(), "{:?}", proxy.lines());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_that_refuses_anonymous_portals_self_is_still_reported_as_a_portal() {
+    let server = TestServer::start().await;
+    portal_info(&server, "/portal");
+    server.respond_json(
+        "/portal/sharing/rest/portals/self",
+        include_str!("fixtures/arcgis/F14a-token-required-portal.json"),
+    );
+    let output = probe(&server.url("/portal"), server.ca_file(), true).await;
+    assert_success(&output);
+    let got: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(got["kind"], "enterprise_portal");
+    assert_eq!(got["version"], Value::Null);
+    assert_eq!(got["https_only"], Value::Null);
+}

@@ -134,7 +134,21 @@ async fn probe_portal(
     now: Instant,
 ) -> Result<ProbeReport, ArcGisError> {
     let info = portal_info(client, portal, now).await?;
-    let this = portal_self(client, portal, None, now).await?;
+    // Some organisations refuse anonymous `portals/self`; the portal is still a portal,
+    // only the details it would have told are unknown.
+    let this = match portal_self(client, portal, None, now).await {
+        Ok(this) => this,
+        Err(err)
+            if matches!(
+                err.kind(),
+                ErrorKind::TokenRequired | ErrorKind::NoPermission
+            ) =>
+        {
+            tracing::debug!(%err, "anonymous portals/self refused");
+            PortalSelf::default()
+        }
+        Err(err) => return Err(err),
+    };
     Ok(portal_report(portal, &info, &this))
 }
 
