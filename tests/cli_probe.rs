@@ -476,3 +476,15 @@ async fn a_portal_that_refuses_anonymous_portals_self_is_still_reported_as_a_por
     assert_eq!(got["version"], Value::Null);
     assert_eq!(got["https_only"], Value::Null);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_host_where_nothing_answers_suggests_adding_the_web_adaptor_name() {
+    let server = TestServer::start().await;
+    let output = probe(&server.url(""), server.ca_file(), false).await;
+    assert_eq!(output.status.code(), Some(4));
+    let message = stderr(&output);
+    assert!(message.contains("HTTP 404"), "{message}");
+    assert!(message.contains("web adaptor name"), "{message}");
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/sharing/rest/info", "/rest/info"]);
+}

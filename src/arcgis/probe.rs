@@ -153,7 +153,7 @@ async fn probe_portal(
 }
 
 /// The report for a portal, from its `info` and anonymous `portals/self`.
-pub fn portal_report(portal: &PortalUrl, info: &PortalInfo, this: &PortalSelf) -> ProbeReport {
+fn portal_report(portal: &PortalUrl, info: &PortalInfo, this: &PortalSelf) -> ProbeReport {
     let online = this.is_portal == Some(false)
         || (this.is_portal.is_none() && portal.is_arcgis_online_host());
     let kind = if online {
@@ -198,7 +198,7 @@ async fn probe_server(
 }
 
 /// The report for a server, from its `rest/info`.
-pub fn server_report(server: &ServerUrl, info: &ServerInfo) -> ProbeReport {
+fn server_report(server: &ServerUrl, info: &ServerInfo) -> ProbeReport {
     let secured = info
         .auth_info
         .as_ref()

@@ -9,7 +9,7 @@ use clap::Args;
 
 use super::{Exit, Outcome};
 use crate::arcgis::probe::{ProbeReport, probe};
-use crate::arcgis::{ArcGisClient, ClientOptions, ErrorKind, parse_site_url};
+use crate::arcgis::{ArcGisClient, ClientOptions, ErrorKind, SiteUrl, parse_site_url};
 
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
@@ -31,6 +31,7 @@ pub async fn run(args: ProbeArgs) -> Outcome {
         Ok(parsed) => parsed,
         Err(err) => return Outcome::fail(Exit::Usage, err.to_string()),
     };
+    let is_ambiguous = matches!(parsed.site, SiteUrl::Ambiguous(_));
     let options = ClientOptions {
         ca_file: args.ca_file,
         ..ClientOptions::default()
@@ -43,6 +44,15 @@ pub async fn run(args: ProbeArgs) -> Outcome {
         Ok(report) => report,
         Err(err) if err.kind() == ErrorKind::LocalSetup => {
             return Outcome::fail(Exit::Usage, err.to_string());
+        }
+        Err(err) if err.kind() == ErrorKind::UnexpectedResponse && is_ambiguous => {
+            return Outcome::fail(
+                Exit::Network,
+                format!(
+                    "{err} Neither a portal nor a server answered at this address; if the site \
+                     has a web adaptor name, include it (e.g. https://host/portal or https://host/arcgis)."
+                ),
+            );
         }
         Err(err) => return Outcome::fail(Exit::Network, err.to_string()),
     };
