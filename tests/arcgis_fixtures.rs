@@ -529,3 +529,17 @@ fn json_that_lacks_the_expected_fields_is_an_unexpected_response() {
     let err = decode_err(200, r#"{"hello":"world"}"#);
     assert_kind(&err, ErrorKind::UnexpectedResponse, &["token"]);
 }
+
+#[test]
+fn http_401_without_an_envelope_means_a_sign_in_is_needed_and_403_means_not_allowed() {
+    let err = decode_err(401, "<html><title>401 Unauthorized</title></html>");
+    assert_kind(
+        &err,
+        ErrorKind::TokenRequired,
+        &["HTTP 401", "401 Unauthorized"],
+    );
+    let err = decode_err(403, "Forbidden");
+    assert_kind(&err, ErrorKind::NoPermission, &["HTTP 403"]);
+    let err = decode_err(404, "<html><title>404 Not Found</title></html>");
+    assert_kind(&err, ErrorKind::UnexpectedResponse, &["HTTP 404"]);
+}

@@ -259,19 +259,24 @@ fn classify(message: &ApiMessage) -> ErrorKind {
     if message.message_code.as_deref() == Some("OAUTH_0066") {
         return ErrorKind::TokenRequired;
     }
-    match message.code {
-        Some(498) => return ErrorKind::InvalidToken,
-        Some(499) => return ErrorKind::TokenRequired,
-        Some(401 | 403) => return ErrorKind::NoPermission,
-        Some(429 | 500..=599) => return ErrorKind::ServerError,
-        _ => {}
-    }
-    match message.http_status {
-        498 => ErrorKind::InvalidToken,
-        499 => ErrorKind::TokenRequired,
-        401 | 403 => ErrorKind::NoPermission,
-        429 | 500..=599 => ErrorKind::ServerError,
-        _ => ErrorKind::Rejected,
+    message
+        .code
+        .and_then(|code| u16::try_from(code).ok())
+        .and_then(kind_for_status)
+        .or_else(|| kind_for_status(message.http_status))
+        .unwrap_or(ErrorKind::Rejected)
+}
+
+/// The kind a status says by itself (as `code` in an envelope or as the HTTP status):
+/// 498 / 499 as ArcGIS uses them, 401 = sign-in needed, 403 = not allowed, 429 / 5xx =
+/// failing or overloaded. Other statuses say nothing definite.
+pub(crate) fn kind_for_status(status: u16) -> Option<ErrorKind> {
+    match status {
+        498 => Some(ErrorKind::InvalidToken),
+        401 | 499 => Some(ErrorKind::TokenRequired),
+        403 => Some(ErrorKind::NoPermission),
+        429 | 500..=599 => Some(ErrorKind::ServerError),
+        _ => None,
     }
 }
 

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use super::error::{ArcGisError, Cause, ErrorKind, find_envelope};
+use super::error::{ArcGisError, Cause, ErrorKind, find_envelope, kind_for_status};
 use super::time::Instant;
 
 /// How to build an [`ArcGisClient`].
@@ -205,13 +205,8 @@ pub fn decode<R: FromWire>(
 }
 
 fn http_status_error(status: u16, body: &[u8], site: &str, step: &'static str) -> ArcGisError {
-    let kind = match status {
-        498 => ErrorKind::InvalidToken,
-        499 => ErrorKind::TokenRequired,
-        401 | 403 => ErrorKind::NoPermission,
-        429 | 500..=599 => ErrorKind::ServerError,
-        _ => ErrorKind::UnexpectedResponse,
-    };
+    // A 404 page or similar without an envelope: probably not the endpoint meant.
+    let kind = kind_for_status(status).unwrap_or(ErrorKind::UnexpectedResponse);
     ArcGisError::new(
         kind,
         site,

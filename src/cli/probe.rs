@@ -11,6 +11,7 @@ use super::{Exit, Outcome};
 use crate::arcgis::probe::{ProbeReport, probe};
 use crate::arcgis::{ArcGisClient, ClientOptions, ErrorKind, SiteUrl, parse_site_url};
 
+/// Arguments of `tokendesk probe`.
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
     /// A portal, server or service URL, as pasted from a browser.
@@ -26,6 +27,8 @@ pub struct ProbeArgs {
     pub ca_file: Option<PathBuf>,
 }
 
+/// Probes the URL and prints the report (text or JSON). Exit 2 for a bad URL or CA file,
+/// 4 for a network or portal error.
 pub async fn run(args: ProbeArgs) -> Outcome {
     let parsed = match parse_site_url(&args.url) {
         Ok(parsed) => parsed,
