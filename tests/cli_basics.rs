@@ -1,0 +1,55 @@
+//! The binary starts, documents itself and refuses unknown flags.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Output};
+
+fn tokendesk(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tokendesk"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn help_lists_the_probe_command_and_the_exit_codes() {
+    let output = tokendesk(&["--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("probe"), "{text}");
+    assert!(text.contains("Exit codes"), "{text}");
+}
+
+#[test]
+fn probe_help_documents_json_and_ca_file() {
+    let output = tokendesk(&["probe", "--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("--json"), "{text}");
+    assert!(text.contains("--ca-file <FILE>"), "{text}");
+}
+
+#[test]
+fn version_prints_the_package_version() {
+    let output = tokendesk(&["--version"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        text.trim(),
+        format!("tokendesk {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn an_unknown_flag_exits_2_with_a_usage_message() {
+    let output = tokendesk(&["--no-such-flag"]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8(output.stderr).unwrap();
+    assert!(text.contains("--no-such-flag"), "{text}");
+}
+
+#[test]
+fn probe_without_a_url_exits_2() {
+    let output = tokendesk(&["probe"]);
+    assert_eq!(output.status.code(), Some(2));
+}

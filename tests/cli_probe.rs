@@ -1,0 +1,490 @@
+//! `tokendesk probe`, run as the built binary against the local HTTPS test server for each
+//! kind of site, in text and `--json`, plus the failure exits.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::Path;
+use std::process::Output;
+
+use serde_json::{Value, json};
+use support::TestServer;
+
+/// Runs `tokendesk ARGS…` off the async runtime (the test server keeps serving meanwhile).
+/// Proxy variables of the machine are cleared so that requests go to 127.0.0.1 directly.
+async fn tokendesk(args: Vec<String>) -> Output {
+    tokendesk_with_env(args, Vec::new()).await
+}
+
+async fn tokendesk_with_env(args: Vec<String>, env: Vec<(&'static str, String)>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tokendesk"));
+        command.args(&args).env_remove("TOKENDESK_LOG");
+        for name in PROXY_VARIABLES {
+            command.env_remove(name);
+        }
+        command.envs(env).output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+const PROXY_VARIABLES: [&str; 8] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+async fn probe(url: &str, ca_file: &Path, json: bool) -> Output {
+    let mut args = vec![
+        "probe".to_owned(),
+        url.to_owned(),
+        "--ca-file".to_owned(),
+        ca_file.display().to_string(),
+    ];
+    if json {
+        args.push("--json".to_owned());
+    }
+    tokendesk(args).await
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn assert_success(output: &Output) {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+fn portal_info(server: &TestServer, prefix: &str) {
+    server.respond_json(
+        &format!("{prefix}/sharing/rest/info"),
+        &json!({
+            "owningSystemUrl": server.url(prefix),
+            "authInfo": {
+                "tokenServicesUrl": server.url(&format!("{prefix}/sharing/rest/generateToken")),
+                "isTokenBasedSecurity": true
+            }
+        })
+        .to_string(),
+    );
+}
+
+fn online_like(server: &TestServer) {
+    portal_info(server, "/portal");
+    server.respond_json(
+        "/portal/sharing/rest/portals/self",
+        r#"{"isPortal":false,"portalMode":"multitenant","currentVersion":"2025.3","allSSL":true,"supportsOAuth":true,"urlKey":"demo","customBaseUrl":"maps.arcgis.com"}"#,
+    );
+}
+
+fn enterprise(server: &TestServer) {
+    portal_info(server, "/portal");
+    server.respond_json(
+        "/portal/sharing/rest/portals/self",
+        r#"{"isPortal":true,"portalMode":"singletenant","currentVersion":11.3,"allSSL":false,"supportsOAuth":true}"#,
+    );
+}
+
+fn federated(server: &TestServer) {
+    server.respond_json(
+        "/server/rest/info",
+        &json!({
+            "currentVersion": 11.3,
+            "fullVersion": "11.3.0",
+            "owningSystemUrl": server.url("/portal"),
+            "authInfo": {
+                "isTokenBasedSecurity": true,
+                "tokenServicesUrl": server.url("/portal/sharing/rest/generateToken")
+            }
+        })
+        .to_string(),
+    );
+}
+
+fn standalone(server: &TestServer) {
+    server.respond_json(
+        "/gis/rest/info",
+        &json!({
+            "currentVersion": 10.61,
+            "fullVersion": "10.6.1",
+            "authInfo": {
+                "isTokenBasedSecurity": true,
+                "tokenServicesUrl": server.url("/gis/tokens/"),
+                "shortLivedTokenValidity": 120
+            }
+        })
+        .to_string(),
+    );
+}
+
+fn unsecured(server: &TestServer) {
+    server.respond_json(
+        "/open/rest/info",
+        r#"{"currentVersion":11.1,"fullVersion":"11.1.0"}"#,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_online_like_portal_is_reported_with_every_online_sign_in_method() {
+    let server = TestServer::start().await;
+    online_like(&server);
+    let output = probe(&server.url("/portal/home/"), server.ca_file(), false).await;
+    assert_success(&output);
+    let text = stdout(&output);
+    assert!(
+        text.starts_with(&server.url("/portal/sharing/rest")),
+        "{text}"
+    );
+    for expected in [
+        "kind:            ArcGIS Online",
+        "version:         2025.3",
+        "HTTPS only:      yes",
+        "browser sign-in (OAuth with PKCE)",
+        "out-of-band code",
+        "API key",
+        "app credentials",
+        "user name + password (portal generateToken)",
+    ] {
+        assert!(
+            text.contains(expected),
+            "`{expected}` missing from:\n{text}"
+        );
+    }
+    assert!(
+        text.contains(&format!(
+            "token service:   {}",
+            server.url("/portal/sharing/rest/generateToken")
+        )),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_online_like_portal_as_json_is_the_documented_object() {
+    let server = TestServer::start().await;
+    online_like(&server);
+    let input = server.url("/portal/home/");
+    let output = probe(&input, server.ca_file(), true).await;
+    assert_success(&output);
+    let got: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        got,
+        json!({
+            "input": input,
+            "assumed_https": false,
+            "kind": "arcgis_online",
+            "root": server.url("/portal/sharing/rest"),
+            "version": "2025.3",
+            "token_service_url": server.url("/portal/sharing/rest/generateToken"),
+            "https_only": true,
+            "supports_oauth": true,
+            "owning_portal": null,
+            "sign_in_methods": [
+                "browser_pkce", "out_of_band", "api_key", "app_credentials",
+                "password_generate_token"
+            ]
+        })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enterprise_portal_is_reported_with_its_numeric_version_and_no_https_only() {
+    let server = TestServer::start().await;
+    enterprise(&server);
+    let output = probe(&server.url("/portal"), server.ca_file(), false).await;
+    assert_success(&output);
+    let text = stdout(&output);
+    assert!(
+        text.contains("kind:            ArcGIS Enterprise portal"),
+        "{text}"
+    );
+    assert!(text.contains("version:         11.3"), "{text}");
+    assert!(text.contains("HTTPS only:      no"), "{text}");
+
+    let output = probe(&server.url("/portal"), server.ca_file(), true).await;
+    assert_success(&output);
+    let got: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(got["kind"], "enterprise_portal");
+    assert_eq!(got["version"], "11.3");
+    assert_eq!(got["https_only"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_federated_server_is_reported_with_its_owning_portal() {
+    let server = TestServer::start().await;
+    federated(&server);
+    let input = server.url("/server/rest/services/Hosted/Parks/FeatureServer/0?f=json");
+    let output = probe(&input, server.ca_file(), false).await;
+    assert_success(&output);
+    let text = stdout(&output);
+    assert!(text.starts_with(&server.url("/server")), "{text}");
+    assert!(
+        text.contains("kind:            ArcGIS Server, federated with a portal"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("owning portal:   {}", server.url("/portal"))),
+        "{text}"
+    );
+    assert!(text.contains("sign in to the owning portal"), "{text}");
+    assert!(
+        text.contains("HTTPS only:      not stated by the site"),
+        "{text}"
+    );
+
+    let output = probe(&input, server.ca_file(), true).await;
+    assert_success(&output);
+    let got: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        got,
+        json!({
+            "input": input,
+            "assumed_https": false,
+            "kind": "federated_server",
+            "root": server.url("/server"),
+            "version": "11.3.0",
+            "token_service_url": server.url("/portal/sharing/rest/generateToken"),
+            "https_only": null,
+            "supports_oauth": null,
+            "owning_portal": server.url("/portal"),
+            "sign_in_methods": ["federated_via_portal"]
+        })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stand_alone_secured_server_offers_its_own_generate_token() {
+    let server = TestServer::start().await;
+    standalone(&server);
+    let input = server.url("/gis/rest/services/Folder/Svc/MapServer");
+    let output = probe(&input, server.ca_file(), false).await;
+    assert_success(&output);
+    let text = stdout(&output);
+    assert!(
+        text.contains("kind:            ArcGIS Server, stand-alone (token-secured)"),
+        "{text}"
+    );
+    assert!(text.contains("version:         10.6.1"), "{text}");
+    assert!(
+        text.contains("user name + password (server tokens/generateToken)"),
+        "{text}"
+    );
+
+    let output = probe(&input, server.ca_file(), true).await;
+    assert_success(&output);
+    let got: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(got["kind"], "standalone_server");
+    assert_eq!(got["token_service_url"], server.url("/gis/tokens/"));
+    assert_eq!(got["sign_in_methods"], json!(["server_generate_token"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsecured_server_needs_no_sign_in() {
+    let server = TestServer::start().await;
+    unsecured(&server);
+    let input = server.url("/open/rest/services");
+    let output = probe(&input, server.ca_file(), false).await;
+    assert_success(&output);
+    let text = stdout(&output);
+    assert!(
+        text.contains("kind:            ArcGIS Server without token security"),
+        "{text}"
+    );
+    assert!(text.contains("sign-in:         not needed"), "{text}");
+    assert!(text.contains("token service:   none"), "{text}");
+
+    let output = probe(&input, server.ca_file(), true).await;
+    assert_success(&output);
+    let got: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(got["kind"], "unsecured_server");
+    assert_eq!(got["sign_in_methods"], json!([]));
+    assert_eq!(got["token_service_url"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ambiguous_url_that_is_not_a_portal_is_probed_as_a_server() {
+    let server = TestServer::start().await;
+    standalone(&server);
+    let output = probe(&server.url("/gis"), server.ca_file(), true).await;
+    assert_success(&output);
+    let got: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(got["kind"], "standalone_server");
+    assert_eq!(got["root"], server.url("/gis"));
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/gis/sharing/rest/info", "/gis/rest/info"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_error_envelope_exits_4_with_the_arcgis_message() {
+    let server = TestServer::start().await;
+    server.respond_json(
+        "/portal/sharing/rest/info",
+        include_str!("fixtures/arcgis/F16-ssl-required.json"),
+    );
+    let output = probe(&server.url("/portal"), server.ca_file(), false).await;
+    assert_eq!(output.status.code(), Some(4));
+    let message = stderr(&output);
+    assert!(message.contains("reading the portal's info"), "{message}");
+    assert!(message.contains("SSL Required"), "{message}");
+    assert!(stdout(&output).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_site_exits_4_and_says_where_and_what_to_check() {
+    let server = TestServer::start().await;
+    let url = format!("https://127.0.0.1:{}/portal", support::unused_port());
+    let output = probe(&url, server.ca_file(), false).await;
+    assert_eq!(output.status.code(), Some(4));
+    let message = stderr(&output);
+    assert!(message.contains("reading the portal's info"), "{message}");
+    assert!(message.contains("127.0.0.1"), "{message}");
+    assert!(message.contains("network connection"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_certificate_exits_4_and_suggests_ca_file() {
+    let server = TestServer::start().await;
+    enterprise(&server);
+    let output = tokendesk(vec!["probe".to_owned(), server.url("/portal")]).await;
+    assert_eq!(output.status.code(), Some(4));
+    assert!(stderr(&output).contains("--ca-file"), "{}", stderr(&output));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_url_exits_2_without_touching_the_network() {
+    for url in ["http://gis.example.com/portal", "ftp://gis.example.com", ""] {
+        let output = tokendesk(vec!["probe".to_owned(), url.to_owned()]).await;
+        assert_eq!(output.status.code(), Some(2), "{url}: {}", stderr(&output));
+        assert!(
+            stderr(&output).starts_with("tokendesk: "),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_ca_file_exits_2() {
+    let output = tokendesk(vec![
+        "probe".to_owned(),
+        "https://127.0.0.1:9/portal".to_owned(),
+        "--ca-file".to_owned(),
+        "/nonexistent/ca.pem".to_owned(),
+    ])
+    .await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("reading the CA file"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_without_scheme_is_probed_over_https_and_says_so() {
+    let server = TestServer::start().await;
+    enterprise(&server);
+    let bare = server
+        .url("/portal")
+        .trim_start_matches("https://")
+        .to_owned();
+    let output = probe(&bare, server.ca_file(), false).await;
+    assert_success(&output);
+    assert!(stdout(&output).starts_with("note: no scheme given, https:// assumed"));
+    let output = probe(&bare, server.ca_file(), true).await;
+    let got: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(got["assumed_https"], true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_proxy_from_the_environment_is_used() {
+    let server = TestServer::start().await;
+    enterprise(&server);
+    let proxy = support::RecordingProxy::start().await;
+    let args = vec![
+        "probe".to_owned(),
+        server.url("/portal"),
+        "--ca-file".to_owned(),
+        server.ca_file().display().to_string(),
+    ];
+    let output = tokendesk_with_env(args, vec![("HTTPS_PROXY", proxy.url())]).await;
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert_eq!(
+        proxy.lines(),
+        [format!("CONNECT 127.0.0.1:{} HTTP/1.1", server.addr.port())]
+    );
+    assert!(
+        server.requests().is_empty(),
+        "the request went around the proxy"
+    );
+    assert!(
+        stderr(&output).contains("HTTPS_PROXY"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_proxy_from_the_environment_bypasses_the_proxy() {
+    let server = TestServer::start().await;
+    enterprise(&server);
+    let proxy = support::RecordingProxy::start().await;
+    let args = vec![
+        "probe".to_owned(),
+        server.url("/portal"),
+        "--ca-file".to_owned(),
+        server.ca_file().display().to_string(),
+    ];
+    let env = vec![
+        ("HTTPS_PROXY", proxy.url()),
+        ("NO_PROXY", "127.0.0.1".to_owned()),
+    ];
+    let output = tokendesk_with_env(args, env).await;
+    assert_success(&output);
+    assert!(proxy.lines().is_empty(), "{:?}", proxy.lines());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_that_refuses_anonymous_portals_self_is_still_reported_as_a_portal() {
+    let server = TestServer::start().await;
+    portal_info(&server, "/portal");
+    server.respond_json(
+        "/portal/sharing/rest/portals/self",
+        include_str!("fixtures/arcgis/F14a-token-required-portal.json"),
+    );
+    let output = probe(&server.url("/portal"), server.ca_file(), true).await;
+    assert_success(&output);
+    let got: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(got["kind"], "enterprise_portal");
+    assert_eq!(got["version"], Value::Null);
+    assert_eq!(got["https_only"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_host_where_nothing_answers_suggests_adding_the_web_adaptor_name() {
+    let server = TestServer::start().await;
+    let output = probe(&server.url(""), server.ca_file(), false).await;
+    assert_eq!(output.status.code(), Some(4));
+    let message = stderr(&output);
+    assert!(message.contains("HTTP 404"), "{message}");
+    assert!(message.contains("web adaptor name"), "{message}");
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/sharing/rest/info", "/rest/info"]);
+}
