@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long the demo portal may take to print `ready`.
 const PORTAL_START_LIMIT: Duration = Duration::from_secs(30);
@@ -49,9 +49,10 @@ impl DemoPortal {
             .expect("cannot start `tokendesk demo-portal`");
         let lines = stdout_lines(child.stdout.take().unwrap());
 
+        let deadline = Instant::now() + PORTAL_START_LIMIT;
         let mut printed = Vec::new();
         loop {
-            match lines.recv_timeout(PORTAL_START_LIMIT) {
+            match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(line) if line.trim() == "ready" => break,
                 Ok(line) => printed.push(line),
                 Err(mpsc::RecvTimeoutError::Timeout) => {

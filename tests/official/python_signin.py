@@ -46,6 +46,16 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def describe(err: BaseException) -> str:
+    """The error and the ones it was raised from: the library often re-wraps the real cause."""
+    parts, seen = [], set()
+    while err is not None and id(err) not in seen and len(parts) < 6:
+        seen.add(id(err))
+        parts.append(f"{type(err).__name__}: {err}")
+        err = err.__cause__ or err.__context__
+    return "\n  raised while handling ".join(parts)
+
+
 def on_timeout(_signum, _frame):
     # os._exit, not sys.exit: the library has bare `except:` clauses that would swallow SystemExit.
     print("python_signin: timed out: the sign-in did not finish in time (is the portal answering?)",
@@ -75,7 +85,7 @@ def main() -> None:
         gis = GIS(args.url, args.username, password, **options)
         me = gis.users.me
     except Exception as err:  # the library raises many unrelated types; report any of them
-        fail(f"sign-in to {args.url} as {args.username} failed: {type(err).__name__}: {err}")
+        fail(f"sign-in to {args.url} as {args.username} failed: {describe(err)}")
     signal.alarm(0)
     if me is None or not getattr(me, "username", None):
         fail(f"signed in to {args.url} but the portal reported no signed-in user")
