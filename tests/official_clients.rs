@@ -183,9 +183,9 @@ struct Finished {
 
 /// Runs `command` to completion, failing the test if it takes longer than [`CLIENT_LIMIT`].
 fn run_bounded(mut command: Command, what: &str) -> Finished {
-    let child = command
-        .spawn()
-        .unwrap_or_else(|err| panic!("cannot start {what}: {err}"));
+    let child = command.spawn().unwrap_or_else(|err| {
+        panic!("cannot start {what}: {err} (is it installed? see scripts/setup-official-clients)")
+    });
     let pid = child.id();
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
