@@ -1,0 +1,269 @@
+#![cfg(feature = "system-tests")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The demo portal is judged by the official ArcGIS clients: the ArcGIS API for Python and
+//! ArcGIS REST JS must sign in to it with a password, trusting its CA, and read the
+//! signed-in user — exactly as they would against a real ArcGIS Enterprise portal.
+//!
+//! Each test starts the real binary (`tokendesk demo-portal --listen 127.0.0.1:0 --ca-out …`),
+//! waits for its `ready` line and runs one client script from `tests/official/`.
+//! The clients come from `scripts/setup-official-clients` (Python venv and npm packages under
+//! `target/official-clients/`, or the directories named by `TOKENDESK_OFFICIAL_VENV` and
+//! `TOKENDESK_OFFICIAL_NPM`); when they are missing the tests fail and say so.
+//! What each client sends and needs from the portal: `tests/official/README.md`.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long the demo portal may take to print `ready`.
+const PORTAL_START_LIMIT: Duration = Duration::from_secs(30);
+/// How long a client script may take; the scripts bound themselves to `CLIENT_OWN_LIMIT_SECS`.
+const CLIENT_LIMIT: Duration = Duration::from_secs(120);
+const CLIENT_OWN_LIMIT_SECS: &str = "60";
+const USERNAME: &str = "analyst";
+const PASSWORD: &str = "tokendesk-demo";
+
+/// A running `tokendesk demo-portal`, killed when dropped.
+struct DemoPortal {
+    child: Child,
+    /// The Sharing REST root printed on the `portal` line, `https://127.0.0.1:PORT/portal/sharing/rest`.
+    sharing_rest: String,
+    ca_file: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl DemoPortal {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ca_file = dir.path().join("ca.pem");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tokendesk"))
+            .args(["demo-portal", "--listen", "127.0.0.1:0", "--ca-out"])
+            .arg(&ca_file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("cannot start `tokendesk demo-portal`");
+        let lines = stdout_lines(child.stdout.take().unwrap());
+
+        let deadline = Instant::now() + PORTAL_START_LIMIT;
+        let mut printed = Vec::new();
+        loop {
+            match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) if line.trim() == "ready" => break,
+                Ok(line) => printed.push(line),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!(
+                        "the demo portal did not print `ready` within {PORTAL_START_LIMIT:?}; it printed {printed:?}"
+                    );
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let status = child.wait().unwrap();
+                    panic!(
+                        "the demo portal exited ({status}) before printing `ready`; it printed {printed:?}"
+                    );
+                }
+            }
+        }
+        let sharing_rest = printed
+            .iter()
+            .find_map(|line| line.strip_prefix("portal "))
+            .unwrap_or_else(|| panic!("no `portal <url>` line before `ready`; printed {printed:?}"))
+            .trim()
+            .to_owned();
+        assert!(
+            printed
+                .iter()
+                .any(|line| line.trim() == format!("ca {}", ca_file.display())),
+            "no `ca {}` line before `ready`; printed {printed:?}",
+            ca_file.display()
+        );
+        assert!(
+            ca_file.is_file(),
+            "the demo portal did not write its CA to {}",
+            ca_file.display()
+        );
+        DemoPortal {
+            child,
+            sharing_rest,
+            ca_file,
+            _dir: dir,
+        }
+    }
+
+    /// The portal URL as people type it for Enterprise: the web adaptor, `https://host:port/portal`.
+    fn web_adaptor_url(&self) -> String {
+        self.sharing_rest
+            .trim_end_matches('/')
+            .strip_suffix("/sharing/rest")
+            .unwrap_or_else(|| {
+                panic!(
+                    "the portal URL {} does not end in /sharing/rest",
+                    self.sharing_rest
+                )
+            })
+            .to_owned()
+    }
+}
+
+impl Drop for DemoPortal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Forwards each stdout line to a channel and keeps draining the pipe afterwards, so the
+/// portal never blocks or fails writing to stdout once nobody listens.
+fn stdout_lines(stdout: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    rx
+}
+
+/// A directory prepared by `scripts/setup-official-clients`: from `var`, else `target/official-clients/<name>`.
+fn official_dir(var: &str, name: &str, must_contain: &str) -> PathBuf {
+    let dir = std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target")
+            .join("official-clients")
+            .join(name)
+    });
+    assert!(
+        dir.join(must_contain).exists(),
+        "{} not found: run scripts/setup-official-clients (or point {var} at a prepared directory)",
+        dir.join(must_contain).display()
+    );
+    dir
+}
+
+fn script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("official")
+        .join(name)
+}
+
+/// A client command with the credentials in its environment (never in its arguments) and
+/// no inherited CA settings, so only the CA handed over explicitly can make TLS work.
+fn client_command(program: &Path, portal: &DemoPortal, url: &str) -> Command {
+    let mut command = Command::new(program);
+    command
+        .env("TOKENDESK_PORTAL_URL", url)
+        .env("TOKENDESK_USERNAME", USERNAME)
+        .env("TOKENDESK_PASSWORD", PASSWORD)
+        .env("TOKENDESK_CA_FILE", &portal.ca_file)
+        .env("TOKENDESK_TIMEOUT", CLIENT_OWN_LIMIT_SECS)
+        .env_remove("REQUESTS_CA_BUNDLE")
+        .env_remove("CURL_CA_BUNDLE")
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("NODE_EXTRA_CA_CERTS")
+        .env_remove("NODE_TLS_REJECT_UNAUTHORIZED")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+struct Finished {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `command` to completion, failing the test if it takes longer than [`CLIENT_LIMIT`].
+fn run_bounded(mut command: Command, what: &str) -> Finished {
+    let child = command.spawn().unwrap_or_else(|err| {
+        panic!("cannot start {what}: {err} (is it installed? see scripts/setup-official-clients)")
+    });
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(CLIENT_LIMIT) {
+        Ok(output) => {
+            let output = output.unwrap();
+            Finished {
+                status: output.status,
+                stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            }
+        }
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("{what} did not finish within {CLIENT_LIMIT:?} (killed pid {pid})");
+        }
+    }
+}
+
+fn assert_signed_in_as_analyst(finished: &Finished, what: &str) {
+    assert!(
+        finished.status.success(),
+        "{what} failed ({}).\nstdout:\n{}\nstderr:\n{}",
+        finished.status,
+        finished.stdout,
+        finished.stderr
+    );
+    assert!(
+        finished
+            .stdout
+            .lines()
+            .any(|line| line == format!("username={USERNAME}")),
+        "{what} did not report `username={USERNAME}`.\nstdout:\n{}\nstderr:\n{}",
+        finished.stdout,
+        finished.stderr
+    );
+}
+
+fn python_signs_in(url_of: impl Fn(&DemoPortal) -> String) {
+    let venv = official_dir("TOKENDESK_OFFICIAL_VENV", "venv", "bin/python");
+    let portal = DemoPortal::start();
+    let url = url_of(&portal);
+    let mut command = client_command(&venv.join("bin").join("python"), &portal, &url);
+    command.arg(script("python_signin.py"));
+    let what = format!("the ArcGIS API for Python signing in to {url}");
+    assert_signed_in_as_analyst(&run_bounded(command, &what), &what);
+}
+
+#[test]
+fn the_arcgis_api_for_python_signs_in_to_the_demo_portal_with_a_password() {
+    python_signs_in(DemoPortal::web_adaptor_url);
+}
+
+#[test]
+fn the_arcgis_api_for_python_also_signs_in_when_given_the_sharing_rest_url() {
+    python_signs_in(|portal| portal.sharing_rest.clone());
+}
+
+#[test]
+fn arcgis_rest_js_signs_in_to_the_demo_portal_with_a_password_and_reads_the_user() {
+    let npm = official_dir(
+        "TOKENDESK_OFFICIAL_NPM",
+        "npm",
+        "node_modules/@esri/arcgis-rest-request",
+    );
+    let portal = DemoPortal::start();
+    let mut command = client_command(Path::new("node"), &portal, &portal.sharing_rest);
+    // Node reads extra CAs only at start-up; set them here rather than let the script re-run itself.
+    command
+        .arg(script("rest_js_signin.mjs"))
+        .current_dir(&npm)
+        .env("NODE_EXTRA_CA_CERTS", &portal.ca_file)
+        .env("NODE_PATH", npm.join("node_modules"))
+        .env("TOKENDESK_OFFICIAL_NPM", &npm);
+    let what = format!("ArcGIS REST JS signing in to {}", portal.sharing_rest);
+    assert_signed_in_as_analyst(&run_bounded(command, &what), &what);
+}
