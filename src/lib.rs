@@ -8,6 +8,7 @@
 //! | [`cli`]        | the command line (clap): parses, calls the layers below, prints       |
 //! | [`arcgis`]     | the ArcGIS wire protocol: URLs, typed requests/responses, errors      |
 //! | [`demo_portal`]| an independent HTTPS emulator of ArcGIS portal and server endpoints   |
+//! | [`engine`]     | the token lifecycle: renewal schedule, backoff, failure handling      |
 //! | [`secret`]     | `Secret<T>`: redacting wrapper for tokens, passwords and secrets      |
 //!
 //! Still to come, each with its own issue: `ui/` (egui screens), `engine/` (the token
@@ -17,4 +18,5 @@
 pub mod arcgis;
 pub mod cli;
 pub mod demo_portal;
+pub mod engine;
 pub mod secret;
