@@ -1,12 +1,124 @@
-//! `tokendesk demo-portal`.
+//! `tokendesk demo-portal`: runs the HTTPS demo portal until SIGINT/SIGTERM.
+//!
+//! Prints, on stdout, one line per site, `ca FILE` when `--ca-out` is given, then `ready`
+//! (the demo portal contract in the README).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::Args;
 
 use super::{Exit, Outcome};
+use crate::demo_portal::{DemoConfig, DemoPortal, DemoPortalError};
 
+/// Arguments of `tokendesk demo-portal`.
 #[derive(Debug, Args)]
-pub struct DemoPortalArgs {}
+pub struct DemoPortalArgs {
+    /// Address to listen on (loopback only); port 0 picks a free port.
+    /// Default: the seed file's `listen`, else 127.0.0.1:0.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Write the CA certificate (PEM) that clients must trust to this file.
+    #[arg(long, value_name = "FILE")]
+    pub ca_out: Option<PathBuf>,
+    /// Seed file (TOML): users, apps, API key credentials, lifetimes, faults.
+    /// Default: the built-in seed (see assets/demo-portal.example.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Lifetime of OAuth access tokens in seconds (ArcGIS: 1800).
+    #[arg(long, value_name = "SECONDS")]
+    pub access_token_seconds: Option<i64>,
+    /// Lifetime of refresh tokens in minutes (sets both the default and the maximum).
+    #[arg(long, value_name = "MINUTES")]
+    pub refresh_token_minutes: Option<i64>,
+    /// Answer errors with their 4xx status codes instead of HTTP 200 + error JSON.
+    #[arg(long)]
+    pub modern_errors: bool,
+}
 
-pub async fn run(_args: DemoPortalArgs) -> Outcome {
-    Outcome::fail(Exit::Failure, "the demo portal is not built yet")
+/// Runs the demo portal until a termination signal.
+pub async fn run(args: DemoPortalArgs) -> Outcome {
+    let mut config = match &args.config {
+        Some(path) => match DemoConfig::from_file(path) {
+            Ok(config) => config,
+            Err(err) => return Outcome::fail(Exit::Failure, err.to_string()),
+        },
+        None => DemoConfig::default(),
+    };
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(seconds) = args.access_token_seconds {
+        config.lifetimes.access_token_seconds = seconds;
+    }
+    if let Some(minutes) = args.refresh_token_minutes {
+        config.lifetimes.refresh_token_default_minutes = minutes;
+        config.lifetimes.refresh_token_max_minutes = minutes;
+    }
+    config.behaviour.modern_errors |= args.modern_errors;
+
+    let portal = match DemoPortal::start(config).await {
+        Ok(portal) => portal,
+        Err(err @ DemoPortalError::NotLoopback(_)) => {
+            return Outcome::fail(Exit::Usage, err.to_string());
+        }
+        Err(err) => return Outcome::fail(Exit::Failure, err.to_string()),
+    };
+    let mut lines = portal.site_lines();
+    if let Some(path) = &args.ca_out {
+        if let Err(err) = std::fs::write(path, portal.ca_pem()) {
+            let _ = portal.shutdown().await;
+            return Outcome::fail(
+                Exit::Failure,
+                format!(
+                    "could not write the demo portal's CA certificate to {}: {err}",
+                    path.display()
+                ),
+            );
+        }
+        lines.push(format!("ca {}", path.display()));
+    }
+    lines.push("ready".to_string());
+    if let Err(err) = print_lines(&lines) {
+        let _ = portal.shutdown().await;
+        return Outcome::fail(Exit::Failure, format!("could not write to stdout: {err}"));
+    }
+
+    if let Err(err) = termination().await {
+        let _ = portal.shutdown().await;
+        return Outcome::fail(Exit::Failure, format!("could not wait for signals: {err}"));
+    }
+    tracing::info!("demo portal stopping");
+    match portal.shutdown().await {
+        Ok(()) => Outcome::ok(),
+        Err(err) => Outcome::fail(Exit::Failure, err.to_string()),
+    }
+}
+
+fn print_lines(lines: &[String]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    out.flush()
+}
+
+/// Resolves on SIGINT or SIGTERM (Ctrl-C only where there is no SIGTERM).
+async fn termination() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
 }
