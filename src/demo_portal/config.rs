@@ -76,7 +76,7 @@ impl Default for OrgConfig {
             is_portal: true,
             url_key: "tokendesk".into(),
             custom_base_url: "127.0.0.1".into(),
-            current_version: "2024.1".into(),
+            current_version: "11.3".into(),
             all_ssl: true,
             max_token_expiration_minutes: -1,
             authorized_cross_origin_domains: Vec::new(),
@@ -360,5 +360,48 @@ impl Default for DemoConfig {
             }],
             faults: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_seed_file_is_the_built_in_default() {
+        let text = include_str!("../../assets/demo-portal.example.toml");
+        let parsed = DemoConfig::from_toml(text, "demo-portal.example.toml").unwrap();
+        assert_eq!(parsed, DemoConfig::default());
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_seed_is_refused_with_the_file_name() {
+        let err = DemoConfig::from_toml("[org]\nnmae = \"x\"\n", "seed.toml").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("seed.toml") && text.contains("nmae"), "{text}");
+    }
+
+    #[test]
+    fn faults_in_the_seed_parse_with_their_kind() {
+        let text = "[[faults]]\npath = \"/gis/*\"\nkind = \"http_error\"\nstatus = 502\ncount = 2\n";
+        let config = DemoConfig::from_toml(text, "seed.toml").unwrap();
+        assert_eq!(
+            config.faults,
+            vec![FaultRule {
+                path: "/gis/*".into(),
+                kind: super::super::faults::FaultKind::HttpError { status: 502 },
+                count: 2
+            }]
+        );
+    }
+
+    #[test]
+    fn too_long_expirations_are_clamped_and_the_org_cap_applies() {
+        let mut config = DemoConfig::default();
+        assert_eq!(config.clamp_minutes(Some(999_999), 120, 20160), 20160);
+        assert_eq!(config.clamp_minutes(None, 120, 20160), 120);
+        assert_eq!(config.clamp_minutes(Some(-1), 120, 20160), 120);
+        config.org.max_token_expiration_minutes = 60;
+        assert_eq!(config.clamp_minutes(Some(600), 120, 20160), 60);
     }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// What to do instead of (or before) the normal answer.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FaultKind {
     /// Answer with this HTTP status (500, 502, …) and an HTML body, as a failing proxy would.
     HttpError {
@@ -32,9 +32,9 @@ pub enum FaultKind {
     InvalidToken,
 }
 
-/// One fault rule.
+/// One fault rule. (Unknown keys are ignored here: serde cannot refuse them next to the
+/// flattened `kind`.)
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct FaultRule {
     /// Canonical path pattern, `*` = any run of characters.
     pub path: String,

@@ -180,10 +180,10 @@ mod tests {
 
     #[test]
     fn both_portal_spellings_and_trailing_slashes_reach_the_same_endpoint() {
-        let a = route_path("/portal/sharing/rest/oauth2/token/");
-        let b = route_path("/portal/sharing/oauth2/token");
+        let a = route_path("/portal/sharing/rest/oauth2/token/").map(|r| (r.0, r.1, r.2));
+        let b = route_path("/portal/sharing/oauth2/token").map(|r| (r.0, r.1, r.2));
         assert_eq!(a, b);
-        let Some((site, endpoint, canonical, _)) = a else {
+        let Some((site, endpoint, canonical)) = a else {
             panic!("no route")
         };
         assert_eq!(site, Site::Portal);
