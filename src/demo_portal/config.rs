@@ -330,7 +330,20 @@ impl Default for DemoConfig {
                     owner: "portaladmin".into(),
                     redirect_uris: vec![oob.clone()],
                 },
-                // The built-in client IDs the ArcGIS API for Python signs in with.
+                // The built-in client IDs the ArcGIS API for Python signs in with: `pythonapi`
+                // (2.4: implicit flow, redirect to the portal's own origin; code flow with the
+                // out-of-band URI as fallback), then `arcgisonline`, and `arcgispro` (OOB).
+                AppConfig {
+                    client_id: "pythonapi".into(),
+                    client_secret: None,
+                    title: "ArcGIS API for Python (built-in)".into(),
+                    owner: "portaladmin".into(),
+                    redirect_uris: vec![
+                        "https://127.0.0.1/".into(),
+                        "https://localhost/".into(),
+                        oob.clone(),
+                    ],
+                },
                 AppConfig {
                     client_id: "arcgisonline".into(),
                     client_secret: None,

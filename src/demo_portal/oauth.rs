@@ -168,9 +168,12 @@ fn finish<'a>(pending: &'a PendingSignIn, fields: &mut Vec<(&'a str, &'a str)>, 
             Some(code) => format!("SUCCESS code={code}"),
             None => format!("{outcome} {detail}"),
         };
+        // The Python API parses `var oAuthInfo` on this page too (and treats a `messages` key
+        // as a failed sign-in), so the page carries one without `messages`.
+        let info = json!({"client_id": pending.client_id, "locale": "en"}).to_string();
         let body = match code {
             Some(code) => format!(
-                "<h1>Sign-in complete</h1>\n<p>Copy this code into the application:</p>\n<input id=\"code\" readonly value=\"{}\">",
+                "<script>var oAuthInfo = {info};</script>\n<h1>Sign-in complete</h1>\n<p>Copy this code into the application:</p>\n<input id=\"code\" readonly value=\"{}\">",
                 escape(code)
             ),
             None => format!("<h1>{}</h1>", escape(outcome)),

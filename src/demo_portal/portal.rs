@@ -331,6 +331,9 @@ fn find_user<'a>(shared: &'a Shared, username: &str) -> Option<&'a UserConfig> {
     shared.config.users.iter().find(|u| u.username == username)
 }
 
+/// The user object of `community/self`, `community/users/{name}` and `portals/self` `user`.
+/// No `roleId`: the ArcGIS API for Python would then query `portals/self/roles`, which the
+/// demo portal does not serve (built-in roles only).
 fn user_json(shared: &Shared, user: &UserConfig) -> Value {
     let (first, last) = user.full_name.split_once(' ').unwrap_or((&user.full_name, ""));
     let privileges: &[&str] = match user.role.as_str() {
@@ -349,11 +352,6 @@ fn user_json(shared: &Shared, user: &UserConfig) -> Value {
         ],
         _ => &["portal:user:createItem"],
     };
-    let role_id = match user.role.as_str() {
-        "org_admin" => "org_admin",
-        "org_publisher" => "org_publisher",
-        _ => "org_user",
-    };
     let started = shared.started.timestamp_millis();
     json!({
         "username": user.username,
@@ -364,7 +362,6 @@ fn user_json(shared: &Shared, user: &UserConfig) -> Value {
         "email": user.email,
         "orgId": shared.config.org.id,
         "role": user.role,
-        "roleId": role_id,
         "privileges": privileges,
         "userType": "both",
         "userLicenseTypeId": "creatorUT",
