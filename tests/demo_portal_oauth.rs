@@ -71,7 +71,10 @@ async fn a_pkce_s256_sign_in_returns_tokens_with_arcgis_lifetimes_and_echoes_the
         ("state", state),
     ];
     let location = demo.sign_in(&query, "analyst", "tokendesk-demo").await;
-    assert!(location.starts_with("http://127.0.0.1:48213/callback?code="), "{location}");
+    assert!(
+        location.starts_with("http://127.0.0.1:48213/callback?code="),
+        "{location}"
+    );
     assert_eq!(query_param(&location, "state").as_deref(), Some(state));
     let code = query_param(&location, "code").unwrap();
 
@@ -80,7 +83,10 @@ async fn a_pkce_s256_sign_in_returns_tokens_with_arcgis_lifetimes_and_echoes_the
     assert_eq!(tokens["username"], "analyst");
     assert_eq!(tokens["ssl"], true);
     let refresh_in = tokens["refresh_token_expires_in"].as_i64().unwrap();
-    assert!((1_209_590..=1_209_600).contains(&refresh_in), "{refresh_in}");
+    assert!(
+        (1_209_590..=1_209_600).contains(&refresh_in),
+        "{refresh_in}"
+    );
     assert!(tokens["refresh_token"].is_string());
 
     let me = demo.community_self(s(&tokens["access_token"])).await;
@@ -124,7 +130,10 @@ async fn a_wrong_code_verifier_is_refused_and_burns_the_code() {
     let wrong = exchange(&demo, &code, LOOPBACK, &"B".repeat(43)).await;
     assert_eq!(wrong["error"]["error_description"], "Invalid code_verifier");
     let retry = exchange(&demo, &code, LOOPBACK, VERIFIER).await;
-    assert_eq!(retry["error"]["error_description"], "Invalid authorization code");
+    assert_eq!(
+        retry["error"]["error_description"],
+        "Invalid authorization code"
+    );
 }
 
 #[tokio::test]
@@ -132,7 +141,10 @@ async fn a_code_is_bound_to_its_redirect_uri_and_its_client_id() {
     let demo = Demo::start().await;
     let code = demo.pkce_code(&[]).await;
     let other_redirect = exchange(&demo, &code, "http://127.0.0.1:48213/other", VERIFIER).await;
-    assert_eq!(other_redirect["error"]["error_description"], "Invalid redirect_uri");
+    assert_eq!(
+        other_redirect["error"]["error_description"],
+        "Invalid redirect_uri"
+    );
 
     let code = demo.pkce_code(&[]).await;
     let other_client = demo
@@ -211,12 +223,17 @@ async fn an_unknown_client_id_gets_an_error_page_at_authorize_and_the_invalid_cl
     let body = demo
         .post(
             &token_url(&demo),
-            &[("client_id", "nobody"), ("grant_type", "refresh_token"), ("refresh_token", "x")],
+            &[
+                ("client_id", "nobody"),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "x"),
+            ],
         )
         .await;
-    let fixture: Value =
-        serde_json::from_str(include_str!("fixtures/arcgis/F07-oauth-error-invalid-client-id.json"))
-            .unwrap();
+    let fixture: Value = serde_json::from_str(include_str!(
+        "fixtures/arcgis/F07-oauth-error-invalid-client-id.json"
+    ))
+    .unwrap();
     assert_eq!(body, fixture);
 }
 
@@ -233,11 +250,20 @@ async fn the_deny_button_redirects_with_access_denied_and_the_state() {
         .await;
     assert!(page.contains("name=\"cancel\"") && page.contains("Deny"));
     assert!(page.contains("action=\"/portal/sharing/rest/oauth2/signin\""));
-    let response = demo.signin(&oauth_state(&page), &[("cancel", "true")]).await;
+    let response = demo
+        .signin(&oauth_state(&page), &[("cancel", "true")])
+        .await;
     assert_eq!(response.status(), 302);
     let location = location(&response);
-    assert_eq!(query_param(&location, "error").as_deref(), Some("access_denied"));
-    assert!(query_param(&location, "error_description").unwrap().contains("denied"));
+    assert_eq!(
+        query_param(&location, "error").as_deref(),
+        Some("access_denied")
+    );
+    assert!(
+        query_param(&location, "error_description")
+            .unwrap()
+            .contains("denied")
+    );
     assert_eq!(query_param(&location, "state").as_deref(), Some("s-1"));
     assert!(query_param(&location, "code").is_none());
 }
@@ -246,21 +272,39 @@ async fn the_deny_button_redirects_with_access_denied_and_the_state() {
 async fn a_wrong_password_shows_the_page_again_with_a_message_and_user_names_ignore_case() {
     let demo = Demo::start().await;
     let (_, page) = demo
-        .authorize(&[("client_id", APP), ("response_type", "code"), ("redirect_uri", OOB)])
+        .authorize(&[
+            ("client_id", APP),
+            ("response_type", "code"),
+            ("redirect_uri", OOB),
+        ])
         .await;
     let state = oauth_state(&page);
     let response = demo
-        .signin(&state, &[("username", "analyst"), ("password", "wrong"), ("authorize", "true")])
+        .signin(
+            &state,
+            &[
+                ("username", "analyst"),
+                ("password", "wrong"),
+                ("authorize", "true"),
+            ],
+        )
         .await;
     assert_eq!(response.status(), 200);
     let again = response.text().await.unwrap();
-    assert!(again.contains(r#""messages":["Invalid username or password."]"#), "{again}");
+    assert!(
+        again.contains(r#""messages":["Invalid username or password."]"#),
+        "{again}"
+    );
     assert_eq!(oauth_state(&again), state);
 
     let response = demo
         .signin(
             &state,
-            &[("username", "ANALYST"), ("password", "tokendesk-demo"), ("authorize", "true")],
+            &[
+                ("username", "ANALYST"),
+                ("password", "tokendesk-demo"),
+                ("authorize", "true"),
+            ],
         )
         .await;
     let approval = response.text().await.unwrap();
@@ -272,7 +316,11 @@ async fn the_out_of_band_flow_shows_the_code_in_the_page_title() {
     let demo = Demo::start().await;
     let page = demo
         .sign_in(
-            &[("client_id", APP), ("response_type", "code"), ("redirect_uri", OOB)],
+            &[
+                ("client_id", APP),
+                ("response_type", "code"),
+                ("redirect_uri", OOB),
+            ],
             "analyst",
             "tokendesk-demo",
         )
@@ -310,8 +358,14 @@ async fn the_implicit_flow_puts_a_clamped_token_in_the_fragment() {
         )
         .await;
     assert!(location.contains('#'), "{location}");
-    assert_eq!(fragment_param(&location, "expires_in").as_deref(), Some("1209600"));
-    assert_eq!(fragment_param(&location, "username").as_deref(), Some("analyst"));
+    assert_eq!(
+        fragment_param(&location, "expires_in").as_deref(),
+        Some("1209600")
+    );
+    assert_eq!(
+        fragment_param(&location, "username").as_deref(),
+        Some("analyst")
+    );
     assert_eq!(fragment_param(&location, "ssl").as_deref(), Some("true"));
     assert_eq!(fragment_param(&location, "state").as_deref(), Some("st"));
     let token = fragment_param(&location, "access_token").unwrap();
@@ -327,7 +381,10 @@ async fn a_refresh_token_grant_returns_only_a_new_access_token() {
     assert_eq!(refreshed["username"], "analyst");
     assert!(refreshed.get("refresh_token").is_none(), "{refreshed}");
     assert_ne!(refreshed["access_token"], tokens["access_token"]);
-    assert_eq!(demo.community_self(s(&refreshed["access_token"])).await["username"], "analyst");
+    assert_eq!(
+        demo.community_self(s(&refreshed["access_token"])).await["username"],
+        "analyst"
+    );
 }
 
 #[tokio::test]
@@ -341,8 +398,10 @@ async fn access_tokens_expire_when_the_clock_passes_their_lifetime() {
     assert_eq!(demo.community_self(token).await["username"], "analyst");
     demo.advance(21).await;
     let expired = demo.community_self(token).await;
-    let fixture: Value =
-        serde_json::from_str(include_str!("fixtures/arcgis/F13-invalid-token-portal.json")).unwrap();
+    let fixture: Value = serde_json::from_str(include_str!(
+        "fixtures/arcgis/F13-invalid-token-portal.json"
+    ))
+    .unwrap();
     assert_eq!(expired, fixture);
 }
 
@@ -354,9 +413,10 @@ async fn an_expired_refresh_token_is_refused_with_the_arcgis_error() {
     assert!((599..=600).contains(&remaining), "{tokens}");
     demo.advance(601).await;
     let body = refresh(&demo, s(&tokens["refresh_token"])).await;
-    let fixture: Value =
-        serde_json::from_str(include_str!("fixtures/arcgis/F08-oauth-error-refresh-token-expired.json"))
-            .unwrap();
+    let fixture: Value = serde_json::from_str(include_str!(
+        "fixtures/arcgis/F08-oauth-error-refresh-token-expired.json"
+    ))
+    .unwrap();
     assert_eq!(body, fixture);
 }
 
@@ -376,12 +436,18 @@ async fn exchanging_a_refresh_token_keeps_its_expiry_and_kills_the_old_tokens() 
     assert_ne!(exchanged["refresh_token"], tokens["refresh_token"]);
 
     let reuse = refresh(&demo, &old_refresh).await;
-    assert_eq!(reuse["error"]["error_description"], "Invalid refresh_token", "{reuse}");
+    assert_eq!(
+        reuse["error"]["error_description"], "Invalid refresh_token",
+        "{reuse}"
+    );
     assert_eq!(reuse["error"]["code"], 498);
     for dead in [&tokens["access_token"], &from_refresh["access_token"]] {
         assert_eq!(error_code(&demo.community_self(s(dead)).await), Some(498));
     }
-    assert_eq!(demo.community_self(s(&exchanged["access_token"])).await["username"], "analyst");
+    assert_eq!(
+        demo.community_self(s(&exchanged["access_token"])).await["username"],
+        "analyst"
+    );
     let again = refresh(&demo, s(&exchanged["refresh_token"])).await;
     assert!(again["access_token"].is_string());
 }
@@ -400,7 +466,10 @@ async fn an_exchange_without_redirect_uri_is_refused() {
             ],
         )
         .await;
-    assert_eq!(body["error"]["error_description"], "redirect_uri not specified");
+    assert_eq!(
+        body["error"]["error_description"],
+        "redirect_uri not specified"
+    );
     assert!(refresh(&demo, s(&tokens["refresh_token"])).await["access_token"].is_string());
 }
 
@@ -412,19 +481,41 @@ async fn revoking_a_refresh_token_stops_it_and_the_access_tokens_issued_from_it(
     let body = demo
         .post(
             &revoke_url,
-            &[("client_id", APP), ("auth_token", s(&tokens["refresh_token"])), ("f", "json")],
+            &[
+                ("client_id", APP),
+                ("auth_token", s(&tokens["refresh_token"])),
+                ("f", "json"),
+            ],
         )
         .await;
     assert_eq!(body, json!({"success": true}));
-    assert_eq!(refresh(&demo, s(&tokens["refresh_token"])).await["error"]["code"], 498);
-    assert_eq!(error_code(&demo.community_self(s(&tokens["access_token"])).await), Some(498));
+    assert_eq!(
+        refresh(&demo, s(&tokens["refresh_token"])).await["error"]["code"],
+        498
+    );
+    assert_eq!(
+        error_code(&demo.community_self(s(&tokens["access_token"])).await),
+        Some(498)
+    );
 
     let garbage = demo
-        .post(&revoke_url, &[("client_id", APP), ("auth_token", "nonsense"), ("f", "json")])
+        .post(
+            &revoke_url,
+            &[
+                ("client_id", APP),
+                ("auth_token", "nonsense"),
+                ("f", "json"),
+            ],
+        )
         .await;
     assert_eq!(garbage, json!({"success": true}));
-    let get = demo.get(&revoke_url, &[("auth_token", "x"), ("f", "json")]).await;
-    assert!(get.get("success").is_none(), "revokeToken is POST only: {get}");
+    let get = demo
+        .get(&revoke_url, &[("auth_token", "x"), ("f", "json")])
+        .await;
+    assert!(
+        get.get("success").is_none(),
+        "revokeToken is POST only: {get}"
+    );
 }
 
 #[tokio::test]
@@ -434,11 +525,21 @@ async fn revoking_an_access_token_stops_only_that_token() {
     let second = refresh(&demo, s(&tokens["refresh_token"])).await;
     demo.post(
         &demo.sharing("oauth2/revokeToken"),
-        &[("client_id", APP), ("auth_token", s(&tokens["access_token"])), ("f", "json")],
+        &[
+            ("client_id", APP),
+            ("auth_token", s(&tokens["access_token"])),
+            ("f", "json"),
+        ],
     )
     .await;
-    assert_eq!(error_code(&demo.community_self(s(&tokens["access_token"])).await), Some(498));
-    assert_eq!(demo.community_self(s(&second["access_token"])).await["username"], "analyst");
+    assert_eq!(
+        error_code(&demo.community_self(s(&tokens["access_token"])).await),
+        Some(498)
+    );
+    assert_eq!(
+        demo.community_self(s(&second["access_token"])).await["username"],
+        "analyst"
+    );
 }
 
 #[tokio::test]
@@ -457,9 +558,17 @@ async fn client_credentials_gives_a_clamped_app_token_without_refresh_token_or_u
         )
         .await;
     assert_eq!(body["expires_in"], 20160 * 60);
-    assert!(body.get("refresh_token").is_none() && body.get("username").is_none(), "{body}");
+    assert!(
+        body.get("refresh_token").is_none() && body.get("username").is_none(),
+        "{body}"
+    );
     let token = s(&body["access_token"]);
-    let me = demo.get(&demo.sharing("portals/self"), &[("f", "json"), ("token", token)]).await;
+    let me = demo
+        .get(
+            &demo.sharing("portals/self"),
+            &[("f", "json"), ("token", token)],
+        )
+        .await;
     assert_eq!(me["appInfo"]["appId"], "tokendesk-demo-app");
     assert!(me.get("user").is_none());
     assert_eq!(error_code(&demo.community_self(token).await), Some(403));
@@ -502,19 +611,32 @@ async fn api_keys_carry_their_slot_expire_with_the_item_and_can_be_regenerated_o
     assert!(key.starts_with("AAPT"));
     assert_eq!(&key[key.len() - 10..key.len() - 9], "1");
     let expires_in = one["expires_in"].as_i64().unwrap();
-    assert!((365 * 86400 - 60..=365 * 86400).contains(&expires_in), "{one}");
+    assert!(
+        (365 * 86400 - 60..=365 * 86400).contains(&expires_in),
+        "{one}"
+    );
     let two = mint("2", "true").await;
     let key2 = s(&two["access_token"]).to_string();
     assert_eq!(&key2[key2.len() - 10..key2.len() - 9], "2");
 
-    let me = demo.get(&demo.sharing("portals/self"), &[("f", "json"), ("token", &key)]).await;
+    let me = demo
+        .get(
+            &demo.sharing("portals/self"),
+            &[("f", "json"), ("token", &key)],
+        )
+        .await;
     assert_eq!(me["appInfo"]["appId"], "tokendesk-demo-apikeys");
 
     let same = mint("1", "false").await;
     assert_eq!(same["access_token"], one["access_token"]);
     let regenerated = mint("1", "true").await;
     assert_ne!(regenerated["access_token"], one["access_token"]);
-    let old = demo.get(&demo.sharing("portals/self"), &[("f", "json"), ("token", &key)]).await;
+    let old = demo
+        .get(
+            &demo.sharing("portals/self"),
+            &[("f", "json"), ("token", &key)],
+        )
+        .await;
     assert_eq!(error_code(&old), Some(498));
 
     demo.post(
@@ -526,7 +648,12 @@ async fn api_keys_carry_their_slot_expire_with_the_item_and_can_be_regenerated_o
         ],
     )
     .await;
-    let revoked = demo.get(&demo.sharing("portals/self"), &[("f", "json"), ("token", &key2)]).await;
+    let revoked = demo
+        .get(
+            &demo.sharing("portals/self"),
+            &[("f", "json"), ("token", &key2)],
+        )
+        .await;
     assert_eq!(error_code(&revoked), Some(498));
 
     demo.advance(31 * 86400).await;

@@ -8,7 +8,10 @@ use serde_json::{Value, json};
 use support_demo::*;
 
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/arcgis/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/arcgis/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -29,12 +32,23 @@ async fn generate_token_answers_token_expires_in_ms_and_ssl_and_clamps_expiratio
     let demo = Demo::start().await;
     let before = chrono::Utc::now().timestamp_millis();
     let body = demo.generate_token(&[("expiration", "9999999")]).await;
-    let keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(keys, ["expires", "ssl", "token"], "{body}");
     let expires = body["expires"].as_i64().unwrap();
     let max = 20160 * 60 * 1000;
-    assert!(expires > before + max - 60_000 && expires <= before + max + 60_000, "{body}");
-    assert_eq!(demo.community_self(s(&body["token"])).await["username"], "analyst");
+    assert!(
+        expires > before + max - 60_000 && expires <= before + max + 60_000,
+        "{body}"
+    );
+    assert_eq!(
+        demo.community_self(s(&body["token"])).await["username"],
+        "analyst"
+    );
 }
 
 #[tokio::test]
@@ -43,7 +57,11 @@ async fn generate_token_compares_the_user_name_case_sensitively() {
     let body = demo
         .post(
             &demo.sharing("generateToken"),
-            &[("username", "Analyst"), ("password", "tokendesk-demo"), ("f", "json")],
+            &[
+                ("username", "Analyst"),
+                ("password", "tokendesk-demo"),
+                ("f", "json"),
+            ],
         )
         .await;
     assert_eq!(body, fixture("F10-generate-token-bad-credentials.json"));
@@ -52,15 +70,24 @@ async fn generate_token_compares_the_user_name_case_sensitively() {
 #[tokio::test]
 async fn generate_token_lists_missing_parameters_and_refuses_get() {
     let demo = Demo::start().await;
-    let body = demo.post(&demo.sharing("generateToken"), &[("f", "json")]).await;
+    let body = demo
+        .post(&demo.sharing("generateToken"), &[("f", "json")])
+        .await;
     assert_eq!(body, fixture("F11-generate-token-missing-params.json"));
     let get = demo
         .get(
             &demo.sharing("generateToken"),
-            &[("username", "analyst"), ("password", "tokendesk-demo"), ("f", "json")],
+            &[
+                ("username", "analyst"),
+                ("password", "tokendesk-demo"),
+                ("f", "json"),
+            ],
         )
         .await;
-    assert!(get.get("token").is_none() && get["error"].is_object(), "{get}");
+    assert!(
+        get.get("token").is_none() && get["error"].is_object(),
+        "{get}"
+    );
 }
 
 #[tokio::test]
@@ -73,14 +100,20 @@ async fn a_referer_bound_token_needs_exactly_that_referer_header() {
     let token = s(&body["token"]);
     let url = demo.sharing("community/self");
     let with = |r: Option<&'static str>| {
-        let mut request = demo.client.get(&url).query(&[("f", "json"), ("token", token)]);
+        let mut request = demo
+            .client
+            .get(&url)
+            .query(&[("f", "json"), ("token", token)]);
         if let Some(r) = r {
             request = request.header("referer", r);
         }
         async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
     };
     assert_eq!(with(Some(referer)).await["username"], "analyst");
-    assert_eq!(with(Some("http")).await, fixture("F13-invalid-token-portal.json"));
+    assert_eq!(
+        with(Some("http")).await,
+        fixture("F13-invalid-token-portal.json")
+    );
     assert_eq!(with(None).await, fixture("F13-invalid-token-portal.json"));
 }
 
@@ -88,9 +121,17 @@ async fn a_referer_bound_token_needs_exactly_that_referer_header() {
 async fn ip_bound_tokens_work_only_from_that_address() {
     let demo = Demo::start().await;
     let own = demo.generate_token(&[("client", "requestip")]).await;
-    assert_eq!(demo.community_self(s(&own["token"])).await["username"], "analyst");
-    let other = demo.generate_token(&[("client", "ip"), ("ip", "10.1.2.3")]).await;
-    assert_eq!(error_code(&demo.community_self(s(&other["token"])).await), Some(498));
+    assert_eq!(
+        demo.community_self(s(&own["token"])).await["username"],
+        "analyst"
+    );
+    let other = demo
+        .generate_token(&[("client", "ip"), ("ip", "10.1.2.3")])
+        .await;
+    assert_eq!(
+        error_code(&demo.community_self(s(&other["token"])).await),
+        Some(498)
+    );
     let missing = demo.generate_token(&[("client", "referer")]).await;
     assert_eq!(error_code(&missing), Some(400), "{missing}");
 }
@@ -100,9 +141,15 @@ async fn generate_token_tokens_expire_with_the_portal_clock() {
     let demo = Demo::start().await;
     let body = demo.generate_token(&[("expiration", "5")]).await;
     demo.advance(299).await;
-    assert_eq!(demo.community_self(s(&body["token"])).await["username"], "analyst");
+    assert_eq!(
+        demo.community_self(s(&body["token"])).await["username"],
+        "analyst"
+    );
     demo.advance(2).await;
-    assert_eq!(error_code(&demo.community_self(s(&body["token"])).await), Some(498));
+    assert_eq!(
+        error_code(&demo.community_self(s(&body["token"])).await),
+        Some(498)
+    );
 }
 
 #[tokio::test]
@@ -152,10 +199,16 @@ async fn a_server_url_without_a_portal_token_gets_the_arcgis_error() {
     let body = demo
         .post(
             &demo.sharing("generateToken"),
-            &[("serverUrl", &demo.portal.urls().federated_root), ("f", "json")],
+            &[
+                ("serverUrl", &demo.portal.urls().federated_root),
+                ("f", "json"),
+            ],
         )
         .await;
-    assert_eq!(body, fixture("F12-generate-token-serverurl-without-token.json"));
+    assert_eq!(
+        body,
+        fixture("F12-generate-token-serverurl-without-token.json")
+    );
 }
 
 #[tokio::test]
@@ -173,14 +226,18 @@ async fn info_and_the_root_describe_the_portal_and_its_token_service() {
             },
         })
     );
-    let root = demo.get(&format!("{}/", urls.sharing_rest), &[("f", "json")]).await;
+    let root = demo
+        .get(&format!("{}/", urls.sharing_rest), &[("f", "json")])
+        .await;
     assert_eq!(root, json!({"currentVersion": "11.3"}));
 }
 
 #[tokio::test]
 async fn portals_self_has_the_organisation_fields_and_the_user_for_user_tokens() {
     let demo = Demo::start().await;
-    let anonymous = demo.get(&demo.sharing("portals/self"), &[("f", "json")]).await;
+    let anonymous = demo
+        .get(&demo.sharing("portals/self"), &[("f", "json")])
+        .await;
     for key in [
         "isPortal",
         "urlKey",
@@ -208,22 +265,41 @@ async fn portals_self_has_the_organisation_fields_and_the_user_for_user_tokens()
 #[tokio::test]
 async fn community_self_needs_a_token_and_community_users_lists_privileges() {
     let demo = Demo::start().await;
-    let none = demo.get(&demo.sharing("community/self"), &[("f", "json")]).await;
+    let none = demo
+        .get(&demo.sharing("community/self"), &[("f", "json")])
+        .await;
     assert_eq!(none, fixture("F14a-token-required-portal.json"));
     let admin = demo
         .post(
             &demo.sharing("generateToken"),
-            &[("username", "portaladmin"), ("password", "tokendesk-admin"), ("f", "json")],
+            &[
+                ("username", "portaladmin"),
+                ("password", "tokendesk-admin"),
+                ("f", "json"),
+            ],
         )
         .await;
-    let user = get_with_token(&demo, &demo.sharing("community/users/analyst"), s(&admin["token"])).await;
+    let user = get_with_token(
+        &demo,
+        &demo.sharing("community/users/analyst"),
+        s(&admin["token"]),
+    )
+    .await;
     assert_eq!(user["username"], "analyst");
     assert_eq!(user["role"], "org_publisher");
     assert!(user["privileges"].as_array().is_some_and(|p| !p.is_empty()));
     let me = demo.community_self(s(&admin["token"])).await;
     assert_eq!(me["role"], "org_admin");
-    assert!(me["privileges"].as_array().unwrap().iter().any(|p| s(p).contains(":admin:")));
-    let unknown = demo.get(&demo.sharing("community/users/nobody"), &[("f", "json")]).await;
+    assert!(
+        me["privileges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| s(p).contains(":admin:"))
+    );
+    let unknown = demo
+        .get(&demo.sharing("community/users/nobody"), &[("f", "json")])
+        .await;
     assert_eq!(error_code(&unknown), Some(400));
 }
 
@@ -236,7 +312,10 @@ async fn the_sample_item_needs_a_user_token() {
         fixture("F14a-token-required-portal.json")
     );
     let user = demo.generate_token(&[]).await;
-    assert_eq!(get_with_token(&demo, &item, s(&user["token"])).await["owner"], "analyst");
+    assert_eq!(
+        get_with_token(&demo, &item, s(&user["token"])).await["owner"],
+        "analyst"
+    );
     let app = demo
         .post(
             &demo.sharing("oauth2/token"),
@@ -283,13 +362,17 @@ async fn tokens_are_accepted_as_parameter_form_field_and_both_bearer_headers() {
 async fn server_info_advertises_the_right_token_services() {
     let demo = Demo::start().await;
     let urls = demo.portal.urls().clone();
-    let federated = demo.get(&demo.url("/server/rest/info"), &[("f", "json")]).await;
+    let federated = demo
+        .get(&demo.url("/server/rest/info"), &[("f", "json")])
+        .await;
     assert_eq!(federated["owningSystemUrl"], json!(urls.portal_root));
     assert_eq!(
         federated["authInfo"]["tokenServicesUrl"],
         json!(format!("{}/generateToken", urls.sharing_rest))
     );
-    let standalone = demo.get(&demo.url("/gis/rest/info"), &[("f", "json")]).await;
+    let standalone = demo
+        .get(&demo.url("/gis/rest/info"), &[("f", "json")])
+        .await;
     assert!(standalone.get("owningSystemUrl").is_none());
     assert_eq!(
         standalone["authInfo"]["tokenServicesUrl"],
@@ -306,7 +389,10 @@ async fn secured_services_answer_499_without_a_token_and_498_with_a_bad_one() {
         let none = demo.get(&service(&demo, root), &[("f", "json")]).await;
         assert_eq!(none, fixture("F14b-token-required-server.json"));
         let bad = get_with_token(&demo, &service(&demo, root), "nonsense").await;
-        assert_eq!(bad, json!({"error": {"code": 498, "message": "Invalid Token", "details": []}}));
+        assert_eq!(
+            bad,
+            json!({"error": {"code": 498, "message": "Invalid Token", "details": []}})
+        );
     }
 }
 
@@ -314,11 +400,18 @@ async fn secured_services_answer_499_without_a_token_and_498_with_a_bad_one() {
 async fn the_standalone_server_issues_its_own_tokens_by_post_only() {
     let demo = Demo::start().await;
     let url = demo.url("/gis/tokens/generateToken");
-    let creds = [("username", "analyst"), ("password", "tokendesk-demo"), ("f", "json")];
+    let creds = [
+        ("username", "analyst"),
+        ("password", "tokendesk-demo"),
+        ("f", "json"),
+    ];
     let body = demo.post(&url, &creds).await;
     let token = s(&body["token"]);
     assert!(body["expires"].is_i64());
-    assert_eq!(get_with_token(&demo, &service(&demo, "/gis"), token).await["mapName"], "Demo");
+    assert_eq!(
+        get_with_token(&demo, &service(&demo, "/gis"), token).await["mapName"],
+        "Demo"
+    );
     let on_federated = get_with_token(&demo, &service(&demo, "/server"), token).await;
     assert_eq!(error_code(&on_federated), Some(498));
     assert_eq!(error_code(&demo.community_self(token).await), Some(498));
@@ -335,9 +428,15 @@ async fn the_standalone_server_issues_its_own_tokens_by_post_only() {
         .json::<Value>()
         .await
         .unwrap();
-    assert!(in_query.get("token").is_none(), "credentials in the query: {in_query}");
+    assert!(
+        in_query.get("token").is_none(),
+        "credentials in the query: {in_query}"
+    );
     let bad = demo
-        .post(&url, &[("username", "analyst"), ("password", "x"), ("f", "json")])
+        .post(
+            &url,
+            &[("username", "analyst"), ("password", "x"), ("f", "json")],
+        )
         .await;
     assert_eq!(bad, fixture("F10-generate-token-bad-credentials.json"));
     let bare = demo.post(&demo.url("/gis/tokens/"), &creds).await;
@@ -349,7 +448,10 @@ async fn portal_tokens_work_on_the_federated_server_but_not_on_the_standalone_on
     let demo = Demo::start().await;
     let token = demo.generate_token(&[]).await;
     let token = s(&token["token"]);
-    assert_eq!(get_with_token(&demo, &service(&demo, "/server"), token).await["mapName"], "Demo");
+    assert_eq!(
+        get_with_token(&demo, &service(&demo, "/server"), token).await["mapName"],
+        "Demo"
+    );
     let standalone = get_with_token(&demo, &service(&demo, "/gis"), token).await;
     assert_eq!(standalone["error"]["message"], "Invalid Token");
 }
@@ -359,7 +461,15 @@ async fn the_admin_token_endpoint_is_for_administrators_and_answers_expires_as_a
     let demo = Demo::start().await;
     let url = demo.url("/gis/admin/generateToken");
     let body = demo
-        .post(&url, &[("username", "portaladmin"), ("password", "tokendesk-admin"), ("client", "requestip"), ("f", "json")])
+        .post(
+            &url,
+            &[
+                ("username", "portaladmin"),
+                ("password", "tokendesk-admin"),
+                ("client", "requestip"),
+                ("f", "json"),
+            ],
+        )
         .await;
     let expires: i64 = s(&body["expires"]).parse().unwrap();
     assert!(expires > chrono::Utc::now().timestamp_millis());
@@ -368,7 +478,14 @@ async fn the_admin_token_endpoint_is_for_administrators_and_answers_expires_as_a
         "Demo"
     );
     let analyst = demo
-        .post(&url, &[("username", "analyst"), ("password", "tokendesk-demo"), ("f", "json")])
+        .post(
+            &url,
+            &[
+                ("username", "analyst"),
+                ("password", "tokendesk-demo"),
+                ("f", "json"),
+            ],
+        )
         .await;
     assert_eq!(analyst["status"], "error");
     assert!(analyst["messages"].is_array() && analyst["code"].is_number());
@@ -410,8 +527,14 @@ async fn a_python_style_implicit_sign_in_with_the_portal_origin_as_redirect_work
         .await;
     assert_eq!(response.status(), 302);
     let location = location(&response);
-    assert!(location.starts_with(&format!("{origin}#access_token=")), "{location}");
-    assert_eq!(fragment_param(&location, "state").as_deref(), Some("abcdefghijklmnopqrstuvwxyz0123"));
+    assert!(
+        location.starts_with(&format!("{origin}#access_token=")),
+        "{location}"
+    );
+    assert_eq!(
+        fragment_param(&location, "state").as_deref(),
+        Some("abcdefghijklmnopqrstuvwxyz0123")
+    );
     let token = fragment_param(&location, "access_token").unwrap();
     let me = demo
         .client
@@ -425,7 +548,10 @@ async fn a_python_style_implicit_sign_in_with_the_portal_origin_as_redirect_work
         .json::<Value>()
         .await
         .unwrap();
-    assert!(me["privileges"].is_array() && me.get("roleId").is_none(), "{me}");
+    assert!(
+        me["privileges"].is_array() && me.get("roleId").is_none(),
+        "{me}"
+    );
 }
 
 #[tokio::test]
@@ -433,7 +559,12 @@ async fn a_python_style_out_of_band_code_sign_in_carries_oauth_info_on_the_succe
     let demo = Demo::start().await;
     let page = demo
         .sign_in(
-            &[("response_type", "code"), ("client_id", "pythonapi"), ("redirect_uri", OOB), ("expiration", "20160")],
+            &[
+                ("response_type", "code"),
+                ("client_id", "pythonapi"),
+                ("redirect_uri", OOB),
+                ("expiration", "20160"),
+            ],
             "analyst",
             "tokendesk-demo",
         )

@@ -19,7 +19,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::Shared;
 use super::faults::FaultRule;
@@ -45,7 +45,10 @@ pub async fn handle(
     body: Bytes,
 ) -> Response {
     if !peer.ip().is_loopback() {
-        return problem(StatusCode::FORBIDDEN, "admin endpoints answer loopback callers only");
+        return problem(
+            StatusCode::FORBIDDEN,
+            "admin endpoints answer loopback callers only",
+        );
     }
     match (method, rest.trim_end_matches('/')) {
         (Method::GET, "clock") => clock(&shared),
@@ -54,7 +57,10 @@ pub async fn handle(
                 shared.clock.advance(advance.seconds);
                 clock(&shared)
             }
-            Err(err) => problem(StatusCode::BAD_REQUEST, &format!("expected {{\"seconds\": n}}: {err}")),
+            Err(err) => problem(
+                StatusCode::BAD_REQUEST,
+                &format!("expected {{\"seconds\": n}}: {err}"),
+            ),
         },
         (Method::GET, "faults") => Json(shared.faults.rules()).into_response(),
         (Method::POST, "faults") => match serde_json::from_slice::<OneOrMany>(&body) {
@@ -62,19 +68,26 @@ pub async fn handle(
             Ok(OneOrMany::One(rule)) => add_faults(&shared, vec![rule]),
             Err(err) => problem(
                 StatusCode::BAD_REQUEST,
-                &format!("expected a fault rule or an array of them ({{\"path\",\"kind\",\"count\"}}): {err}"),
+                &format!(
+                    "expected a fault rule or an array of them ({{\"path\",\"kind\",\"count\"}}): {err}"
+                ),
             ),
         },
         (Method::DELETE, "faults") => {
             shared.faults.clear();
             Json(json!({"active": 0})).into_response()
         }
-        (Method::GET, "requests") => Json(json!({"counts": shared.faults.counts()})).into_response(),
+        (Method::GET, "requests") => {
+            Json(json!({"counts": shared.faults.counts()})).into_response()
+        }
         (Method::DELETE, "requests") => {
             shared.faults.reset_counts();
             Json(json!({"counts": {}})).into_response()
         }
-        _ => problem(StatusCode::NOT_FOUND, "unknown admin endpoint; see the demo portal README"),
+        _ => problem(
+            StatusCode::NOT_FOUND,
+            "unknown admin endpoint; see the demo portal README",
+        ),
     }
 }
 
@@ -92,5 +105,5 @@ fn add_faults(shared: &Shared, rules: Vec<FaultRule>) -> Response {
 }
 
 fn problem(status: StatusCode, message: &str) -> Response {
-    (status, Json(Value::from(json!({"error": message})))).into_response()
+    (status, Json(json!({"error": message}))).into_response()
 }

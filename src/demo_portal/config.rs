@@ -391,12 +391,16 @@ mod tests {
     fn an_unknown_key_in_the_seed_is_refused_with_the_file_name() {
         let err = DemoConfig::from_toml("[org]\nnmae = \"x\"\n", "seed.toml").unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("seed.toml") && text.contains("nmae"), "{text}");
+        assert!(
+            text.contains("seed.toml") && text.contains("nmae"),
+            "{text}"
+        );
     }
 
     #[test]
     fn faults_in_the_seed_parse_with_their_kind() {
-        let text = "[[faults]]\npath = \"/gis/*\"\nkind = \"http_error\"\nstatus = 502\ncount = 2\n";
+        let text =
+            "[[faults]]\npath = \"/gis/*\"\nkind = \"http_error\"\nstatus = 502\ncount = 2\n";
         let config = DemoConfig::from_toml(text, "seed.toml").unwrap();
         assert_eq!(
             config.faults,

@@ -154,7 +154,10 @@ mod tests {
         assert!(!glob_matches("/a/b", "/a/bc"));
         assert!(glob_matches("/a/*", "/a/b/c"));
         assert!(glob_matches("*/token", "/portal/sharing/rest/oauth2/token"));
-        assert!(glob_matches("/p*/oauth2/*", "/portal/sharing/rest/oauth2/token"));
+        assert!(glob_matches(
+            "/p*/oauth2/*",
+            "/portal/sharing/rest/oauth2/token"
+        ));
         assert!(!glob_matches("/server/*", "/gis/rest/info"));
         assert!(glob_matches("*", ""));
     }

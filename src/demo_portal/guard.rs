@@ -46,7 +46,12 @@ fn binding_holds(binding: &Binding, req: &Req) -> bool {
 /// The binding asked for by `client` (+ `referer` / `ip`); `Err` holds the error detail.
 /// Without `client` the token is not bound.
 pub fn requested_binding(req: &Req) -> Result<Binding, &'static str> {
-    match req.params.get("client").map(str::to_ascii_lowercase).as_deref() {
+    match req
+        .params
+        .get("client")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("referer") => req
             .params
             .get("referer")

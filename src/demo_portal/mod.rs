@@ -57,7 +57,9 @@ pub enum DemoPortalError {
     )]
     NotLoopback(SocketAddr),
     /// The address could not be bound.
-    #[error("could not listen on {addr}: {source} (is the port already in use? port 0 picks a free one)")]
+    #[error(
+        "could not listen on {addr}: {source} (is the port already in use? port 0 picks a free one)"
+    )]
     Bind {
         /// The address.
         addr: SocketAddr,
@@ -144,12 +146,10 @@ impl DemoPortal {
         });
         let app = router::build(shared);
         let handle: Handle<SocketAddr> = Handle::new();
-        let server = axum_server::from_tcp_rustls(
-            listener,
-            RustlsConfig::from_config(tls.server_config),
-        )
-        .map_err(bind)?
-        .handle(handle.clone());
+        let server =
+            axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(tls.server_config))
+                .map_err(bind)?
+                .handle(handle.clone());
         let task = tokio::spawn(async move {
             server
                 .serve(app.into_make_service_with_connect_info::<SocketAddr>())

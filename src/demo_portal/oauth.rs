@@ -21,8 +21,8 @@ use super::guard::{self, TokenCheck};
 use super::request::{Format, Req};
 use super::respond::{self, envelope_a, envelope_b, escape};
 use super::store::{
-    AccessToken, Audience, AuthCode, Binding, Challenge, PendingSignIn, RefreshToken,
-    ResponseType, Subject, TokenProblem, random_string,
+    AccessToken, Audience, AuthCode, Binding, Challenge, PendingSignIn, RefreshToken, ResponseType,
+    Subject, TokenProblem, random_string,
 };
 
 const OOB: &str = "urn:ietf:wg:oauth:2.0:oob";
@@ -32,7 +32,10 @@ const DENIED: &str = "The user has denied your request.";
 pub fn authorize(shared: &Shared, req: &Req) -> Response {
     let p = &req.params;
     let Some(app) = p.get("client_id").and_then(|id| find_app(shared, id)) else {
-        return error_page("Invalid client_id", "The app (client_id) is not registered with this portal.");
+        return error_page(
+            "Invalid client_id",
+            "The app (client_id) is not registered with this portal.",
+        );
     };
     let Some(redirect_uri) = p
         .get("redirect_uri")
@@ -71,7 +74,8 @@ pub fn authorize(shared: &Shared, req: &Req) -> Response {
         state: p.get("state").map(str::to_string),
         expiration: p.get("expiration").and_then(|e| e.parse().ok()),
         challenge,
-        expires: shared.clock.now() + Duration::seconds(shared.config.lifetimes.authorization_code_seconds),
+        expires: shared.clock.now()
+            + Duration::seconds(shared.config.lifetimes.authorization_code_seconds),
     };
     let oauth_state = shared.store.add_pending(pending);
     sign_in_page(shared, req, &oauth_state, app, &[])
@@ -104,7 +108,13 @@ pub fn signin(shared: &Shared, req: &Req) -> Response {
             && p.get("password") == Some(u.password.expose())
     });
     let Some(user) = user else {
-        return sign_in_page(shared, req, oauth_state, app, &["Invalid username or password."]);
+        return sign_in_page(
+            shared,
+            req,
+            oauth_state,
+            app,
+            &["Invalid username or password."],
+        );
     };
     shared.store.remove_pending(oauth_state);
     tracing::debug!(client_id = %app.client_id, username = %user.username, "demo portal sign-in");
@@ -116,7 +126,8 @@ pub fn signin(shared: &Shared, req: &Req) -> Response {
                 challenge: pending.challenge.clone(),
                 username: user.username.clone(),
                 refresh_minutes: refresh_minutes(shared, pending.expiration),
-                expires: now + Duration::seconds(shared.config.lifetimes.authorization_code_seconds),
+                expires: now
+                    + Duration::seconds(shared.config.lifetimes.authorization_code_seconds),
             });
             finish(&pending, &mut vec![("code", code.as_str())], "SUCCESS")
         }
@@ -126,9 +137,11 @@ pub fn signin(shared: &Shared, req: &Req) -> Response {
                 .and_then(|e| e.parse().ok())
                 .or(pending.expiration);
             let l = &shared.config.lifetimes;
-            let minutes = shared
-                .config
-                .clamp_minutes(requested, l.app_token_default_minutes, l.app_token_max_minutes);
+            let minutes = shared.config.clamp_minutes(
+                requested,
+                l.app_token_default_minutes,
+                l.app_token_max_minutes,
+            );
             let token = shared.store.add_access(AccessToken {
                 subject: Subject::User(user.username.clone()),
                 audience: Audience::Portal,
@@ -136,7 +149,7 @@ pub fn signin(shared: &Shared, req: &Req) -> Response {
                 family: None,
                 binding: Binding::None,
                 revocable: true,
-                    });
+            });
             let expires_in = (minutes * 60).to_string();
             let ssl = shared.config.org.all_ssl.to_string();
             let mut fields = vec![
@@ -153,7 +166,11 @@ pub fn signin(shared: &Shared, req: &Req) -> Response {
 
 /// Completes a sign-in: redirect with the fields (query for code, fragment for token), or
 /// for the out-of-band URI an approval page `<title>SUCCESS code=…</title>`.
-fn finish<'a>(pending: &'a PendingSignIn, fields: &mut Vec<(&'a str, &'a str)>, outcome: &str) -> Response {
+fn finish<'a>(
+    pending: &'a PendingSignIn,
+    fields: &mut Vec<(&'a str, &'a str)>,
+    outcome: &str,
+) -> Response {
     if let Some(state) = &pending.state {
         fields.push(("state", state.as_str()));
     }
@@ -202,8 +219,16 @@ pub fn token(shared: &Shared, req: &Req) -> Response {
         Some("exchange_refresh_token") => exchange_grant(shared, req),
         Some("client_credentials") => client_credentials(shared, req),
         Some("suspend_session") => Ok(json!({"success": true})),
-        Some(_) => Err(oauth_error(400, "unsupported_grant_type", "Unsupported grant_type")),
-        None => Err(oauth_error(400, "invalid_request", "grant_type not specified")),
+        Some(_) => Err(oauth_error(
+            400,
+            "unsupported_grant_type",
+            "Unsupported grant_type",
+        )),
+        None => Err(oauth_error(
+            400,
+            "invalid_request",
+            "grant_type not specified",
+        )),
     };
     match outcome {
         Ok(body) => respond::json(req, Format::Json, &body),
@@ -291,7 +316,11 @@ fn code_grant(shared: &Shared, req: &Req) -> Outcome {
 fn refresh_grant(shared: &Shared, req: &Req) -> Outcome {
     let app = requesting_app(shared, req)?;
     let refresh = live_refresh(shared, req, app)?;
-    Ok(Value::Object(user_access(shared, &refresh.username, refresh.family)))
+    Ok(Value::Object(user_access(
+        shared,
+        &refresh.username,
+        refresh.family,
+    )))
 }
 
 fn exchange_grant(shared: &Shared, req: &Req) -> Outcome {
@@ -320,7 +349,9 @@ fn live_refresh(shared: &Shared, req: &Req, app: &AppConfig) -> Result<RefreshTo
     match shared.store.refresh(token, shared.clock.now()) {
         Ok(refresh) if refresh.client_id == app.client_id => Ok(refresh),
         Ok(_) | Err(TokenProblem::Unknown) => Err(invalid()),
-        Err(TokenProblem::Expired) => Err(oauth_error(498, "invalid_request", "refresh_token expired")),
+        Err(TokenProblem::Expired) => {
+            Err(oauth_error(498, "invalid_request", "refresh_token expired"))
+        }
     }
 }
 
@@ -369,9 +400,11 @@ fn client_credentials(shared: &Shared, req: &Req) -> Outcome {
     }
     let l = &shared.config.lifetimes;
     let requested = req.params.get("expiration").and_then(|e| e.parse().ok());
-    let minutes = shared
-        .config
-        .clamp_minutes(requested, l.app_token_default_minutes, l.app_token_max_minutes);
+    let minutes = shared.config.clamp_minutes(
+        requested,
+        l.app_token_default_minutes,
+        l.app_token_max_minutes,
+    );
     let token = shared.store.add_access(AccessToken {
         subject: Subject::App(app.client_id.clone()),
         audience: Audience::Portal,
@@ -397,7 +430,13 @@ fn api_key(shared: &Shared, req: &Req, client_id: &str) -> Outcome {
     let slot: u8 = match req.params.get("apiToken") {
         Some("1") => 1,
         Some("2") => 2,
-        _ => return Err(oauth_error(400, "invalid_request", "apiToken must be 1 or 2")),
+        _ => {
+            return Err(oauth_error(
+                400,
+                "invalid_request",
+                "apiToken must be 1 or 2",
+            ));
+        }
     };
     let days = if slot == 1 {
         credential.slot1_expires_in_days
@@ -405,12 +444,20 @@ fn api_key(shared: &Shared, req: &Req, client_id: &str) -> Outcome {
         credential.slot2_expires_in_days
     };
     let Some(days) = days else {
-        return Err(oauth_error(400, "invalid_request", &format!("API key slot {slot} has no expiration date set")));
+        return Err(oauth_error(
+            400,
+            "invalid_request",
+            &format!("API key slot {slot} has no expiration date set"),
+        ));
     };
     let expires = shared.started + Duration::days(days.min(365));
     let now = shared.clock.now();
     if expires <= now {
-        return Err(oauth_error(400, "invalid_request", &format!("API key slot {slot} has expired")));
+        return Err(oauth_error(
+            400,
+            "invalid_request",
+            &format!("API key slot {slot} has expired"),
+        ));
     }
     let regenerate = req.params.get("regenerateApiToken") == Some("true");
     let key = match shared.store.api_key(client_id, slot) {
@@ -427,8 +474,10 @@ fn api_key(shared: &Shared, req: &Req, client_id: &str) -> Outcome {
                 family: None,
                 binding: Binding::None,
                 revocable: false,
-                    };
-            shared.store.set_api_key(client_id, slot, key.clone(), record);
+            };
+            shared
+                .store
+                .set_api_key(client_id, slot, key.clone(), record);
             key
         }
     };
@@ -438,7 +487,11 @@ fn api_key(shared: &Shared, req: &Req, client_id: &str) -> Outcome {
 /// An `AAPT…` key whose character at `len-10` is the slot digit (rest-js `slotForKey`).
 fn mint_api_key(slot: u8) -> String {
     let tail = random_string("");
-    let tail8: String = tail.chars().filter(char::is_ascii_alphanumeric).take(8).collect();
+    let tail8: String = tail
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(8)
+        .collect();
     format!("{}AT{slot}_{tail8:0<8}", random_string("AAPT"))
 }
 
@@ -448,9 +501,11 @@ pub fn revoke(shared: &Shared, req: &Req) -> Response {
         return respond::post_only(req, "Unable to revoke token.");
     }
     let p = &req.params;
-    if let (Some(client_id), Some(secret), Some(slot)) =
-        (p.get("client_id"), p.get("client_secret"), p.get("apiToken"))
-    {
+    if let (Some(client_id), Some(secret), Some(slot)) = (
+        p.get("client_id"),
+        p.get("client_secret"),
+        p.get("apiToken"),
+    ) {
         let owns = shared
             .config
             .api_key_credentials
@@ -467,7 +522,12 @@ pub fn revoke(shared: &Shared, req: &Req) -> Response {
 
 /// `oauth2/validateAppAccess`.
 pub fn validate_app_access(shared: &Shared, req: &Req) -> Response {
-    if req.params.get("client_id").and_then(|id| find_app(shared, id)).is_none() {
+    if req
+        .params
+        .get("client_id")
+        .and_then(|id| find_app(shared, id))
+        .is_none()
+    {
         let body = envelope_a(400, Some("GWM_0007"), "Invalid request", &[]);
         return respond::error(req, Format::Json, 400, &body);
     }
@@ -527,20 +587,30 @@ fn redirect_matches(registered: &str, given: &str, loopback_any_port: bool) -> b
         return false;
     };
     let host_ok = rh.eq_ignore_ascii_case(gh)
-        || rh
-            .strip_prefix('*')
-            .is_some_and(|suffix| suffix.starts_with('.') && gh.to_ascii_lowercase().ends_with(&suffix.to_ascii_lowercase()));
+        || rh.strip_prefix('*').is_some_and(|suffix| {
+            suffix.starts_with('.')
+                && gh
+                    .to_ascii_lowercase()
+                    .ends_with(&suffix.to_ascii_lowercase())
+        });
     let loopback = matches!(gh, "127.0.0.1" | "localhost" | "[::1]");
     let port_ok = r.port_or_known_default() == g.port_or_known_default()
         || (loopback_any_port && loopback && r.port().is_none());
-    let path_ok = r.path() == g.path() || (r.path().ends_with('/') && g.path().starts_with(r.path()));
+    let path_ok =
+        r.path() == g.path() || (r.path().ends_with('/') && g.path().starts_with(r.path()));
     let query_ok = r.query().is_none() || r.query() == g.query();
     host_ok && port_ok && path_ok && query_ok
 }
 
 /// The HTML sign-in page with `var oAuthInfo = {…};` (what the Python API scrapes) and a
 /// form posting to `oauth2/signin` with Sign In and Deny buttons.
-fn sign_in_page(shared: &Shared, req: &Req, oauth_state: &str, app: &AppConfig, messages: &[&str]) -> Response {
+fn sign_in_page(
+    shared: &Shared,
+    req: &Req,
+    oauth_state: &str,
+    app: &AppConfig,
+    messages: &[&str],
+) -> Response {
     let info = json!({
         "oauth_state": oauth_state,
         "client_id": app.client_id,
@@ -577,7 +647,11 @@ fn error_page(title: &str, text: &str) -> Response {
     respond::html(
         StatusCode::BAD_REQUEST,
         title,
-        &format!("<h1>Error 400: {}</h1>\n<p>{}</p>", escape(title), escape(text)),
+        &format!(
+            "<h1>Error 400: {}</h1>\n<p>{}</p>",
+            escape(title),
+            escape(text)
+        ),
     )
 }
 
@@ -607,14 +681,34 @@ mod tests {
     #[test]
     fn loopback_redirects_match_any_port_only_when_switched_on() {
         let reg = "http://127.0.0.1/";
-        assert!(redirect_matches(reg, "http://127.0.0.1:53124/callback", true));
-        assert!(!redirect_matches(reg, "http://127.0.0.1:53124/callback", false));
+        assert!(redirect_matches(
+            reg,
+            "http://127.0.0.1:53124/callback",
+            true
+        ));
+        assert!(!redirect_matches(
+            reg,
+            "http://127.0.0.1:53124/callback",
+            false
+        ));
         assert!(!redirect_matches(reg, "http://evil.example:53124/", true));
         assert!(!redirect_matches(reg, "https://127.0.0.1:53124/", true));
-        assert!(redirect_matches("https://*.arcgis.com", "https://x.arcgis.com", false));
-        assert!(!redirect_matches("https://*.arcgis.com", "https://arcgis.com.evil", false));
+        assert!(redirect_matches(
+            "https://*.arcgis.com",
+            "https://x.arcgis.com",
+            false
+        ));
+        assert!(!redirect_matches(
+            "https://*.arcgis.com",
+            "https://arcgis.com.evil",
+            false
+        ));
         assert!(!redirect_matches(OOB, "http://127.0.0.1/", true));
         assert!(redirect_matches(OOB, OOB, false));
-        assert!(!redirect_matches("http://localhost:8080/a", "http://localhost:8080/ab", true));
+        assert!(!redirect_matches(
+            "http://localhost:8080/a",
+            "http://localhost:8080/ab",
+            true
+        ));
     }
 }

@@ -22,7 +22,11 @@ pub const SAMPLE_ITEM_ID: &str = "7d0c0ffee0de4d3e8a5e0000000000d1";
 pub fn handle(shared: &Shared, req: &Req) -> Response {
     let endpoint = req.endpoint_lower();
     match endpoint.as_str() {
-        "" => respond::json(req, Format::Html, &json!({"currentVersion": shared.config.org.current_version})),
+        "" => respond::json(
+            req,
+            Format::Html,
+            &json!({"currentVersion": shared.config.org.current_version}),
+        ),
         "info" => info(shared, req),
         "generatetoken" => generate_token(shared, req),
         "oauth2/authorize" => oauth::authorize(shared, req),
@@ -126,7 +130,10 @@ fn generate_token(shared: &Shared, req: &Req) -> Response {
 fn federated_server_token(shared: &Shared, req: &Req, server_url: &str) -> Response {
     let found = match guard::check(shared, req, &[Audience::Portal]) {
         TokenCheck::Missing => {
-            return generate_error(req, &["Unable to get 'token' from the request or cookie, for server token."]);
+            return generate_error(
+                req,
+                &["Unable to get 'token' from the request or cookie, for server token."],
+            );
         }
         TokenCheck::Invalid => return respond::invalid_token(req),
         TokenCheck::Valid(found) => found,
@@ -135,7 +142,10 @@ fn federated_server_token(shared: &Shared, req: &Req, server_url: &str) -> Respo
         return respond::permission_denied(req);
     };
     if !names_federated_server(shared, server_url) {
-        return generate_error(req, &["The serverUrl is not a server federated with this portal."]);
+        return generate_error(
+            req,
+            &["The serverUrl is not a server federated with this portal."],
+        );
     }
     let binding = match guard::requested_binding(req) {
         Ok(binding) => binding,
@@ -208,7 +218,9 @@ fn portals_self(shared: &Shared, req: &Req) -> Response {
         TokenCheck::Missing => None,
         TokenCheck::Invalid => return respond::invalid_token(req),
         TokenCheck::Valid(found) => match &found.subject {
-            Subject::User(username) => find_user(shared, username).map(|u| ("user", user_json(shared, u))),
+            Subject::User(username) => {
+                find_user(shared, username).map(|u| ("user", user_json(shared, u)))
+            }
             Subject::App(client_id) | Subject::ApiKey { client_id, .. } => {
                 Some(("appInfo", app_info(shared, client_id)))
             }
@@ -298,7 +310,12 @@ fn sample_item(shared: &Shared, req: &Req, rest: &str) -> Response {
         None => (rest, false),
     };
     if id != SAMPLE_ITEM_ID {
-        let body = envelope_a(400, Some("CONT_0001"), "Item does not exist or is inaccessible.", &[]);
+        let body = envelope_a(
+            400,
+            Some("CONT_0001"),
+            "Item does not exist or is inaccessible.",
+            &[],
+        );
         return respond::error(req, Format::Html, 400, &body);
     }
     let found = match guard::check(shared, req, &[Audience::Portal]) {
@@ -309,7 +326,12 @@ fn sample_item(shared: &Shared, req: &Req, rest: &str) -> Response {
     if !matches!(found.subject, Subject::User(_)) {
         return respond::permission_denied(req);
     }
-    let owner = shared.config.users.first().map(|u| u.username.clone()).unwrap_or_default();
+    let owner = shared
+        .config
+        .users
+        .first()
+        .map(|u| u.username.clone())
+        .unwrap_or_default();
     let body = if data {
         json!({"operationalLayers": [{"id": "demo", "title": "Demo points", "url": format!("{}/rest/services/Demo/MapServer/0", shared.urls.federated_root)}], "version": "2.31"})
     } else {
@@ -335,7 +357,10 @@ fn find_user<'a>(shared: &'a Shared, username: &str) -> Option<&'a UserConfig> {
 /// No `roleId`: the ArcGIS API for Python would then query `portals/self/roles`, which the
 /// demo portal does not serve (built-in roles only).
 fn user_json(shared: &Shared, user: &UserConfig) -> Value {
-    let (first, last) = user.full_name.split_once(' ').unwrap_or((&user.full_name, ""));
+    let (first, last) = user
+        .full_name
+        .split_once(' ')
+        .unwrap_or((&user.full_name, ""));
     let privileges: &[&str] = match user.role.as_str() {
         "org_admin" => &[
             "portal:admin:viewUsers",

@@ -196,7 +196,10 @@ mod tests {
         let Some((site, endpoint, _, _)) = route_path("/gis/rest/info") else {
             panic!("no route")
         };
-        assert_eq!((site, endpoint.as_str()), (Site::StandaloneServer, "rest/info"));
+        assert_eq!(
+            (site, endpoint.as_str()),
+            (Site::StandaloneServer, "rest/info")
+        );
         assert!(route_path("/gisx/rest/info").is_none());
         assert!(route_path("/elsewhere").is_none());
     }

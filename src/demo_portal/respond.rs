@@ -9,7 +9,12 @@ use super::request::{Format, Req, Site};
 
 /// A successful JSON answer in the requested format (`default` when `f` is absent).
 pub fn json(req: &Req, default: Format, body: &Value) -> Response {
-    render(req.format(default), StatusCode::OK, body, page_title(req.site))
+    render(
+        req.format(default),
+        StatusCode::OK,
+        body,
+        page_title(req.site),
+    )
 }
 
 /// An error envelope: HTTP 200 normally, the error's own status with `modern_errors`.
@@ -79,7 +84,12 @@ pub fn not_found(req: &Req) -> Response {
 
 /// 405-class answer for a GET to a POST-only endpoint (envelope A, code 405).
 pub fn post_only(req: &Req, message: &str) -> Response {
-    let body = envelope_a(405, None, message, &["This operation is supported via HTTP POST only."]);
+    let body = envelope_a(
+        405,
+        None,
+        message,
+        &["This operation is supported via HTTP POST only."],
+    );
     error(req, Format::Json, 405, &body)
 }
 
@@ -132,12 +142,17 @@ fn page_title(site: Site) -> &'static str {
 fn render(format: Format, status: StatusCode, body: &Value, title: &str) -> Response {
     match format {
         Format::Json => json_response(status, body.to_string()),
-        Format::Pjson => {
-            json_response(status, serde_json::to_string_pretty(body).unwrap_or_default())
-        }
+        Format::Pjson => json_response(
+            status,
+            serde_json::to_string_pretty(body).unwrap_or_default(),
+        ),
         Format::Html => {
             let pretty = serde_json::to_string_pretty(body).unwrap_or_default();
-            html(status, title, &format!("<h2>{}</h2>\n<pre>{}</pre>", escape(title), escape(&pretty)))
+            html(
+                status,
+                title,
+                &format!("<h2>{}</h2>\n<pre>{}</pre>", escape(title), escape(&pretty)),
+            )
         }
     }
 }

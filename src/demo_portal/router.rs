@@ -59,7 +59,8 @@ async fn dispatch(
         match axum::body::to_bytes(body, MAX_BODY).await {
             Ok(bytes) => params.extend_from_urlencoded(&bytes),
             Err(_) => {
-                return (StatusCode::BAD_REQUEST, "could not read the request body").into_response();
+                return (StatusCode::BAD_REQUEST, "could not read the request body")
+                    .into_response();
             }
         }
     }
@@ -108,7 +109,11 @@ fn fault_response(req: &Req, fault: &FaultKind) -> Option<Response> {
                 status.as_u16(),
                 status.canonical_reason().unwrap_or("Error")
             );
-            respond::html(status, &title, &format!("<h1>{}</h1>", respond::escape(&title)))
+            respond::html(
+                status,
+                &title,
+                &format!("<h1>{}</h1>", respond::escape(&title)),
+            )
         }
         FaultKind::DropConnection => {
             // A body that fails before its first byte: hyper aborts the connection.

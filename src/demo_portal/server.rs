@@ -28,8 +28,14 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
         "rest/services" => directory(shared, req),
         "tokens" | "tokens/generatetoken" if standalone => generate_token(shared, req),
         "admin/generatetoken" if standalone => admin_generate_token(shared, req),
-        e if e == "rest/services/demo/mapserver" || e.starts_with("rest/services/demo/mapserver/") => {
-            demo_service(shared, req, &endpoint["rest/services/demo/mapserver".len()..])
+        e if e == "rest/services/demo/mapserver"
+            || e.starts_with("rest/services/demo/mapserver/") =>
+        {
+            demo_service(
+                shared,
+                req,
+                &endpoint["rest/services/demo/mapserver".len()..],
+            )
         }
         _ => respond::not_found(req),
     }
@@ -118,7 +124,10 @@ fn demo_service(shared: &Shared, req: &Req, below: &str) -> Response {
     respond::json(req, Format::Html, &body)
 }
 
-fn server_user<'a>(shared: &'a Shared, req: &Req) -> Result<&'a super::config::ServerUserConfig, Vec<&'static str>> {
+fn server_user<'a>(
+    shared: &'a Shared,
+    req: &Req,
+) -> Result<&'a super::config::ServerUserConfig, Vec<&'static str>> {
     let username = req.params.get("username");
     let password = req.params.get("password");
     let (Some(username), Some(password)) = (username, password) else {
@@ -139,7 +148,11 @@ fn server_user<'a>(shared: &'a Shared, req: &Req) -> Result<&'a super::config::S
         .ok_or_else(|| vec!["Invalid username or password."])
 }
 
-fn issue_server_token(shared: &Shared, req: &Req, username: &str) -> Result<(String, i64), &'static str> {
+fn issue_server_token(
+    shared: &Shared,
+    req: &Req,
+    username: &str,
+) -> Result<(String, i64), &'static str> {
     let binding = guard::requested_binding(req)?;
     let l = &shared.config.lifetimes;
     let minutes = shared.config.clamp_minutes(
@@ -178,7 +191,11 @@ fn generate_token(shared: &Shared, req: &Req) -> Response {
         Err(details) => return fail(&details),
     };
     match issue_server_token(shared, req, &user.username) {
-        Ok((token, expires)) => respond::json(req, Format::Html, &json!({"token": token, "expires": expires})),
+        Ok((token, expires)) => respond::json(
+            req,
+            Format::Html,
+            &json!({"token": token, "expires": expires}),
+        ),
         Err(detail) => fail(&[detail]),
     }
 }

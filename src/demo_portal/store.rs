@@ -280,7 +280,10 @@ impl Store {
     /// Stores a new key in a slot, invalidating the one it replaces.
     pub fn set_api_key(&self, client_id: &str, slot: u8, key: String, token: AccessToken) {
         let mut inner = self.lock();
-        if let Some(old) = inner.api_keys.insert((client_id.to_string(), slot), key.clone()) {
+        if let Some(old) = inner
+            .api_keys
+            .insert((client_id.to_string(), slot), key.clone())
+        {
             inner.access.remove(&old);
         }
         inner.access.insert(key, token);
@@ -307,7 +310,7 @@ mod tests {
             family,
             binding: Binding::None,
             revocable: true,
-            }
+        }
     }
 
     #[test]
@@ -324,7 +327,10 @@ mod tests {
         let child = store.add_access(user_token(Some(family), now));
         let other = store.add_access(user_token(None, now));
         store.revoke(&refresh);
-        assert_eq!(store.refresh(&refresh, now).err(), Some(TokenProblem::Unknown));
+        assert_eq!(
+            store.refresh(&refresh, now).err(),
+            Some(TokenProblem::Unknown)
+        );
         assert_eq!(store.access(&child, now).err(), Some(TokenProblem::Unknown));
         assert!(store.access(&other, now).is_ok());
     }

@@ -122,7 +122,14 @@ impl Demo {
         assert_eq!(status, 200, "{page}");
         let state = oauth_state(&page);
         let response = self
-            .signin(&state, &[("username", user), ("password", password), ("authorize", "true")])
+            .signin(
+                &state,
+                &[
+                    ("username", user),
+                    ("password", password),
+                    ("authorize", "true"),
+                ],
+            )
             .await;
         if response.status() == 302 {
             location(&response)
@@ -164,8 +171,11 @@ impl Demo {
 
     /// `community/self` with a token (as the `token` parameter).
     pub async fn community_self(&self, token: &str) -> Value {
-        self.get(&self.sharing("community/self"), &[("f", "json"), ("token", token)])
-            .await
+        self.get(
+            &self.sharing("community/self"),
+            &[("f", "json"), ("token", token)],
+        )
+        .await
     }
 
     /// Portal `generateToken` for analyst.
