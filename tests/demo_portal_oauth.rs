@@ -660,3 +660,17 @@ async fn api_keys_carry_their_slot_expire_with_the_item_and_can_be_regenerated_o
     let expired_slot = mint("2", "true").await;
     assert_eq!(error_code(&expired_slot), Some(400), "{expired_slot}");
 }
+
+#[tokio::test]
+async fn a_legacy_api_key_from_the_seed_never_expires() {
+    let demo = Demo::start().await;
+    let key = "AAPKtokendeskDemoLegacyKeyThatNeverExpires0000000000";
+    demo.advance(3 * 365 * 86400).await;
+    let me = demo
+        .get(
+            &demo.sharing("portals/self"),
+            &[("f", "json"), ("token", key)],
+        )
+        .await;
+    assert_eq!(me["appInfo"]["appId"], "tokendesk-demo-apikeys", "{me}");
+}

@@ -588,3 +588,14 @@ async fn a_python_style_out_of_band_code_sign_in_carries_oauth_info_on_the_succe
     assert_eq!(tokens["expires_in"], 1800, "{tokens}");
     assert!(tokens["refresh_token"].is_string());
 }
+
+#[tokio::test]
+async fn the_sharing_root_checks_a_token_when_one_is_given() {
+    let demo = Demo::start().await;
+    let root = demo.portal.portal_url().to_string();
+    let good = demo.generate_token(&[]).await;
+    let ok = get_with_token(&demo, &root, s(&good["token"])).await;
+    assert_eq!(ok["currentVersion"], "11.3");
+    let bad = get_with_token(&demo, &root, "nonsense").await;
+    assert_eq!(bad, fixture("F13-invalid-token-portal.json"));
+}

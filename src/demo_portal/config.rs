@@ -216,6 +216,9 @@ pub struct ApiKeyCredentialConfig {
     /// Days from start-up until key slot 2 expires (at most 365); absent = slot unused.
     #[serde(default)]
     pub slot2_expires_in_days: Option<i64>,
+    /// A legacy API key (`AAPK…`) of this credential, valid from start-up and never expiring.
+    #[serde(default)]
+    pub legacy_key: Option<SeedSecret>,
 }
 
 /// Why the seed could not be loaded.
@@ -370,6 +373,9 @@ impl Default for DemoConfig {
                 owner: "analyst".into(),
                 slot1_expires_in_days: Some(365),
                 slot2_expires_in_days: Some(30),
+                legacy_key: Some(SeedSecret::new(
+                    "AAPKtokendeskDemoLegacyKeyThatNeverExpires0000000000",
+                )),
             }],
             faults: Vec::new(),
         }

@@ -136,11 +136,30 @@ impl DemoPortal {
         let addr = listener.local_addr().map_err(bind)?;
         let urls = SiteUrls::new(addr);
         let clock = Clock::default();
+        let store = store::Store::default();
+        for credential in &config.api_key_credentials {
+            if let Some(key) = &credential.legacy_key {
+                store.add_access_as(
+                    key.expose(),
+                    store::AccessToken {
+                        subject: store::Subject::ApiKey {
+                            client_id: credential.client_id.clone(),
+                            slot: 0,
+                        },
+                        audience: store::Audience::Portal,
+                        expires: chrono::DateTime::<chrono::Utc>::MAX_UTC,
+                        family: None,
+                        binding: store::Binding::None,
+                        revocable: false,
+                    },
+                );
+            }
+        }
         let shared = Arc::new(Shared {
             faults: faults::Faults::new(config.faults.clone()),
             started: clock.now(),
             clock: clock.clone(),
-            store: store::Store::default(),
+            store,
             urls: urls.clone(),
             config,
         });
@@ -230,12 +249,19 @@ impl RunningDemoPortal {
 
     /// Stops accepting connections, lets requests in flight finish (at most 5 s) and waits
     /// for the server task to end.
-    pub async fn shutdown(self) -> Result<(), DemoPortalError> {
+    pub async fn shutdown(mut self) -> Result<(), DemoPortalError> {
         self.handle.graceful_shutdown(Some(Duration::from_secs(5)));
-        match self.task.await {
+        match (&mut self.task).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(err)) => Err(DemoPortalError::Serve(err.to_string())),
             Err(err) => Err(DemoPortalError::Serve(err.to_string())),
         }
+    }
+}
+
+impl Drop for RunningDemoPortal {
+    /// A portal dropped without [`RunningDemoPortal::shutdown`] stops at once.
+    fn drop(&mut self) {
+        self.handle.shutdown();
     }
 }

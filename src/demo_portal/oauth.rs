@@ -77,7 +77,7 @@ pub fn authorize(shared: &Shared, req: &Req) -> Response {
         expires: shared.clock.now()
             + Duration::seconds(shared.config.lifetimes.authorization_code_seconds),
     };
-    let oauth_state = shared.store.add_pending(pending);
+    let oauth_state = shared.store.add_pending(pending, shared.clock.now());
     sign_in_page(shared, req, &oauth_state, app, &[])
 }
 
@@ -120,15 +120,18 @@ pub fn signin(shared: &Shared, req: &Req) -> Response {
     tracing::debug!(client_id = %app.client_id, username = %user.username, "demo portal sign-in");
     match pending.response_type {
         ResponseType::Code => {
-            let code = shared.store.add_code(AuthCode {
-                client_id: pending.client_id.clone(),
-                redirect_uri: pending.redirect_uri.clone(),
-                challenge: pending.challenge.clone(),
-                username: user.username.clone(),
-                refresh_minutes: refresh_minutes(shared, pending.expiration),
-                expires: now
-                    + Duration::seconds(shared.config.lifetimes.authorization_code_seconds),
-            });
+            let code = shared.store.add_code(
+                AuthCode {
+                    client_id: pending.client_id.clone(),
+                    redirect_uri: pending.redirect_uri.clone(),
+                    challenge: pending.challenge.clone(),
+                    username: user.username.clone(),
+                    refresh_minutes: refresh_minutes(shared, pending.expiration),
+                    expires: now
+                        + Duration::seconds(shared.config.lifetimes.authorization_code_seconds),
+                },
+                now,
+            );
             finish(&pending, &mut vec![("code", code.as_str())], "SUCCESS")
         }
         ResponseType::Token => {

@@ -22,11 +22,7 @@ pub const SAMPLE_ITEM_ID: &str = "7d0c0ffee0de4d3e8a5e0000000000d1";
 pub fn handle(shared: &Shared, req: &Req) -> Response {
     let endpoint = req.endpoint_lower();
     match endpoint.as_str() {
-        "" => respond::json(
-            req,
-            Format::Html,
-            &json!({"currentVersion": shared.config.org.current_version}),
-        ),
+        "" => root(shared, req),
         "info" => info(shared, req),
         "generatetoken" => generate_token(shared, req),
         "oauth2/authorize" => oauth::authorize(shared, req),
@@ -46,6 +42,16 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
             respond::not_found(req)
         }
     }
+}
+
+/// The Sharing API root: `{"currentVersion": …}`. A token, if given, must be good (498
+/// otherwise): the JS SDK checks portal tokens this way.
+fn root(shared: &Shared, req: &Req) -> Response {
+    if let TokenCheck::Invalid = guard::check(shared, req, &[Audience::Portal]) {
+        return respond::invalid_token(req);
+    }
+    let body = json!({"currentVersion": shared.config.org.current_version});
+    respond::json(req, Format::Html, &body)
 }
 
 fn info(shared: &Shared, req: &Req) -> Response {

@@ -31,7 +31,7 @@ pub enum Subject {
     ApiKey {
         /// The credential's client ID.
         client_id: String,
-        /// Key slot, 1 or 2.
+        /// Key slot, 1 or 2; 0 for a legacy (`AAPK…`) key.
         slot: u8,
     },
 }
@@ -170,10 +170,13 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Remembers a shown sign-in page; returns its `oauth_state`.
-    pub fn add_pending(&self, pending: PendingSignIn) -> String {
+    /// Remembers a shown sign-in page; returns its `oauth_state`. Pages past their expiry
+    /// are forgotten here (clients abandon pages: the Python API opens one just to probe).
+    pub fn add_pending(&self, pending: PendingSignIn, now: DateTime<Utc>) -> String {
         let key = random_string("");
-        self.lock().pending.insert(key.clone(), pending);
+        let mut inner = self.lock();
+        inner.pending.retain(|_, p| p.expires > now);
+        inner.pending.insert(key.clone(), pending);
         key
     }
 
@@ -195,10 +198,12 @@ impl Store {
         self.lock().pending.remove(oauth_state);
     }
 
-    /// Issues an authorization code.
-    pub fn add_code(&self, code: AuthCode) -> String {
+    /// Issues an authorization code (and forgets codes past their expiry).
+    pub fn add_code(&self, code: AuthCode, now: DateTime<Utc>) -> String {
         let key = random_string("");
-        self.lock().codes.insert(key.clone(), code);
+        let mut inner = self.lock();
+        inner.codes.retain(|_, c| c.expires > now);
+        inner.codes.insert(key.clone(), code);
         key
     }
 
@@ -219,6 +224,11 @@ impl Store {
         let key = random_string("");
         self.lock().access.insert(key.clone(), token);
         key
+    }
+
+    /// Registers a token whose string is given (legacy API keys from the seed).
+    pub fn add_access_as(&self, key: &str, token: AccessToken) {
+        self.lock().access.insert(key.to_string(), token);
     }
 
     /// Looks up an access token or API key.
@@ -338,14 +348,17 @@ mod tests {
     #[test]
     fn an_authorization_code_can_be_taken_only_once() {
         let store = Store::default();
-        let code = store.add_code(AuthCode {
-            client_id: "c".into(),
-            redirect_uri: "r".into(),
-            challenge: None,
-            username: "analyst".into(),
-            refresh_minutes: Some(10),
-            expires: Utc::now(),
-        });
+        let code = store.add_code(
+            AuthCode {
+                client_id: "c".into(),
+                redirect_uri: "r".into(),
+                challenge: None,
+                username: "analyst".into(),
+                refresh_minutes: Some(10),
+                expires: Utc::now() + chrono::Duration::minutes(1),
+            },
+            Utc::now(),
+        );
         assert!(store.take_code(&code).is_some());
         assert!(store.take_code(&code).is_none());
     }
