@@ -57,6 +57,17 @@ pub async fn run(args: DemoPortalArgs) -> Outcome {
         config.lifetimes.refresh_token_max_minutes = minutes;
     }
     config.behaviour.modern_errors |= args.modern_errors;
+    // Listen for signals before announcing `ready`: a SIGTERM right after `ready` must stop
+    // the portal cleanly, not kill the process.
+    let termination = match Termination::listen() {
+        Ok(termination) => termination,
+        Err(err) => {
+            return Outcome::fail(
+                Exit::Failure,
+                format!("could not listen for signals: {err}"),
+            );
+        }
+    };
 
     let portal = match DemoPortal::start(config).await {
         Ok(portal) => portal,
@@ -85,10 +96,7 @@ pub async fn run(args: DemoPortalArgs) -> Outcome {
         return Outcome::fail(Exit::Failure, format!("could not write to stdout: {err}"));
     }
 
-    if let Err(err) = termination().await {
-        let _ = portal.shutdown().await;
-        return Outcome::fail(Exit::Failure, format!("could not wait for signals: {err}"));
-    }
+    termination.wait().await;
     tracing::info!("demo portal stopping");
     match portal.shutdown().await {
         Ok(()) => Outcome::ok(),
@@ -104,21 +112,42 @@ fn print_lines(lines: &[String]) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Resolves on SIGINT or SIGTERM (Ctrl-C only where there is no SIGTERM).
-async fn termination() -> std::io::Result<()> {
+/// SIGINT and SIGTERM (Ctrl-C only where there is no SIGTERM), listened for from creation.
+struct Termination {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())?;
-        let mut int = signal(SignalKind::interrupt())?;
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Termination {
+    fn listen() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
         }
-        Ok(())
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
     }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
+
+    /// Resolves when one of the signals arrives.
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => {}
+                _ = self.int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -1,11 +1,14 @@
-//! Checking the token a request presents, and reading the binding (`client=referer|ip|
-//! requestip`) a new `generateToken` token should get.
+//! Checking the token a request presents, and issuing `generateToken`-style tokens
+//! (portal, federated server, stand-alone server): credentials, binding (`client=referer|ip|
+//! requestip`) and clamped `expiration`.
 
 use std::net::IpAddr;
 
+use chrono::{DateTime, Duration, Utc};
+
 use super::Shared;
 use super::request::Req;
-use super::store::{AccessToken, Audience, Binding};
+use super::store::{AccessToken, Audience, Binding, Subject};
 
 /// The outcome of checking a request's token.
 #[derive(Debug)]
@@ -66,4 +69,51 @@ pub fn requested_binding(req: &Req) -> Result<Binding, &'static str> {
         Some("requestip") => Ok(Binding::Ip(req.peer)),
         _ => Ok(Binding::None),
     }
+}
+
+/// `username` and `password` from the request; `Err` lists what is missing, in the
+/// ArcGIS wording.
+pub fn credentials(req: &Req) -> Result<(&str, &str), Vec<&'static str>> {
+    match (req.params.get("username"), req.params.get("password")) {
+        (Some(username), Some(password)) => Ok((username, password)),
+        (username, password) => Err([
+            username
+                .is_none()
+                .then_some("'username' must be specified."),
+            password
+                .is_none()
+                .then_some("'password' must be specified."),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()),
+    }
+}
+
+/// Issues a `generateToken`-style token for `subject`, valid at `audience`, bound as the
+/// request's `client` asks, for `expiration` minutes clamped to `[default, max]`.
+/// Returns the token and its expiry; `Err` holds the error detail.
+pub fn issue(
+    shared: &Shared,
+    req: &Req,
+    subject: Subject,
+    audience: Audience,
+    (default_minutes, max_minutes): (i64, i64),
+) -> Result<(String, DateTime<Utc>), &'static str> {
+    let binding = requested_binding(req)?;
+    let minutes = shared.config.clamp_minutes(
+        req.params.get("expiration").and_then(|e| e.parse().ok()),
+        default_minutes,
+        max_minutes,
+    );
+    let expires = shared.clock.now() + Duration::minutes(minutes);
+    let token = shared.store.add_access(AccessToken {
+        subject,
+        audience,
+        expires,
+        family: None,
+        binding,
+        revocable: false,
+    });
+    Ok((token, expires))
 }

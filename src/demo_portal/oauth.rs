@@ -139,20 +139,8 @@ pub fn signin(shared: &Shared, req: &Req) -> Response {
                 .get("expiration")
                 .and_then(|e| e.parse().ok())
                 .or(pending.expiration);
-            let l = &shared.config.lifetimes;
-            let minutes = shared.config.clamp_minutes(
-                requested,
-                l.app_token_default_minutes,
-                l.app_token_max_minutes,
-            );
-            let token = shared.store.add_access(AccessToken {
-                subject: Subject::User(user.username.clone()),
-                audience: Audience::Portal,
-                expires: now + Duration::minutes(minutes),
-                family: None,
-                binding: Binding::None,
-                revocable: true,
-            });
+            let subject = Subject::User(user.username.clone());
+            let (token, minutes) = app_lifetime_token(shared, subject, requested, true);
             let expires_in = (minutes * 60).to_string();
             let ssl = shared.config.org.all_ssl.to_string();
             let mut fields = vec![
@@ -401,22 +389,35 @@ fn client_credentials(shared: &Shared, req: &Req) -> Outcome {
     if app.client_secret.as_ref().map(|s| s.expose()) != Some(secret) {
         return Err(wrong_secret());
     }
-    let l = &shared.config.lifetimes;
     let requested = req.params.get("expiration").and_then(|e| e.parse().ok());
+    let subject = Subject::App(app.client_id.clone());
+    let (token, minutes) = app_lifetime_token(shared, subject, requested, false);
+    Ok(json!({"access_token": token, "expires_in": minutes * 60, "ssl": shared.config.org.all_ssl}))
+}
+
+/// Issues an implicit-flow (user) or `client_credentials` (app) token: `requested` minutes
+/// clamped to the app-token limits. Returns the token and its lifetime in minutes.
+fn app_lifetime_token(
+    shared: &Shared,
+    subject: Subject,
+    requested: Option<i64>,
+    revocable: bool,
+) -> (String, i64) {
+    let l = &shared.config.lifetimes;
     let minutes = shared.config.clamp_minutes(
         requested,
         l.app_token_default_minutes,
         l.app_token_max_minutes,
     );
     let token = shared.store.add_access(AccessToken {
-        subject: Subject::App(app.client_id.clone()),
+        subject,
         audience: Audience::Portal,
         expires: shared.clock.now() + Duration::minutes(minutes),
         family: None,
         binding: Binding::None,
-        revocable: false,
+        revocable,
     });
-    Ok(json!({"access_token": token, "expires_in": minutes * 60, "ssl": shared.config.org.all_ssl}))
+    (token, minutes)
 }
 
 /// `client_credentials` + `apiToken=1|2` on an API key credential: the slot's key.

@@ -4,7 +4,6 @@
 
 use axum::http::Method;
 use axum::response::Response;
-use chrono::Duration;
 use serde_json::{Value, json};
 
 use super::Shared;
@@ -13,7 +12,7 @@ use super::guard::{self, TokenCheck};
 use super::oauth;
 use super::request::{Format, Req};
 use super::respond::{self, envelope_a};
-use super::store::{AccessToken, Audience, Subject};
+use super::store::{Audience, Subject};
 
 /// ID of the sample item (owned by the first seed user, private: needs a user token).
 pub const SAMPLE_ITEM_ID: &str = "7d0c0ffee0de4d3e8a5e0000000000d1";
@@ -83,17 +82,9 @@ fn generate_token(shared: &Shared, req: &Req) -> Response {
     if let Some(server_url) = req.params.get_any_case("serverUrl") {
         return federated_server_token(shared, req, server_url);
     }
-    let username = req.params.get("username");
-    let password = req.params.get("password");
-    let (Some(username), Some(password)) = (username, password) else {
-        let mut missing = Vec::new();
-        if username.is_none() {
-            missing.push("'username' must be specified.");
-        }
-        if password.is_none() {
-            missing.push("'password' must be specified.");
-        }
-        return generate_error(req, &missing);
+    let (username, password) = match guard::credentials(req) {
+        Ok(credentials) => credentials,
+        Err(missing) => return generate_error(req, &missing),
     };
     // Case-sensitive user name here, unlike OAuth sign-in.
     let Some(user) = shared
@@ -104,30 +95,42 @@ fn generate_token(shared: &Shared, req: &Req) -> Response {
     else {
         return generate_error(req, &["Invalid username or password."]);
     };
-    let binding = match guard::requested_binding(req) {
-        Ok(binding) => binding,
-        Err(detail) => return generate_error(req, &[detail]),
-    };
+    let subject = Subject::User(user.username.clone());
+    issued(
+        shared,
+        req,
+        guard::issue(
+            shared,
+            req,
+            subject,
+            Audience::Portal,
+            generate_limits(shared),
+        ),
+    )
+}
+
+fn generate_limits(shared: &Shared) -> (i64, i64) {
     let l = &shared.config.lifetimes;
-    let minutes = shared.config.clamp_minutes(
-        req.params.get("expiration").and_then(|e| e.parse().ok()),
+    (
         l.generate_token_default_minutes,
         l.generate_token_max_minutes,
-    );
-    let expires = shared.clock.now() + Duration::minutes(minutes);
-    let token = shared.store.add_access(AccessToken {
-        subject: Subject::User(user.username.clone()),
-        audience: Audience::Portal,
-        expires,
-        family: None,
-        binding,
-        revocable: false,
-    });
-    respond::json(
-        req,
-        Format::Html,
-        &json!({"token": token, "expires": expires.timestamp_millis(), "ssl": shared.config.org.all_ssl}),
     )
+}
+
+/// The `generateToken` answer: `{"token","expires","ssl"}`, or the error detail.
+fn issued(
+    shared: &Shared,
+    req: &Req,
+    outcome: Result<(String, chrono::DateTime<chrono::Utc>), &'static str>,
+) -> Response {
+    match outcome {
+        Ok((token, expires)) => respond::json(
+            req,
+            Format::Html,
+            &json!({"token": token, "expires": expires.timestamp_millis(), "ssl": shared.config.org.all_ssl}),
+        ),
+        Err(detail) => generate_error(req, &[detail]),
+    }
 }
 
 /// Federated-server token: the portal token must be a user's; `serverUrl` may be the
@@ -153,30 +156,15 @@ fn federated_server_token(shared: &Shared, req: &Req, server_url: &str) -> Respo
             &["The serverUrl is not a server federated with this portal."],
         );
     }
-    let binding = match guard::requested_binding(req) {
-        Ok(binding) => binding,
-        Err(detail) => return generate_error(req, &[detail]),
-    };
-    let l = &shared.config.lifetimes;
-    let minutes = shared.config.clamp_minutes(
-        req.params.get("expiration").and_then(|e| e.parse().ok()),
-        l.generate_token_default_minutes,
-        l.generate_token_max_minutes,
-    );
-    let expires = shared.clock.now() + Duration::minutes(minutes);
-    let token = shared.store.add_access(AccessToken {
-        subject: Subject::User(username.clone()),
-        audience: Audience::FederatedServer,
-        expires,
-        family: None,
-        binding,
-        revocable: false,
-    });
-    respond::json(
+    let subject = Subject::User(username.clone());
+    let outcome = guard::issue(
+        shared,
         req,
-        Format::Html,
-        &json!({"token": token, "expires": expires.timestamp_millis(), "ssl": shared.config.org.all_ssl}),
-    )
+        subject,
+        Audience::FederatedServer,
+        generate_limits(shared),
+    );
+    issued(shared, req, outcome)
 }
 
 fn names_federated_server(shared: &Shared, server_url: &str) -> bool {

@@ -7,14 +7,13 @@
 
 use axum::http::Method;
 use axum::response::Response;
-use chrono::Duration;
 use serde_json::{Value, json};
 
 use super::Shared;
 use super::guard::{self, TokenCheck};
 use super::request::{Format, Req, Site};
 use super::respond::{self, envelope_a};
-use super::store::{AccessToken, Audience, Subject};
+use super::store::{Audience, Subject};
 
 const VERSION: f64 = 11.3;
 const FULL_VERSION: &str = "11.3.0";
@@ -128,18 +127,7 @@ fn server_user<'a>(
     shared: &'a Shared,
     req: &Req,
 ) -> Result<&'a super::config::ServerUserConfig, Vec<&'static str>> {
-    let username = req.params.get("username");
-    let password = req.params.get("password");
-    let (Some(username), Some(password)) = (username, password) else {
-        let mut missing = Vec::new();
-        if username.is_none() {
-            missing.push("'username' must be specified.");
-        }
-        if password.is_none() {
-            missing.push("'password' must be specified.");
-        }
-        return Err(missing);
-    };
+    let (username, password) = guard::credentials(req)?;
     shared
         .config
         .server_users
@@ -153,22 +141,10 @@ fn issue_server_token(
     req: &Req,
     username: &str,
 ) -> Result<(String, i64), &'static str> {
-    let binding = guard::requested_binding(req)?;
     let l = &shared.config.lifetimes;
-    let minutes = shared.config.clamp_minutes(
-        req.params.get("expiration").and_then(|e| e.parse().ok()),
-        l.server_token_default_minutes,
-        l.server_token_max_minutes,
-    );
-    let expires = shared.clock.now() + Duration::minutes(minutes);
-    let token = shared.store.add_access(AccessToken {
-        subject: Subject::User(username.to_string()),
-        audience: Audience::StandaloneServer,
-        expires,
-        family: None,
-        binding,
-        revocable: false,
-    });
+    let limits = (l.server_token_default_minutes, l.server_token_max_minutes);
+    let subject = Subject::User(username.to_string());
+    let (token, expires) = guard::issue(shared, req, subject, Audience::StandaloneServer, limits)?;
     Ok((token, expires.timestamp_millis()))
 }
 
