@@ -23,11 +23,13 @@ mod faults;
 mod guard;
 mod oauth;
 mod portal;
+mod redirect;
 mod request;
 mod respond;
 mod router;
 mod secret;
 mod server;
+mod signin;
 mod store;
 mod tls;
 

@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::config::UserConfig;
 use super::guard::{self, TokenCheck};
-use super::oauth;
 use super::request::{Format, Req};
 use super::respond::{self, envelope_a};
 use super::store::{Audience, Subject};
+use super::{oauth, signin};
 
 /// ID of the sample item (owned by the first seed user, private: needs a user token).
 pub const SAMPLE_ITEM_ID: &str = "7d0c0ffee0de4d3e8a5e0000000000d1";
@@ -24,8 +24,8 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
         "" => root(shared, req),
         "info" => info(shared, req),
         "generatetoken" => generate_token(shared, req),
-        "oauth2/authorize" => oauth::authorize(shared, req),
-        "oauth2/signin" => oauth::signin(shared, req),
+        "oauth2/authorize" => signin::authorize(shared, req),
+        "oauth2/signin" => signin::signin(shared, req),
         "oauth2/token" => oauth::token(shared, req),
         "oauth2/revoketoken" => oauth::revoke(shared, req),
         "oauth2/validateappaccess" => oauth::validate_app_access(shared, req),
