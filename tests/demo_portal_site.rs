@@ -348,3 +348,50 @@ async fn after_shutdown_the_port_no_longer_answers() {
     let fresh = client_for(&ca).get(&url).send().await;
     assert!(fresh.is_err());
 }
+
+/// A log sink for one test thread.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_debug_request_log_names_parameters_but_never_shows_secret_values() {
+    let buffer = LogBuffer::default();
+    let sink = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let demo = Demo::start().await;
+    let token = demo.generate_token(&[]).await;
+    let token = token["token"].as_str().unwrap().to_string();
+    demo.community_self(&token).await;
+    demo.post(
+        &demo.sharing("oauth2/token"),
+        &[
+            ("client_id", "tokendesk-demo-app"),
+            ("client_secret", "demo-app-secret"),
+            ("grant_type", "client_credentials"),
+        ],
+    )
+    .await;
+    let log = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("/portal/sharing/rest/generateToken") && log.contains("\"password\""),
+        "{log}"
+    );
+    for secret in ["tokendesk-demo", "demo-app-secret", token.as_str()] {
+        assert!(!log.contains(secret), "the log shows a secret value");
+    }
+}
