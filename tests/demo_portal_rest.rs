@@ -599,3 +599,20 @@ async fn the_sharing_root_checks_a_token_when_one_is_given() {
     let bad = get_with_token(&demo, &root, "nonsense").await;
     assert_eq!(bad, fixture("F13-invalid-token-portal.json"));
 }
+
+#[tokio::test]
+async fn an_online_like_seed_changes_only_the_organisation_data() {
+    let mut config = tokendesk::demo_portal::DemoConfig::default();
+    config.org.is_portal = false;
+    config.org.current_version = "2025.1".into();
+    config.org.custom_base_url = "maps.arcgis.com".into();
+    let demo = Demo::with(config).await;
+    let me = demo
+        .get(&demo.sharing("portals/self"), &[("f", "json")])
+        .await;
+    assert_eq!(me["isPortal"], false);
+    assert_eq!(me["portalName"], "ArcGIS Online");
+    assert_eq!(me["portalMode"], "multitenant");
+    assert_eq!(me["currentVersion"], "2025.1");
+    assert!(demo.generate_token(&[]).await["token"].is_string());
+}

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Exit, Outcome};
-use crate::demo_portal::{DemoConfig, DemoPortal, DemoPortalError};
+use crate::demo_portal::{ConfigError, DemoConfig, DemoPortal, DemoPortalError};
 
 /// Arguments of `tokendesk demo-portal`.
 #[derive(Debug, Args)]
@@ -37,26 +37,34 @@ pub struct DemoPortalArgs {
     pub modern_errors: bool,
 }
 
+impl DemoPortalArgs {
+    /// The seed: `--config` or the built-in default, with the command-line overrides applied.
+    fn seed(&self) -> Result<DemoConfig, ConfigError> {
+        let mut config = match &self.config {
+            Some(path) => DemoConfig::from_file(path)?,
+            None => DemoConfig::default(),
+        };
+        if let Some(listen) = self.listen {
+            config.listen = listen;
+        }
+        if let Some(seconds) = self.access_token_seconds {
+            config.lifetimes.access_token_seconds = seconds;
+        }
+        if let Some(minutes) = self.refresh_token_minutes {
+            config.lifetimes.refresh_token_default_minutes = minutes;
+            config.lifetimes.refresh_token_max_minutes = minutes;
+        }
+        config.behaviour.modern_errors |= self.modern_errors;
+        Ok(config)
+    }
+}
+
 /// Runs the demo portal until a termination signal.
 pub async fn run(args: DemoPortalArgs) -> Outcome {
-    let mut config = match &args.config {
-        Some(path) => match DemoConfig::from_file(path) {
-            Ok(config) => config,
-            Err(err) => return Outcome::fail(Exit::Failure, err.to_string()),
-        },
-        None => DemoConfig::default(),
+    let config = match args.seed() {
+        Ok(config) => config,
+        Err(err) => return Outcome::fail(Exit::Failure, err.to_string()),
     };
-    if let Some(listen) = args.listen {
-        config.listen = listen;
-    }
-    if let Some(seconds) = args.access_token_seconds {
-        config.lifetimes.access_token_seconds = seconds;
-    }
-    if let Some(minutes) = args.refresh_token_minutes {
-        config.lifetimes.refresh_token_default_minutes = minutes;
-        config.lifetimes.refresh_token_max_minutes = minutes;
-    }
-    config.behaviour.modern_errors |= args.modern_errors;
     // Listen for signals before announcing `ready`: a SIGTERM right after `ready` must stop
     // the portal cleanly, not kill the process.
     let termination = match Termination::listen() {
@@ -149,5 +157,45 @@ impl Termination {
         {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(extra: &[&str]) -> DemoPortalArgs {
+        #[derive(clap::Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            args: DemoPortalArgs,
+        }
+        let argv = std::iter::once("demo-portal").chain(extra.iter().copied());
+        <Wrapper as clap::Parser>::parse_from(argv).args
+    }
+
+    #[test]
+    fn without_options_the_seed_is_the_built_in_default() {
+        assert_eq!(args(&[]).seed().unwrap(), DemoConfig::default());
+    }
+
+    #[test]
+    fn command_line_overrides_change_the_seed() {
+        let seed = args(&[
+            "--listen",
+            "127.0.0.1:7443",
+            "--access-token-seconds",
+            "20",
+            "--refresh-token-minutes",
+            "5",
+            "--modern-errors",
+        ])
+        .seed()
+        .unwrap();
+        assert_eq!(seed.listen.port(), 7443);
+        assert_eq!(seed.lifetimes.access_token_seconds, 20);
+        assert_eq!(seed.lifetimes.refresh_token_default_minutes, 5);
+        assert_eq!(seed.lifetimes.refresh_token_max_minutes, 5);
+        assert!(seed.behaviour.modern_errors);
     }
 }
