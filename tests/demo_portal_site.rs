@@ -395,3 +395,18 @@ async fn the_debug_request_log_names_parameters_but_never_shows_secret_values() 
         assert!(!log.contains(secret), "the log shows a secret value");
     }
 }
+
+#[tokio::test]
+async fn a_shutdown_handle_stops_the_portal_from_elsewhere() {
+    let demo = Demo::start().await;
+    let url = demo.sharing("info");
+    let ca = demo.portal.ca_pem().to_string();
+    let handle = demo.portal.shutdown_handle();
+    handle.shutdown();
+    // Shutting down again waits for the server task, which the handle already stopped.
+    tokio::time::timeout(Duration::from_secs(10), demo.portal.shutdown())
+        .await
+        .expect("the server task did not end")
+        .unwrap();
+    assert!(client_for(&ca).get(&url).send().await.is_err());
+}

@@ -188,6 +188,20 @@ impl DemoPortal {
     }
 }
 
+/// Stops a running demo portal gracefully; cheap to clone.
+#[derive(Clone)]
+pub struct ShutdownHandle(Handle<SocketAddr>);
+
+impl ShutdownHandle {
+    /// Stops accepting connections and lets requests in flight finish (at most 5 s).
+    pub fn shutdown(&self) {
+        self.0.graceful_shutdown(Some(GRACE));
+    }
+}
+
+/// How long requests in flight may take to finish when the portal stops.
+const GRACE: Duration = Duration::from_secs(5);
+
 /// A started demo portal.
 pub struct RunningDemoPortal {
     addr: SocketAddr,
@@ -249,10 +263,16 @@ impl RunningDemoPortal {
         ]
     }
 
+    /// A handle that can stop this portal from elsewhere (e.g. a UI's quit path) without
+    /// owning it.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(self.handle.clone())
+    }
+
     /// Stops accepting connections, lets requests in flight finish (at most 5 s) and waits
     /// for the server task to end.
     pub async fn shutdown(mut self) -> Result<(), DemoPortalError> {
-        self.handle.graceful_shutdown(Some(Duration::from_secs(5)));
+        self.handle.graceful_shutdown(Some(GRACE));
         match (&mut self.task).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(err)) => Err(DemoPortalError::Serve(err.to_string())),

@@ -96,17 +96,14 @@ fn generate_token(shared: &Shared, req: &Req) -> Response {
         return generate_error(req, &["Invalid username or password."]);
     };
     let subject = Subject::User(user.username.clone());
-    issued(
+    let outcome = guard::issue(
         shared,
         req,
-        guard::issue(
-            shared,
-            req,
-            subject,
-            Audience::Portal,
-            generate_limits(shared),
-        ),
-    )
+        subject,
+        Audience::Portal,
+        generate_limits(shared),
+    );
+    issued(shared, req, outcome)
 }
 
 fn generate_limits(shared: &Shared) -> (i64, i64) {
