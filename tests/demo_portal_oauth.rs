@@ -230,11 +230,7 @@ async fn an_unknown_client_id_gets_an_error_page_at_authorize_and_the_invalid_cl
             ],
         )
         .await;
-    let fixture: Value = serde_json::from_str(include_str!(
-        "fixtures/arcgis/F07-oauth-error-invalid-client-id.json"
-    ))
-    .unwrap();
-    assert_eq!(body, fixture);
+    assert_eq!(body, fixture("F07-oauth-error-invalid-client-id.json"));
 }
 
 #[tokio::test]
@@ -398,11 +394,7 @@ async fn access_tokens_expire_when_the_clock_passes_their_lifetime() {
     assert_eq!(demo.community_self(token).await["username"], "analyst");
     demo.advance(21).await;
     let expired = demo.community_self(token).await;
-    let fixture: Value = serde_json::from_str(include_str!(
-        "fixtures/arcgis/F13-invalid-token-portal.json"
-    ))
-    .unwrap();
-    assert_eq!(expired, fixture);
+    assert_eq!(expired, fixture("F13-invalid-token-portal.json"));
 }
 
 #[tokio::test]
@@ -413,11 +405,7 @@ async fn an_expired_refresh_token_is_refused_with_the_arcgis_error() {
     assert!((599..=600).contains(&remaining), "{tokens}");
     demo.advance(601).await;
     let body = refresh(&demo, s(&tokens["refresh_token"])).await;
-    let fixture: Value = serde_json::from_str(include_str!(
-        "fixtures/arcgis/F08-oauth-error-refresh-token-expired.json"
-    ))
-    .unwrap();
-    assert_eq!(body, fixture);
+    assert_eq!(body, fixture("F08-oauth-error-refresh-token-expired.json"));
 }
 
 #[tokio::test]

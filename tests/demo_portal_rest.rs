@@ -7,14 +7,6 @@ mod support_demo;
 use serde_json::{Value, json};
 use support_demo::*;
 
-fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/arcgis/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 fn s(value: &Value) -> &str {
     value.as_str().unwrap()
 }

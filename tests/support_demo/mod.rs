@@ -229,3 +229,12 @@ pub fn fragment_param(url: &str, name: &str) -> Option<String> {
 pub fn error_code(body: &Value) -> Option<i64> {
     body["error"]["code"].as_i64()
 }
+
+/// A response body from `tests/fixtures/arcgis/`.
+pub fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/arcgis/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
