@@ -2,7 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The demo portal is judged by the official ArcGIS clients: the ArcGIS API for Python and
 //! ArcGIS REST JS must sign in to it with a password, trusting its CA, and read the
-//! signed-in user — exactly as they would against a real ArcGIS Enterprise portal.
+//! signed-in user — exactly as they would against a real ArcGIS Enterprise portal — and a
+//! wrong password must be refused with the portal's own message.
 //!
 //! Each test starts the real binary (`tokendesk demo-portal --listen 127.0.0.1:0 --ca-out …`),
 //! waits for its `ready` line and runs one client script from `tests/official/`.
