@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -65,6 +65,35 @@ pub async fn run(args: DemoPortalArgs) -> Outcome {
         Ok(config) => config,
         Err(err) => return Outcome::fail(Exit::Failure, err.to_string()),
     };
+    serve(config, args.ca_out.as_deref(), Announce::ContractLines).await
+}
+
+/// `tokendesk --demo`: the built-in demo portal with a short guide for a person, its CA
+/// certificate in a temporary file that is removed again on exit.
+pub async fn run_demo_mode() -> Outcome {
+    let dir = std::env::temp_dir().join(format!("tokendesk-demo-{}", std::process::id()));
+    if let Err(err) = std::fs::create_dir_all(&dir) {
+        return Outcome::fail(
+            Exit::Failure,
+            format!("could not create {}: {err}", dir.display()),
+        );
+    }
+    let ca_path = dir.join("ca.pem");
+    let outcome = serve(DemoConfig::default(), Some(&ca_path), Announce::Guide).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}
+
+/// What to print once the portal is up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Announce {
+    /// The machine-readable lines of the demo portal contract, then `ready`.
+    ContractLines,
+    /// A short guide for a person trying TokenDesk out.
+    Guide,
+}
+
+async fn serve(config: DemoConfig, ca_out: Option<&Path>, announce: Announce) -> Outcome {
     // Listen for signals before announcing `ready`: a SIGTERM right after `ready` must stop
     // the portal cleanly, not kill the process.
     let termination = match Termination::listen() {
@@ -85,7 +114,7 @@ pub async fn run(args: DemoPortalArgs) -> Outcome {
         Err(err) => return Outcome::fail(Exit::Failure, err.to_string()),
     };
     let mut lines = portal.site_lines();
-    if let Some(path) = &args.ca_out {
+    if let Some(path) = ca_out {
         if let Err(err) = std::fs::write(path, portal.ca_pem()) {
             let _ = portal.shutdown().await;
             return Outcome::fail(
@@ -99,6 +128,10 @@ pub async fn run(args: DemoPortalArgs) -> Outcome {
         lines.push(format!("ca {}", path.display()));
     }
     lines.push("ready".to_string());
+    let lines = match announce {
+        Announce::ContractLines => lines,
+        Announce::Guide => guide(&portal.urls().portal_root, &lines, ca_out),
+    };
     if let Err(err) = print_lines(&lines) {
         let _ = portal.shutdown().await;
         return Outcome::fail(Exit::Failure, format!("could not write to stdout: {err}"));
@@ -110,6 +143,36 @@ pub async fn run(args: DemoPortalArgs) -> Outcome {
         Ok(()) => Outcome::ok(),
         Err(err) => Outcome::fail(Exit::Failure, err.to_string()),
     }
+}
+
+/// The text `tokendesk --demo` shows: the sites, the demo accounts, and what to try.
+fn guide(portal_root: &str, contract_lines: &[String], ca_out: Option<&Path>) -> Vec<String> {
+    let ca = ca_out.map(|p| p.display().to_string()).unwrap_or_default();
+    let mut lines = vec![
+        "TokenDesk demo: a local ArcGIS portal and two ArcGIS Servers are running on this \
+         computer (HTTPS, 127.0.0.1 only)."
+            .to_string(),
+        "The desktop app is not built yet (see the README's feature status); meanwhile the \
+         command line works against this portal."
+            .to_string(),
+        String::new(),
+    ];
+    lines.extend(
+        contract_lines
+            .iter()
+            .filter(|line| *line != "ready")
+            .map(|line| format!("  {line}")),
+    );
+    lines.extend([
+        String::new(),
+        "Demo accounts: analyst / tokendesk-demo, portaladmin / tokendesk-admin.".to_string(),
+        "Try, in another terminal:".to_string(),
+        format!("  tokendesk probe {portal_root} --ca-file {ca}"),
+        format!("  curl --cacert {ca} '{portal_root}/sharing/rest/info?f=pjson'"),
+        String::new(),
+        "Press Ctrl+C to stop.".to_string(),
+    ]);
+    lines
 }
 
 fn print_lines(lines: &[String]) -> std::io::Result<()> {

@@ -16,11 +16,16 @@ pub use exit::{Exit, Outcome};
 /// TokenDesk: sign in to ArcGIS portals once, keep tokens fresh, copy them where they are needed.
 #[derive(Debug, Parser)]
 #[command(name = "tokendesk", version, about, propagate_version = true)]
+#[command(args_conflicts_with_subcommands = true)]
 #[command(
     after_help = "Exit codes: 0 ok, 2 usage error, 3 sign-in needed, 4 network or portal error.\n\
 Logging: set TOKENDESK_LOG (e.g. TOKENDESK_LOG=debug); logs go to stderr and never contain secrets."
 )]
 pub struct Cli {
+    /// Start the built-in demo portal and try TokenDesk against it, offline.
+    #[arg(long)]
+    pub demo: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -49,13 +54,14 @@ pub fn main() -> ExitCode {
     };
     init_logging();
 
-    let Some(command) = cli.command else {
+    if cli.command.is_none() && !cli.demo {
         eprintln!(
             "tokendesk: the desktop app is not built yet (see the README's feature status).\n\
-             Try `tokendesk probe URL` or `tokendesk demo-portal`; `tokendesk --help` lists everything."
+             Try `tokendesk --demo`, `tokendesk probe URL` or `tokendesk demo-portal`; \
+             `tokendesk --help` lists everything."
         );
         return Exit::Usage.into();
-    };
+    }
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -68,9 +74,10 @@ pub fn main() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async move {
-        match command {
-            Command::Probe(args) => probe::run(args).await,
-            Command::DemoPortal(args) => demo_portal::run(args).await,
+        match cli.command {
+            Some(Command::Probe(args)) => probe::run(args).await,
+            Some(Command::DemoPortal(args)) => demo_portal::run(args).await,
+            None => demo_portal::run_demo_mode().await,
         }
     });
     outcome.report()
