@@ -14,9 +14,10 @@ use super::secrets::{
 };
 use crate::secret::Secret;
 
-/// The keyring user name [`open_keyring`] writes and deletes to check the keyring accepts
-/// entries (it is not a secret and never outlives the check).
-const CHECK_USER: &str = "tokendesk-keyring-check";
+/// The start of the keyring user name [`open_keyring`] writes and deletes to check that the
+/// keyring accepts entries (a random suffix keeps concurrent checks from other TokenDesk
+/// processes apart; the value is not a secret and is deleted at once).
+const CHECK_USER_PREFIX: &str = "keyring-check-";
 
 /// Secrets in the OS keyring.
 #[derive(Clone)]
@@ -141,7 +142,10 @@ pub fn classify_open_error(err: &KeyringError) -> KeyringUnavailable {
     match err {
         KeyringError::NoStorageAccess(_) => KeyringUnavailable::Locked { detail },
         KeyringError::PlatformFailure(platform) => {
-            if source_chain(platform.as_ref()).any(|e| e.is::<std::io::Error>()) {
+            // zbus keeps the connection's I/O error in an `Arc`.
+            let io_failure = source_chain(platform.as_ref())
+                .any(|e| e.is::<std::io::Error>() || e.is::<Arc<std::io::Error>>());
+            if io_failure {
                 return KeyringUnavailable::NoSessionBus { detail };
             }
             let text = source_chain(platform.as_ref())
@@ -194,7 +198,8 @@ impl KeyringStore {
     }
 
     fn check(&self) -> keyring_core::Result<()> {
-        let entry = self.store.build(SERVICE, CHECK_USER, None)?;
+        let user = format!("{CHECK_USER_PREFIX}{:016x}", rand::random::<u64>());
+        let entry = self.store.build(SERVICE, &user, None)?;
         entry.set_password("keyring check")?;
         entry.delete_credential()
     }
@@ -298,6 +303,13 @@ mod tests {
         let err = classify_open_error(&platform_error(io));
         assert!(matches!(err, KeyringUnavailable::NoSessionBus { .. }), "{err:?}");
         assert!(err.to_string().contains("session-only mode"));
+    }
+
+    #[test]
+    fn a_connection_io_error_shared_in_an_arc_also_means_no_session_bus() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let err = classify_open_error(&platform_error(Arc::new(io)));
+        assert!(matches!(err, KeyringUnavailable::NoSessionBus { .. }), "{err:?}");
     }
 
     #[test]
