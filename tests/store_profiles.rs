@@ -83,8 +83,14 @@ fn profiles_round_trip_through_the_file_with_every_field() {
     let text = std::fs::read_to_string(paths.profiles_file()).unwrap();
     assert!(text.contains("schema_version = 1\n"), "{text}");
     assert_eq!(text.matches("[[profile]]").count(), 4, "{text}");
-    assert!(text.contains("redirect_uri = \"http://127.0.0.1:8400/callback\""), "{text}");
-    assert!(text.contains("redirect_uri = \"urn:ietf:wg:oauth:2.0:oob\""), "{text}");
+    assert!(
+        text.contains("redirect_uri = \"http://127.0.0.1:8400/callback\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("redirect_uri = \"urn:ietf:wg:oauth:2.0:oob\""),
+        "{text}"
+    );
     assert!(text.contains("header = \"X-Esri-Authorization\""), "{text}");
 }
 
@@ -97,7 +103,10 @@ fn a_profile_is_found_by_id_or_by_name_in_any_case() {
     assert_eq!(store.get(work.id().as_str()).unwrap(), &work);
     let missing = store.get("elsewhere").unwrap_err();
     assert!(matches!(missing, StoreError::NotFound(_)));
-    assert!(missing.to_string().contains("tokendesk profile list"), "{missing}");
+    assert!(
+        missing.to_string().contains("tokendesk profile list"),
+        "{missing}"
+    );
 }
 
 #[cfg(unix)]
@@ -134,11 +143,17 @@ fn renaming_keeps_the_id_and_names_stay_unique_regardless_of_case() {
         matches!(duplicate, StoreError::Invalid(ProfileError::DuplicateName(ref n)) if n == "WORK"),
         "{duplicate:?}"
     );
-    assert!(duplicate.to_string().contains("exists already"), "{duplicate}");
+    assert!(
+        duplicate.to_string().contains("exists already"),
+        "{duplicate}"
+    );
     let clash = store
         .update(home.id(), |draft| draft.name = "Work".into())
         .unwrap_err();
-    assert!(matches!(clash, StoreError::Invalid(ProfileError::DuplicateName(_))));
+    assert!(matches!(
+        clash,
+        StoreError::Invalid(ProfileError::DuplicateName(_))
+    ));
 
     let renamed = store
         .update(work.id(), |draft| draft.name = "office".into())
@@ -156,7 +171,9 @@ fn an_invalid_update_changes_nothing() {
     let work = store.add(pkce_draft("work")).unwrap();
     let before = std::fs::read(paths.profiles_file()).unwrap();
     let err = store
-        .update(work.id(), |draft| draft.url = "http://gis.example.com/portal".into())
+        .update(work.id(), |draft| {
+            draft.url = "http://gis.example.com/portal".into()
+        })
         .unwrap_err();
     assert!(err.to_string().contains("plain http://"), "{err}");
     assert_eq!(std::fs::read(paths.profiles_file()).unwrap(), before);
@@ -171,7 +188,10 @@ fn removing_a_profile_removes_it_from_the_file() {
     let home = store.add(pkce_draft("home")).unwrap();
     assert_eq!(store.remove(work.id()).unwrap(), work);
     assert_eq!(open(&paths).list(), [home]);
-    assert!(matches!(store.remove(work.id()), Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.remove(work.id()),
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 #[test]
@@ -201,7 +221,12 @@ fn a_corrupt_file_is_moved_aside_with_a_timestamp_and_its_bytes_kept() {
     assert!(store.list().is_empty());
     assert!(!paths.profiles_file().exists(), "never left in place");
     assert_eq!(notice.original, paths.profiles_file());
-    let moved_name = notice.moved_to.file_name().unwrap().to_string_lossy().into_owned();
+    let moved_name = notice
+        .moved_to
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     let stamp = moved_name
         .strip_prefix("profiles.toml.corrupt-")
         .expect("profiles.toml.corrupt-<timestamp>");
@@ -228,7 +253,10 @@ fn a_second_corrupt_file_in_the_same_second_gets_its_own_name() {
     // Either a later second or a numbered name; both files survive.
     assert_ne!(moved[0], moved[1]);
     assert_eq!(std::fs::read_to_string(&moved[0]).unwrap(), "first garbage");
-    assert_eq!(std::fs::read_to_string(&moved[1]).unwrap(), "second garbage");
+    assert_eq!(
+        std::fs::read_to_string(&moved[1]).unwrap(),
+        "second garbage"
+    );
 }
 
 #[test]
@@ -280,8 +308,14 @@ fn a_newer_schema_version_is_refused_and_the_file_left_untouched() {
     assert!(message.contains("newer TokenDesk"), "{message}");
     assert!(message.contains("left unchanged"), "{message}");
     assert!(message.contains("profiles.toml"), "{message}");
-    assert_eq!(std::fs::read_to_string(paths.profiles_file()).unwrap(), text);
-    assert_eq!(entries(paths.config_dir()), ["profiles.lock", "profiles.toml"]);
+    assert_eq!(
+        std::fs::read_to_string(paths.profiles_file()).unwrap(),
+        text
+    );
+    assert_eq!(
+        entries(paths.config_dir()),
+        ["profiles.lock", "profiles.toml"]
+    );
 }
 
 #[test]
@@ -300,7 +334,10 @@ fn a_held_profiles_lock_makes_a_change_time_out_naming_the_lock_file() {
     let message = err.to_string();
     assert!(message.contains("profiles.lock"), "{message}");
     assert!(message.contains("another TokenDesk process"), "{message}");
-    assert!(!paths.profiles_file().exists(), "nothing written without the lock");
+    assert!(
+        !paths.profiles_file().exists(),
+        "nothing written without the lock"
+    );
 
     drop(held);
     store.add(pkce_draft("work")).unwrap();

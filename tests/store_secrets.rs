@@ -24,14 +24,26 @@ fn exposed(value: Option<Secret<String>>) -> Option<String> {
 /// The behaviour every `SecretStore` must have.
 fn check_store_semantics(store: &dyn SecretStore) {
     let (a, b) = (ProfileId::generate(), ProfileId::generate());
-    assert_eq!(exposed(store.get(&a, SecretKind::RefreshToken).unwrap()), None);
+    assert_eq!(
+        exposed(store.get(&a, SecretKind::RefreshToken).unwrap()),
+        None
+    );
 
-    store.set(&a, SecretKind::RefreshToken, &secret("r1")).unwrap();
+    store
+        .set(&a, SecretKind::RefreshToken, &secret("r1"))
+        .unwrap();
     store.set(&a, SecretKind::Password, &secret("pw")).unwrap();
-    store.set(&b, SecretKind::RefreshToken, &secret("other")).unwrap();
-    assert_eq!(exposed(store.get(&a, SecretKind::RefreshToken).unwrap()).as_deref(), Some("r1"));
+    store
+        .set(&b, SecretKind::RefreshToken, &secret("other"))
+        .unwrap();
+    assert_eq!(
+        exposed(store.get(&a, SecretKind::RefreshToken).unwrap()).as_deref(),
+        Some("r1")
+    );
 
-    store.set(&a, SecretKind::RefreshToken, &secret("r2")).unwrap();
+    store
+        .set(&a, SecretKind::RefreshToken, &secret("r2"))
+        .unwrap();
     assert_eq!(
         exposed(store.get(&a, SecretKind::RefreshToken).unwrap()).as_deref(),
         Some("r2"),
@@ -39,8 +51,14 @@ fn check_store_semantics(store: &dyn SecretStore) {
     );
 
     assert!(store.delete(&a, SecretKind::RefreshToken).unwrap());
-    assert!(!store.delete(&a, SecretKind::RefreshToken).unwrap(), "already gone");
-    assert_eq!(exposed(store.get(&a, SecretKind::RefreshToken).unwrap()), None);
+    assert!(
+        !store.delete(&a, SecretKind::RefreshToken).unwrap(),
+        "already gone"
+    );
+    assert_eq!(
+        exposed(store.get(&a, SecretKind::RefreshToken).unwrap()),
+        None
+    );
 
     store.set(&a, SecretKind::ApiKey, &secret("key")).unwrap();
     store.delete_all(&a).unwrap();
@@ -65,7 +83,11 @@ fn the_memory_store_keeps_replaces_and_deletes_secrets_per_profile_and_kind() {
 fn debug_of_the_memory_store_never_shows_a_secret() {
     let store = MemoryStore::new();
     store
-        .set(&ProfileId::generate(), SecretKind::RefreshToken, &secret("hunter2-token"))
+        .set(
+            &ProfileId::generate(),
+            SecretKind::RefreshToken,
+            &secret("hunter2-token"),
+        )
         .unwrap();
     let debug = format!("{store:?}");
     assert!(!debug.contains("hunter2-token"), "{debug}");
@@ -88,7 +110,9 @@ fn the_keyring_store_has_the_same_semantics_over_keyring_core() {
 fn each_secret_is_one_entry_under_service_tokendesk_and_user_id_colon_kind() {
     let (mock, store) = mock_keyring();
     let id = ProfileId::generate();
-    store.set(&id, SecretKind::ClientSecret, &secret("cs")).unwrap();
+    store
+        .set(&id, SecretKind::ClientSecret, &secret("cs"))
+        .unwrap();
     let user = keyring_user(&id, SecretKind::ClientSecret);
     assert_eq!(user, format!("{}:client_secret", id.as_str()));
     let entry = mock.build(SERVICE, &user, None).unwrap();
@@ -107,7 +131,12 @@ fn a_locked_keyring_is_reported_as_locked_with_what_to_do() {
     let (mock, store) = mock_keyring();
     let id = ProfileId::generate();
     let refused = std::io::Error::other("SS error: prompt dismissed");
-    inject(&mock, &id, SecretKind::RefreshToken, KeyringError::NoStorageAccess(Box::new(refused)));
+    inject(
+        &mock,
+        &id,
+        SecretKind::RefreshToken,
+        KeyringError::NoStorageAccess(Box::new(refused)),
+    );
     let err = store.get(&id, SecretKind::RefreshToken).unwrap_err();
     assert!(matches!(err, SecretError::Locked { .. }), "{err:?}");
     let message = err.to_string();
@@ -120,7 +149,12 @@ fn a_locked_keyring_is_reported_as_locked_with_what_to_do() {
 fn a_stored_value_that_is_not_text_is_reported_without_its_bytes() {
     let (mock, store) = mock_keyring();
     let id = ProfileId::generate();
-    inject(&mock, &id, SecretKind::ApiKey, KeyringError::BadEncoding(b"sekrit\xff".to_vec()));
+    inject(
+        &mock,
+        &id,
+        SecretKind::ApiKey,
+        KeyringError::BadEncoding(b"sekrit\xff".to_vec()),
+    );
     let err = store.get(&id, SecretKind::ApiKey).unwrap_err();
     assert!(matches!(err, SecretError::BadValue { .. }), "{err:?}");
     assert!(err.to_string().contains("sign in again"), "{err}");
@@ -135,7 +169,12 @@ fn delete_all_tries_every_kind_and_reports_the_first_failure() {
         store.set(&id, kind, &secret("v")).unwrap();
     }
     let broken = std::io::Error::other("bus went away");
-    inject(&mock, &id, SecretKind::AccessToken, KeyringError::PlatformFailure(Box::new(broken)));
+    inject(
+        &mock,
+        &id,
+        SecretKind::AccessToken,
+        KeyringError::PlatformFailure(Box::new(broken)),
+    );
     let err = store.delete_all(&id).unwrap_err();
     assert!(matches!(err, SecretError::Failed { .. }), "{err:?}");
     assert_eq!(exposed(store.get(&id, SecretKind::Password).unwrap()), None);
@@ -179,7 +218,10 @@ async fn a_keyring_call_that_does_not_return_in_time_gives_a_timeout_error() {
     let secrets = AsyncSecrets::new(Arc::new(store)).with_timeout(Duration::from_millis(100));
     let id = ProfileId::generate();
 
-    let err = secrets.get(&id, SecretKind::RefreshToken).await.unwrap_err();
+    let err = secrets
+        .get(&id, SecretKind::RefreshToken)
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, SecretError::Timeout { waited, .. } if waited == Duration::from_millis(100)),
         "{err:?}"
@@ -199,14 +241,23 @@ async fn async_calls_reach_the_store_and_return_its_answers() {
     let store = Arc::new(MemoryStore::new());
     let secrets = AsyncSecrets::new(store.clone());
     let id = ProfileId::generate();
-    secrets.set(&id, SecretKind::AccessToken, secret("at")).await.unwrap();
+    secrets
+        .set(&id, SecretKind::AccessToken, secret("at"))
+        .await
+        .unwrap();
     assert_eq!(
         exposed(secrets.get(&id, SecretKind::AccessToken).await.unwrap()).as_deref(),
         Some("at")
     );
-    assert_eq!(exposed(store.get(&id, SecretKind::AccessToken).unwrap()).as_deref(), Some("at"));
+    assert_eq!(
+        exposed(store.get(&id, SecretKind::AccessToken).unwrap()).as_deref(),
+        Some("at")
+    );
     assert!(secrets.delete(&id, SecretKind::AccessToken).await.unwrap());
-    secrets.set(&id, SecretKind::Password, secret("pw")).await.unwrap();
+    secrets
+        .set(&id, SecretKind::Password, secret("pw"))
+        .await
+        .unwrap();
     secrets.delete_all(&id).await.unwrap();
     assert_eq!(exposed(store.get(&id, SecretKind::Password).unwrap()), None);
     assert!(!secrets.store().is_persistent());

@@ -115,10 +115,20 @@ async fn the_async_wrapper_stores_an_access_token_record_in_the_real_keyring() {
         .set(&id, SecretKind::AccessToken, record.to_secret())
         .await
         .unwrap();
-    let read = secrets.get(&id, SecretKind::AccessToken).await.unwrap().unwrap();
+    let read = secrets
+        .get(&id, SecretKind::AccessToken)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(AccessTokenRecord::from_secret(&read).unwrap(), record);
     secrets.delete_all(&id).await.unwrap();
-    assert!(secrets.get(&id, SecretKind::AccessToken).await.unwrap().is_none());
+    assert!(
+        secrets
+            .get(&id, SecretKind::AccessToken)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 fn files_under(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
@@ -197,7 +207,13 @@ fn a_stored_secret_appears_in_no_file_under_the_config_data_or_cache_dirs() {
 async fn open_keyring_in_child(bus_address: &str, expect: &str) -> String {
     let mut child = tokio::process::Command::new(std::env::current_exe().unwrap());
     child
-        .args(["--exact", CHILD_TEST, "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            CHILD_TEST,
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("DBUS_SESSION_BUS_ADDRESS", bus_address)
         .env(EXPECT_VAR, expect)
         .stdin(Stdio::null())
@@ -208,14 +224,14 @@ async fn open_keyring_in_child(bus_address: &str, expect: &str) -> String {
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "child failed:\n{stdout}\n{stderr}"
-    );
+    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("1 passed"), "the helper ran:\n{stdout}");
     stdout
         .lines()
-        .find_map(|line| line.split_once("keyring error: ").map(|(_, message)| message))
+        .find_map(|line| {
+            line.split_once("keyring error: ")
+                .map(|(_, message)| message)
+        })
         .expect("the child printed the error")
         .to_owned()
 }
@@ -224,8 +240,11 @@ async fn open_keyring_in_child(bus_address: &str, expect: &str) -> String {
 async fn without_a_session_bus_open_keyring_says_there_is_no_d_bus_session() {
     let temp = tempfile::tempdir().unwrap();
     let missing = temp.path().join("no-such-bus");
-    let message =
-        open_keyring_in_child(&format!("unix:path={}", missing.display()), "no-session-bus").await;
+    let message = open_keyring_in_child(
+        &format!("unix:path={}", missing.display()),
+        "no-session-bus",
+    )
+    .await;
     assert!(message.contains("no D-Bus session bus"), "{message}");
     assert!(message.contains("session-only mode"), "{message}");
     assert!(message.contains("dbus-run-session"), "{message}");

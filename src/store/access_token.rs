@@ -82,7 +82,9 @@ mod tests {
     #[test]
     fn an_unreadable_value_is_reported_without_its_content() {
         let value = Secret::new("{\"token\": 42, \"leak\": \"sekrit-value\"}".to_owned());
-        let err = AccessTokenRecord::from_secret(&value).unwrap_err().to_string();
+        let err = AccessTokenRecord::from_secret(&value)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 1"), "{err}");
         assert!(!err.contains("sekrit") && !err.contains("42"), "{err}");
     }

@@ -138,7 +138,10 @@ impl SignInMethod {
 
     /// Needs an OAuth `client_id`.
     pub fn needs_client_id(self) -> bool {
-        matches!(self, Self::BrowserPkce | Self::OutOfBand | Self::AppCredentials)
+        matches!(
+            self,
+            Self::BrowserPkce | Self::OutOfBand | Self::AppCredentials
+        )
     }
 
     /// Signs in through OAuth authorize, and so needs a redirect URI.
@@ -327,7 +330,10 @@ mod tests {
         );
         assert_eq!(i64::from(TokenLifetime::never()), -1);
         let zero = TokenLifetime::try_from(0).unwrap_err().to_string();
-        assert!(zero.contains("-1 for a token that does not expire"), "{zero}");
+        assert!(
+            zero.contains("-1 for a token that does not expire"),
+            "{zero}"
+        );
         assert!(TokenLifetime::try_from(-5).is_err());
     }
 

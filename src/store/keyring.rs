@@ -191,7 +191,12 @@ impl KeyringStore {
         Self { store }
     }
 
-    fn entry(&self, target: &SecretTarget, kind: SecretKind, action: SecretAction) -> Result<Entry, SecretError> {
+    fn entry(
+        &self,
+        target: &SecretTarget,
+        kind: SecretKind,
+        action: SecretAction,
+    ) -> Result<Entry, SecretError> {
         self.store
             .build(SERVICE, &keyring_user(&target.profile, kind), None)
             .map_err(|err| to_secret_error(err, action, target.clone(), kind))
@@ -301,7 +306,10 @@ mod tests {
     fn a_connection_io_error_means_no_session_bus() {
         let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
         let err = classify_open_error(&platform_error(io));
-        assert!(matches!(err, KeyringUnavailable::NoSessionBus { .. }), "{err:?}");
+        assert!(
+            matches!(err, KeyringUnavailable::NoSessionBus { .. }),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("session-only mode"));
     }
 
@@ -309,7 +317,10 @@ mod tests {
     fn a_connection_io_error_shared_in_an_arc_also_means_no_session_bus() {
         let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
         let err = classify_open_error(&platform_error(Arc::new(io)));
-        assert!(matches!(err, KeyringUnavailable::NoSessionBus { .. }), "{err:?}");
+        assert!(
+            matches!(err, KeyringUnavailable::NoSessionBus { .. }),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -320,7 +331,10 @@ mod tests {
                 .into(),
         );
         let err = classify_open_error(&platform_error(bus));
-        assert!(matches!(err, KeyringUnavailable::NoSecretService { .. }), "{err:?}");
+        assert!(
+            matches!(err, KeyringUnavailable::NoSecretService { .. }),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("gnome-keyring"), "{err}");
     }
 

@@ -17,8 +17,8 @@
 //! | [`access_token`]  | [`AccessTokenRecord`]: token + expiry + user as one keyring value         |
 
 pub mod access_token;
-mod atomic;
 pub mod async_secrets;
+mod atomic;
 pub mod fields;
 mod file_format;
 pub mod keyring;

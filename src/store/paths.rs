@@ -101,7 +101,8 @@ mod tests {
     use super::*;
 
     fn names_tokendesk(path: &Path) -> bool {
-        path.components().any(|part| part.as_os_str() == "tokendesk")
+        path.components()
+            .any(|part| part.as_os_str() == "tokendesk")
     }
 
     #[test]

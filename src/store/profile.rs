@@ -128,13 +128,17 @@ pub enum ProfileError {
         method: SignInMethod,
     },
     /// An empty, blank or multi-line value where text is needed.
-    #[error("{field} is empty or has spaces or line breaks around or inside it: give the value alone")]
+    #[error(
+        "{field} is empty or has spaces or line breaks around or inside it: give the value alone"
+    )]
     BadText {
         /// The field.
         field: &'static str,
     },
     /// Token binding `referer` without a referer.
-    #[error("token binding `referer` needs a referer: set referer (e.g. https://myapp.example.com)")]
+    #[error(
+        "token binding `referer` needs a referer: set referer (e.g. https://myapp.example.com)"
+    )]
     BindingWithoutReferer,
     /// A relative CA file path.
     #[error("ca_file {0} is a relative path: give an absolute path to the PEM file")]
@@ -423,7 +427,10 @@ mod tests {
         let mut draft = pkce("work");
         draft.client_id = None;
         let err = draft.validate(ProfileId::generate()).unwrap_err();
-        assert_eq!(err, ProfileError::MissingClientId(SignInMethod::BrowserPkce));
+        assert_eq!(
+            err,
+            ProfileError::MissingClientId(SignInMethod::BrowserPkce)
+        );
         assert!(err.to_string().contains("needs a client_id"));
     }
 
@@ -432,7 +439,10 @@ mod tests {
         let mut draft = pkce("work");
         draft.redirect_uri = Some(RedirectUri::OutOfBand);
         let err = draft.validate(ProfileId::generate()).unwrap_err();
-        assert!(matches!(err, ProfileError::RedirectMismatch { .. }), "{err}");
+        assert!(
+            matches!(err, ProfileError::RedirectMismatch { .. }),
+            "{err}"
+        );
 
         let mut oob = pkce("work");
         oob.sign_in = SignInMethod::OutOfBand;
@@ -449,7 +459,10 @@ mod tests {
             SignInMethod::BrowserPkce,
         );
         let err = draft.clone().validate(ProfileId::generate()).unwrap_err();
-        assert!(err.to_string().contains("ArcGIS Server sites take"), "{err}");
+        assert!(
+            err.to_string().contains("ArcGIS Server sites take"),
+            "{err}"
+        );
 
         let mut ok = draft;
         ok.sign_in = SignInMethod::ServerPassword;
@@ -490,7 +503,10 @@ mod tests {
         let mut draft = pkce("work");
         draft.username = Some("analyst".into());
         let err = draft.validate(ProfileId::generate()).unwrap_err();
-        assert_eq!(err.to_string(), "username is not used by browser sign-in (OAuth PKCE): remove it");
+        assert_eq!(
+            err.to_string(),
+            "username is not used by browser sign-in (OAuth PKCE): remove it"
+        );
 
         let mut password = pkce("work");
         password.sign_in = SignInMethod::PortalPassword;

@@ -96,7 +96,9 @@ pub enum StoreError {
     #[error(transparent)]
     Invalid(#[from] ProfileError),
     /// No profile has this name or id.
-    #[error("there is no profile called `{0}`: `tokendesk profile list` shows the profiles there are")]
+    #[error(
+        "there is no profile called `{0}`: `tokendesk profile list` shows the profiles there are"
+    )]
     NotFound(String),
 }
 

@@ -91,7 +91,8 @@ impl RedirectUri {
             input: text.to_owned(),
             reason: err.to_string(),
         })?;
-        let is_loopback_ip = matches!(url.host(), Some(Host::Ipv4(ip)) if ip.octets() == [127, 0, 0, 1]);
+        let is_loopback_ip =
+            matches!(url.host(), Some(Host::Ipv4(ip)) if ip.octets() == [127, 0, 0, 1]);
         let has_credentials = !url.username().is_empty() || url.password().is_some();
         if url.scheme() != "http" || !is_loopback_ip || has_credentials {
             return Err(RedirectError::NotLoopback {
@@ -206,7 +207,10 @@ mod tests {
     #[test]
     fn privileged_ports_queries_and_junk_are_refused() {
         let port_80 = RedirectUri::parse("http://127.0.0.1:80/cb").unwrap_err();
-        assert!(matches!(port_80, RedirectError::PrivilegedPort { port: 80, .. }));
+        assert!(matches!(
+            port_80,
+            RedirectError::PrivilegedPort { port: 80, .. }
+        ));
         assert!(matches!(
             RedirectUri::parse("http://127.0.0.1:443/cb").unwrap_err(),
             RedirectError::PrivilegedPort { port: 443, .. }
