@@ -127,7 +127,11 @@ fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
     Ok(windows_native_keyring_store::Store::new()?)
 }
 
-#[cfg(not(any(unix, target_os = "windows")))]
+#[cfg(any(
+    target_os = "ios",
+    target_os = "android",
+    not(any(unix, target_os = "windows"))
+))]
 fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
     Err(KeyringError::NotSupportedByStore(
         "TokenDesk knows no keyring on this platform".to_owned(),

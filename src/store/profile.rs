@@ -232,9 +232,10 @@ fn check_name(name: &str) -> Result<(), ProfileError> {
     Ok(())
 }
 
-/// Text that must be one non-empty token: no surrounding or inner whitespace.
+/// Text that must be given as is: not empty, no surrounding whitespace, no control
+/// characters (line breaks would break headers and forms).
 fn check_text(field: &'static str, value: &str) -> Result<(), ProfileError> {
-    if value.is_empty() || value.chars().any(char::is_whitespace) {
+    if value.is_empty() || value.trim() != value || value.chars().any(char::is_control) {
         return Err(ProfileError::BadText { field });
     }
     Ok(())
@@ -518,6 +519,17 @@ mod tests {
         );
         password.referer = Some("https://app.example.com".into());
         assert!(password.validate(ProfileId::generate()).is_ok());
+    }
+
+    #[test]
+    fn blank_or_multi_line_values_are_refused_naming_the_field() {
+        for bad in ["", " abc", "abc\n", "a\rb"] {
+            let mut draft = pkce("work");
+            draft.client_id = Some(bad.into());
+            let err = draft.validate(ProfileId::generate()).unwrap_err();
+            assert_eq!(err, ProfileError::BadText { field: "client_id" }, "{bad:?}");
+            assert!(err.to_string().starts_with("client_id is empty"), "{err}");
+        }
     }
 
     #[test]

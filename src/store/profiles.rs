@@ -152,9 +152,10 @@ impl ProfileStore {
 
     /// The profile with this id, or with this name (in any case).
     pub fn get(&self, name_or_id: &str) -> Result<&Profile, StoreError> {
-        let by_id = self.profiles.iter().find(|p| p.id().as_str() == name_or_id);
-        by_id
-            .or_else(|| self.profiles.iter().find(|p| p.is_called(name_or_id)))
+        // Names cannot look like ids (see `ProfileError::NameLooksLikeId`): no ambiguity.
+        self.profiles
+            .iter()
+            .find(|p| p.is_called(name_or_id))
             .ok_or_else(|| StoreError::NotFound(name_or_id.to_owned()))
     }
 
