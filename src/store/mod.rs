@@ -6,9 +6,9 @@
 //! | [`fields`]        | the small typed values of a profile: id, kind, sign-in method, lifetime… |
 //! | [`redirect`]      | [`RedirectUri`]: fixed-port loopback, any-port loopback or out-of-band   |
 //! | [`profile`]       | [`ProfileDraft`] (what a person gives) → [`Profile`] (validated, with id)  |
-//! | [`file_format`]   | the `profiles.toml` text: `schema_version`, `[[profile]]` (no I/O)       |
+//! | `file_format`     | the `profiles.toml` text: `schema_version`, `[[profile]]` (no I/O)       |
 //! | [`profiles`]      | [`ProfileStore`]: locked read-modify-write, corrupt files moved aside    |
-//! | [`atomic`]        | private files written atomically (tempfile, fsync, rename; 0600/0700)    |
+//! | `atomic`          | private files written atomically (tempfile, fsync, rename; 0600/0700)    |
 //! | [`lock`]          | [`FileLock`]: a cross-process lock with a bounded wait                    |
 //! | [`secrets`]       | the [`SecretStore`] trait, [`SecretKind`], [`SecretError`]                  |
 //! | [`keyring`]       | [`KeyringStore`] and [`open_keyring`]: the OS keyring, and why not       |
