@@ -26,6 +26,16 @@ use tokendesk::store::{
 const EXPECT_VAR: &str = "TOKENDESK_TEST_EXPECT_NO_KEYRING";
 const CHILD_TEST: &str = "helper_open_keyring_in_a_child_without_a_keyring";
 
+/// The keyring tests write to the session's keyring: make sure it is the throw-away one of
+/// `scripts/with-test-session`, never a developer's own.
+fn in_test_session() {
+    assert!(
+        std::env::var_os("TOKENDESK_TEST_SESSION").is_some(),
+        "run the keyring system tests through scripts/with-test-session (a private D-Bus \
+         session with a throw-away gnome-keyring), not against your own keyring"
+    );
+}
+
 /// A value that cannot have come from an earlier run.
 fn unique_secret(label: &str) -> Secret<String> {
     Secret::new(format!("{label}-{}", ProfileId::generate()))
@@ -50,6 +60,7 @@ fn read_directly(profile: &ProfileId, kind: SecretKind) -> Option<String> {
 
 #[test]
 fn secrets_round_trip_through_the_real_keyring_one_entry_each() {
+    in_test_session();
     let store = open_keyring().unwrap();
     assert!(store.is_persistent());
     let id = ProfileId::generate();
@@ -82,6 +93,7 @@ fn secrets_round_trip_through_the_real_keyring_one_entry_each() {
 
 #[test]
 fn delete_all_removes_every_secret_of_one_profile_and_no_other() {
+    in_test_session();
     let store = open_keyring().unwrap();
     let (id, other) = (ProfileId::generate(), ProfileId::generate());
     for kind in SecretKind::ALL {
@@ -103,6 +115,7 @@ fn delete_all_removes_every_secret_of_one_profile_and_no_other() {
 
 #[tokio::test]
 async fn the_async_wrapper_stores_an_access_token_record_in_the_real_keyring() {
+    in_test_session();
     let store = open_keyring_within(Duration::from_secs(30)).await.unwrap();
     let secrets = AsyncSecrets::new(Arc::new(store));
     let id = ProfileId::generate();
@@ -147,6 +160,7 @@ fn files_under(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
 
 #[test]
 fn a_stored_secret_appears_in_no_file_under_the_config_data_or_cache_dirs() {
+    in_test_session();
     let temp = tempfile::tempdir().unwrap();
     let paths = Paths::under(temp.path());
     let (mut profiles, _) = ProfileStore::open(&paths).unwrap();
