@@ -354,3 +354,33 @@ fn two_handles_on_one_lock_file_exclude_each_other_until_the_first_is_dropped() 
     drop(first);
     FileLock::acquire(&path, Duration::ZERO).unwrap();
 }
+
+#[test]
+fn concurrent_changes_from_many_store_instances_all_survive() {
+    let (_dir, paths) = temp_paths();
+    let writers: Vec<_> = (0..6)
+        .map(|writer| {
+            let paths = paths.clone();
+            std::thread::spawn(move || {
+                let (mut store, _) = ProfileStore::open(&paths).unwrap();
+                for n in 0..4 {
+                    store.add(pkce_draft(&format!("w{writer}-p{n}"))).unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let store = open(&paths);
+    assert_eq!(
+        store.list().len(),
+        24,
+        "no read-modify-write lost another's profile"
+    );
+    for writer in 0..6 {
+        for n in 0..4 {
+            store.get(&format!("w{writer}-p{n}")).unwrap();
+        }
+    }
+}

@@ -128,6 +128,15 @@ mod tests {
     }
 
     #[test]
+    fn all_three_variables_move_every_directory() {
+        let paths =
+            Paths::from_lookup(|name| Some(OsString::from(format!("/tmp/{name}")))).unwrap();
+        assert_eq!(paths.config_dir(), Path::new("/tmp/TOKENDESK_CONFIG_DIR"));
+        assert_eq!(paths.data_dir(), Path::new("/tmp/TOKENDESK_DATA_DIR"));
+        assert_eq!(paths.cache_dir(), Path::new("/tmp/TOKENDESK_CACHE_DIR"));
+    }
+
+    #[test]
     fn an_empty_variable_counts_as_unset() {
         let paths = Paths::from_lookup(|_| Some(OsString::new())).unwrap();
         assert!(names_tokendesk(paths.config_dir()));
