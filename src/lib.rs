@@ -10,13 +10,14 @@
 //! | [`demo_portal`]| an independent HTTPS emulator of ArcGIS portal and server endpoints   |
 //! | [`engine`]     | the token lifecycle: renewal schedule, backoff, failure handling      |
 //! | [`secret`]     | `Secret<T>`: redacting wrapper for tokens, passwords and secrets      |
+//! | [`store`]      | profiles (`profiles.toml`) and secrets (OS keyring or session memory)  |
 //!
 //! Still to come, each with its own issue: `ui/` (egui screens), `engine/` (the token
-//! lifecycle), `auth/` (one file per way in), `store/` (profiles and keyring secrets)
-//! and `output/` (copy formats and the clipboard).
+//! lifecycle), `auth/` (one file per way in) and `output/` (copy formats and the clipboard).
 
 pub mod arcgis;
 pub mod cli;
 pub mod demo_portal;
 pub mod engine;
 pub mod secret;
+pub mod store;

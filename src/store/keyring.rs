@@ -1,0 +1,362 @@
+//! [`KeyringStore`]: secrets in the OS keyring through `keyring-core` — Secret Service
+//! (gnome-keyring, KWallet) over D-Bus on Linux and BSD, Keychain on macOS, Credential
+//! Manager on Windows — and [`open_keyring`], which says plainly why no keyring can be used.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use keyring_core::{CredentialStore, Entry, Error as KeyringError};
+
+use super::fields::ProfileId;
+use super::secrets::{
+    SERVICE, SecretAction, SecretError, SecretKind, SecretStore, SecretTarget, keyring_user,
+};
+use crate::secret::Secret;
+
+/// The start of the keyring user name [`open_keyring`] writes and deletes to check that the
+/// keyring accepts entries (a random suffix keeps concurrent checks from other TokenDesk
+/// processes apart; the value is not a secret and is deleted at once).
+const CHECK_USER_PREFIX: &str = "keyring-check-";
+
+/// Secrets in the OS keyring.
+#[derive(Clone)]
+pub struct KeyringStore {
+    store: Arc<CredentialStore>,
+}
+
+impl fmt::Debug for KeyringStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyringStore")
+            .field("vendor", &self.store.vendor())
+            .finish()
+    }
+}
+
+/// Why no keyring can be used. The app then offers session-only mode (secrets in memory
+/// until it exits) and shows it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyringUnavailable {
+    /// No D-Bus session bus (Linux/BSD).
+    #[error(
+        "no keyring can be reached: there is no D-Bus session bus ({detail}). Run TokenDesk in \
+         your desktop session (or under `dbus-run-session`), or continue in session-only mode, \
+         where secrets stay in memory until TokenDesk exits"
+    )]
+    NoSessionBus {
+        /// What the connection attempt said.
+        detail: String,
+    },
+    /// A session bus, but nothing provides the Secret Service on it.
+    #[error(
+        "no keyring can be reached: nothing on the D-Bus session provides the Secret Service \
+         ({detail}). Install and start gnome-keyring (or KWallet with its Secret Service \
+         interface), or continue in session-only mode, where secrets stay in memory until \
+         TokenDesk exits"
+    )]
+    NoSecretService {
+        /// What the bus said.
+        detail: String,
+    },
+    /// The keyring is locked and was not unlocked.
+    #[error(
+        "the keyring is locked ({detail}): unlock it (log in to the desktop again, or unlock the \
+         `login` keyring in your passwords app) and retry, or continue in session-only mode, \
+         where secrets stay in memory until TokenDesk exits"
+    )]
+    Locked {
+        /// What the keyring said.
+        detail: String,
+    },
+    /// The keyring did not answer in time (an unlock prompt may be open).
+    #[error(
+        "the keyring did not answer within {} s: an unlock prompt may be waiting for you; answer \
+         it and retry, or continue in session-only mode",
+        .waited.as_secs_f32()
+    )]
+    NotAnswering {
+        /// How long we waited.
+        waited: Duration,
+    },
+    /// Anything else.
+    #[error(
+        "the OS keyring cannot be used ({detail}): continue in session-only mode, where secrets \
+         stay in memory until TokenDesk exits"
+    )]
+    Other {
+        /// What the keyring said.
+        detail: String,
+    },
+}
+
+/// Connects to this platform's keyring and checks that it accepts an entry (writes and
+/// deletes a non-secret check entry). Blocking: a locked keyring may wait on its unlock
+/// prompt, so async code uses [`open_keyring_within`].
+pub fn open_keyring() -> Result<KeyringStore, KeyringUnavailable> {
+    let store = KeyringStore::new(platform_store().map_err(|err| classify_open_error(&err))?);
+    store.check().map_err(|err| classify_open_error(&err))?;
+    Ok(store)
+}
+
+/// [`open_keyring`] on a blocking thread, giving up after `timeout`.
+pub async fn open_keyring_within(timeout: Duration) -> Result<KeyringStore, KeyringUnavailable> {
+    match tokio::time::timeout(timeout, tokio::task::spawn_blocking(open_keyring)).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(join_error)) => Err(KeyringUnavailable::Other {
+            detail: format!("the keyring check stopped unexpectedly: {join_error}"),
+        }),
+        Err(_) => Err(KeyringUnavailable::NotAnswering { waited: timeout }),
+    }
+}
+
+#[cfg(all(
+    unix,
+    not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+))]
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    Ok(zbus_secret_service_keyring_store::Store::new()?)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    Ok(apple_native_keyring_store::keychain::Store::new()?)
+}
+
+#[cfg(target_os = "windows")]
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    Ok(windows_native_keyring_store::Store::new()?)
+}
+
+#[cfg(any(
+    target_os = "ios",
+    target_os = "android",
+    not(any(unix, target_os = "windows"))
+))]
+fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
+    Err(KeyringError::NotSupportedByStore(
+        "TokenDesk knows no keyring on this platform".to_owned(),
+    ))
+}
+
+/// Sorts an error from connecting to (or first using) the keyring into what a person can
+/// act on. The Secret Service backend reports a missing bus as an I/O error from the
+/// connection, and a missing provider as the bus's `ServiceUnknown` error.
+pub fn classify_open_error(err: &KeyringError) -> KeyringUnavailable {
+    let detail = describe(err);
+    match err {
+        KeyringError::NoStorageAccess(_) => KeyringUnavailable::Locked { detail },
+        KeyringError::PlatformFailure(platform) => {
+            // zbus keeps the connection's I/O error in an `Arc`.
+            let io_failure = source_chain(platform.as_ref())
+                .any(|e| e.is::<std::io::Error>() || e.is::<Arc<std::io::Error>>());
+            if io_failure {
+                return KeyringUnavailable::NoSessionBus { detail };
+            }
+            let text = source_chain(platform.as_ref())
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(": ");
+            if text.contains("org.freedesktop.DBus.Error.ServiceUnknown")
+                || text.contains("org.freedesktop.secrets")
+            {
+                KeyringUnavailable::NoSecretService { detail }
+            } else if text.contains("no secret service provider or dbus session found") {
+                // secret-service's `Unavailable`: an unusable bus address or socket.
+                KeyringUnavailable::NoSessionBus { detail }
+            } else {
+                KeyringUnavailable::Other { detail }
+            }
+        }
+        _ => KeyringUnavailable::Other { detail },
+    }
+}
+
+fn source_chain<'a>(
+    first: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(first), |err| err.source())
+}
+
+/// A keyring error as text that can never hold a secret: the variants that carry stored
+/// bytes are described without them.
+fn describe(err: &KeyringError) -> String {
+    match err {
+        KeyringError::BadEncoding(_) => "the stored value is not UTF-8 text".to_owned(),
+        KeyringError::BadDataFormat(_, _) => "the stored value is malformed".to_owned(),
+        KeyringError::Ambiguous(entries) => format!("{} entries match", entries.len()),
+        other => other.to_string(),
+    }
+}
+
+impl KeyringStore {
+    /// A store over an already opened `keyring-core` credential store (tests pass
+    /// `keyring_core::mock::Store`).
+    pub fn new(store: Arc<CredentialStore>) -> Self {
+        Self { store }
+    }
+
+    fn entry(
+        &self,
+        target: &SecretTarget,
+        kind: SecretKind,
+        action: SecretAction,
+    ) -> Result<Entry, SecretError> {
+        self.store
+            .build(SERVICE, &keyring_user(&target.profile, kind), None)
+            .map_err(|err| to_secret_error(err, action, target.clone(), kind))
+    }
+
+    fn check(&self) -> keyring_core::Result<()> {
+        let user = format!("{CHECK_USER_PREFIX}{:016x}", rand::random::<u64>());
+        let entry = self.store.build(SERVICE, &user, None)?;
+        entry.set_password("keyring check")?;
+        entry.delete_credential()
+    }
+}
+
+fn to_secret_error(
+    err: KeyringError,
+    action: SecretAction,
+    target: SecretTarget,
+    kind: SecretKind,
+) -> SecretError {
+    let detail = describe(&err);
+    match err {
+        KeyringError::NoStorageAccess(_) => SecretError::Locked {
+            action,
+            target,
+            detail,
+        },
+        KeyringError::Ambiguous(entries) => SecretError::Ambiguous {
+            user: keyring_user(&target.profile, kind),
+            target,
+            count: entries.len(),
+        },
+        KeyringError::BadEncoding(_) | KeyringError::BadDataFormat(_, _) => SecretError::BadValue {
+            target,
+            problem: detail,
+        },
+        _ => SecretError::Failed {
+            action,
+            target,
+            detail,
+        },
+    }
+}
+
+fn target(profile: &ProfileId, kind: SecretKind) -> SecretTarget {
+    SecretTarget {
+        profile: profile.clone(),
+        kind: Some(kind),
+    }
+}
+
+impl SecretStore for KeyringStore {
+    fn get(
+        &self,
+        profile: &ProfileId,
+        kind: SecretKind,
+    ) -> Result<Option<Secret<String>>, SecretError> {
+        let target = target(profile, kind);
+        let entry = self.entry(&target, kind, SecretAction::Get)?;
+        match entry.get_password() {
+            Ok(value) => Ok(Some(Secret::new(value))),
+            Err(KeyringError::NoEntry) => Ok(None),
+            Err(err) => Err(to_secret_error(err, SecretAction::Get, target, kind)),
+        }
+    }
+
+    fn set(
+        &self,
+        profile: &ProfileId,
+        kind: SecretKind,
+        value: &Secret<String>,
+    ) -> Result<(), SecretError> {
+        let target = target(profile, kind);
+        let entry = self.entry(&target, kind, SecretAction::Set)?;
+        entry
+            .set_password(value.expose())
+            .map_err(|err| to_secret_error(err, SecretAction::Set, target, kind))
+    }
+
+    fn delete(&self, profile: &ProfileId, kind: SecretKind) -> Result<bool, SecretError> {
+        let target = target(profile, kind);
+        let entry = self.entry(&target, kind, SecretAction::Delete)?;
+        match entry.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(KeyringError::NoEntry) => Ok(false),
+            Err(err) => Err(to_secret_error(err, SecretAction::Delete, target, kind)),
+        }
+    }
+
+    fn is_persistent(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn platform_error(err: impl std::error::Error + Send + Sync + 'static) -> KeyringError {
+        KeyringError::PlatformFailure(Box::new(err))
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("zbus error: {0}")]
+    struct Wrapper(String);
+
+    #[test]
+    fn a_connection_io_error_means_no_session_bus() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let err = classify_open_error(&platform_error(io));
+        assert!(
+            matches!(err, KeyringUnavailable::NoSessionBus { .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("session-only mode"));
+    }
+
+    #[test]
+    fn a_connection_io_error_shared_in_an_arc_also_means_no_session_bus() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let err = classify_open_error(&platform_error(Arc::new(io)));
+        assert!(
+            matches!(err, KeyringUnavailable::NoSessionBus { .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn service_unknown_means_no_secret_service_provider() {
+        let bus = Wrapper(
+            "org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.secrets was not \
+             provided by any .service files"
+                .into(),
+        );
+        let err = classify_open_error(&platform_error(bus));
+        assert!(
+            matches!(err, KeyringUnavailable::NoSecretService { .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("gnome-keyring"), "{err}");
+    }
+
+    #[test]
+    fn no_storage_access_means_locked() {
+        let err = classify_open_error(&KeyringError::NoStorageAccess(Box::new(Wrapper(
+            "prompt dismissed".into(),
+        ))));
+        assert!(matches!(err, KeyringUnavailable::Locked { .. }), "{err:?}");
+        assert!(err.to_string().contains("unlock it"), "{err}");
+    }
+
+    #[test]
+    fn stored_bytes_never_reach_an_error_message() {
+        let target = target(&ProfileId::generate(), SecretKind::RefreshToken);
+        let bad = KeyringError::BadEncoding(b"sekrit\xff".to_vec());
+        let err = to_secret_error(bad, SecretAction::Get, target, SecretKind::RefreshToken);
+        assert!(matches!(err, SecretError::BadValue { .. }));
+        assert!(!format!("{err} {err:?}").contains("sekrit"));
+    }
+}

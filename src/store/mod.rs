@@ -1,0 +1,43 @@
+//! Storage: the profiles file and the secrets. Never writes a secret to a file.
+//!
+//! | file              | purpose                                                                  |
+//! |-------------------|--------------------------------------------------------------------------|
+//! | [`paths`]         | [`Paths`]: the config/data/cache directories (`TOKENDESK_*_DIR` override) |
+//! | [`fields`]        | the small typed values of a profile: id, kind, sign-in method, lifetime… |
+//! | [`redirect`]      | [`RedirectUri`]: fixed-port loopback, any-port loopback or out-of-band   |
+//! | [`profile`]       | [`ProfileDraft`] (what a person gives) → [`Profile`] (validated, with id)  |
+//! | `file_format`     | the `profiles.toml` text: `schema_version`, `[[profile]]` (no I/O)       |
+//! | [`profiles`]      | [`ProfileStore`]: locked read-modify-write, corrupt files moved aside    |
+//! | `atomic`          | private files written atomically (tempfile, fsync, rename; 0600/0700)    |
+//! | [`lock`]          | [`FileLock`]: a cross-process lock with a bounded wait                    |
+//! | [`secrets`]       | the [`SecretStore`] trait, [`SecretKind`], [`SecretError`]                  |
+//! | [`keyring`]       | [`KeyringStore`] and [`open_keyring`]: the OS keyring, and why not       |
+//! | [`memory`]        | [`MemoryStore`]: session-only secrets in memory (and tests)              |
+//! | [`async_secrets`] | [`AsyncSecrets`]: store calls on the blocking pool, with a timeout        |
+//! | [`access_token`]  | [`AccessTokenRecord`]: token + expiry + user as one keyring value         |
+
+pub mod access_token;
+pub mod async_secrets;
+mod atomic;
+pub mod fields;
+mod file_format;
+pub mod keyring;
+pub mod lock;
+pub mod memory;
+pub mod paths;
+pub mod profile;
+pub mod profiles;
+pub mod redirect;
+pub mod secrets;
+
+pub use access_token::AccessTokenRecord;
+pub use async_secrets::{AsyncSecrets, DEFAULT_SECRET_TIMEOUT};
+pub use fields::{PreferredHeader, ProfileId, SignInMethod, SiteKind, TokenBinding, TokenLifetime};
+pub use keyring::{KeyringStore, KeyringUnavailable, open_keyring, open_keyring_within};
+pub use lock::{FileLock, LockError};
+pub use memory::MemoryStore;
+pub use paths::Paths;
+pub use profile::{Profile, ProfileDraft, ProfileError};
+pub use profiles::{CorruptFileNotice, ProfileStore, StoreError};
+pub use redirect::{RedirectError, RedirectUri};
+pub use secrets::{SecretError, SecretKind, SecretStore};
