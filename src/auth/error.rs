@@ -48,7 +48,9 @@ pub enum SignInError {
         after: Duration,
     },
     /// The sign-in was cancelled (by the user or the application).
-    #[error("The sign-in was cancelled before it finished; nothing was saved. Start it again when you are ready.")]
+    #[error(
+        "The sign-in was cancelled before it finished; nothing was saved. Start it again when you are ready."
+    )]
     Cancelled,
     /// The out-of-band code entry was closed without a usable code.
     #[error(

@@ -19,8 +19,7 @@ use super::loopback::redirect_error;
 use super::{Progress, SignIn, SignInError, SignInOptions};
 use crate::arcgis::Instant;
 use crate::arcgis::oauth::{
-    AuthorizeRequest, Pkce, RedirectGrant, RedirectUri, authorize_url, parse_redirect,
-    random_state,
+    AuthorizeRequest, Pkce, RedirectGrant, RedirectUri, authorize_url, parse_redirect, random_state,
 };
 use crate::secret::Secret;
 
@@ -204,7 +203,10 @@ mod tests {
     #[test]
     fn a_url_with_a_foreign_state_is_refused_and_the_flow_asks_again() {
         let err = code("http://127.0.0.1:5000/cb?code=Q9&state=other").unwrap_err();
-        assert!(err.contains("Refused") && err.contains("another sign-in"), "{err}");
+        assert!(
+            err.contains("Refused") && err.contains("another sign-in"),
+            "{err}"
+        );
     }
 
     #[test]
