@@ -9,6 +9,7 @@
 //! | [`auth`]       | sign-in flows (browser PKCE with a loopback listener, out-of-band)    |
 //! | [`arcgis`]     | the ArcGIS wire protocol: URLs, typed requests/responses, errors      |
 //! | [`demo_portal`]| an independent HTTPS emulator of ArcGIS portal and server endpoints   |
+//! | [`engine`]     | the token lifecycle: renewal schedule, backoff, failure handling      |
 //! | [`clock`]      | the injected wall clock                                               |
 //! | [`secret`]     | `Secret<T>`: redacting wrapper for tokens, passwords and secrets      |
 //!
@@ -21,4 +22,5 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod demo_portal;
+pub mod engine;
 pub mod secret;

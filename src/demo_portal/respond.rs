@@ -1,0 +1,167 @@
+//! Building responses: JSON in the format `f` asks for, the error envelopes with exact
+//! ArcGIS wording, minimal HTML pages and redirects.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::request::{Format, Req, Site};
+
+/// A successful JSON answer in the requested format (`default` when `f` is absent).
+pub fn json(req: &Req, default: Format, body: &Value) -> Response {
+    render(
+        req.format(default),
+        StatusCode::OK,
+        body,
+        page_title(req.site),
+    )
+}
+
+/// An error envelope: HTTP 200 normally, the error's own status with `modern_errors`.
+pub fn error(req: &Req, default: Format, code: u16, body: &Value) -> Response {
+    let status = if req.modern_errors {
+        StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST)
+    } else {
+        StatusCode::OK
+    };
+    render(req.format(default), status, body, page_title(req.site))
+}
+
+/// Envelope A: `{"error":{"code","message","details"}}` (plus `messageCode` when given).
+pub fn envelope_a(code: u16, message_code: Option<&str>, message: &str, details: &[&str]) -> Value {
+    let mut error = json!({"code": code, "message": message, "details": details});
+    if let (Some(mc), Some(obj)) = (message_code, error.as_object_mut()) {
+        obj.insert("messageCode".into(), Value::from(mc));
+    }
+    json!({ "error": error })
+}
+
+/// Envelope B (OAuth): `{"error":{"code","error","error_description","message","details":[]}}`.
+pub fn envelope_b(code: u16, error: &str, description: &str) -> Value {
+    json!({"error": {
+        "code": code,
+        "error": error,
+        "error_description": description,
+        "message": description,
+        "details": [],
+    }})
+}
+
+/// The site's 498: `"Invalid token."` on the portal, `"Invalid Token"` on a server.
+pub fn invalid_token(req: &Req) -> Response {
+    let message = match req.site {
+        Site::Portal => "Invalid token.",
+        _ => "Invalid Token",
+    };
+    error(req, Format::Html, 498, &envelope_a(498, None, message, &[]))
+}
+
+/// The site's 499: with `GWM_0003` and details on the portal, bare on a server.
+pub fn token_required(req: &Req) -> Response {
+    let body = match req.site {
+        Site::Portal => envelope_a(499, Some("GWM_0003"), "Token Required", &["Token Required"]),
+        _ => envelope_a(499, None, "Token Required", &[]),
+    };
+    error(req, Format::Html, 499, &body)
+}
+
+/// 403 `GWM_0003`: the token is valid but may not do this.
+pub fn permission_denied(req: &Req) -> Response {
+    let body = envelope_a(
+        403,
+        Some("GWM_0003"),
+        "You do not have permissions to access this resource or perform this operation.",
+        &[],
+    );
+    error(req, Format::Html, 403, &body)
+}
+
+/// 400 for a path no endpoint owns.
+pub fn not_found(req: &Req) -> Response {
+    let body = envelope_a(400, None, "Invalid URL", &["Invalid URL"]);
+    error(req, Format::Html, 400, &body)
+}
+
+/// 405-class answer for a GET to a POST-only endpoint (envelope A, code 405).
+pub fn post_only(req: &Req, message: &str) -> Response {
+    let body = envelope_a(
+        405,
+        None,
+        message,
+        &["This operation is supported via HTTP POST only."],
+    );
+    error(req, Format::Json, 405, &body)
+}
+
+/// A plain HTML page.
+pub fn html(status: StatusCode, title: &str, body_html: &str) -> Response {
+    let page = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n{body_html}\n</body></html>\n",
+        escape(title)
+    );
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response()
+}
+
+/// A 302 to `location`.
+pub fn redirect(location: &str) -> Response {
+    let mut response = StatusCode::FOUND.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// HTML-escapes text for element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn page_title(site: Site) -> &'static str {
+    match site {
+        Site::Portal => "ArcGIS Portal Directory",
+        _ => "ArcGIS REST Services Directory",
+    }
+}
+
+fn render(format: Format, status: StatusCode, body: &Value, title: &str) -> Response {
+    match format {
+        Format::Json => json_response(status, body.to_string()),
+        Format::Pjson => json_response(
+            status,
+            serde_json::to_string_pretty(body).unwrap_or_default(),
+        ),
+        Format::Html => {
+            let pretty = serde_json::to_string_pretty(body).unwrap_or_default();
+            html(
+                status,
+                title,
+                &format!("<h2>{}</h2>\n<pre>{}</pre>", escape(title), escape(&pretty)),
+            )
+        }
+    }
+}
+
+fn json_response(status: StatusCode, text: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}

@@ -1,0 +1,135 @@
+//! The axum router: `/__admin/…` for tests, everything else through one dispatcher that
+//! normalises the path (both portal spellings, trailing `/`), merges query and form
+//! parameters, logs the request (names only), applies faults and hands over to the site.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+
+use super::Shared;
+use super::faults::FaultKind;
+use super::request::{Params, Req, Site, route_path};
+use super::{admin, portal, respond, server};
+
+/// Largest form body read (1 MiB); ArcGIS token requests are a few hundred bytes.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// Builds the router over the shared state.
+pub fn build(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/__admin/{*rest}", any(admin::handle))
+        .fallback(dispatch)
+        .with_state(shared)
+}
+
+async fn dispatch(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let Some((site, endpoint, canonical, base)) = route_path(parts.uri.path()) else {
+        return respond::html(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "<p>Nothing here. The demo portal serves /portal/sharing/rest, /server/rest and /gis/rest.</p>",
+        );
+    };
+    let mut params = Params::default();
+    let mut query_names = Vec::new();
+    if let Some(query) = parts.uri.query() {
+        params.extend_from_urlencoded(query.as_bytes());
+        query_names = url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, _)| k.into_owned())
+            .collect();
+    }
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if parts.method == Method::POST && is_form {
+        match axum::body::to_bytes(body, MAX_BODY).await {
+            Ok(bytes) => params.extend_from_urlencoded(&bytes),
+            Err(_) => {
+                return (StatusCode::BAD_REQUEST, "could not read the request body")
+                    .into_response();
+            }
+        }
+    }
+    let req = Req {
+        method: parts.method,
+        site,
+        endpoint,
+        canonical,
+        base,
+        params,
+        query_names,
+        headers: parts.headers,
+        peer: peer.ip(),
+        modern_errors: shared.config.behaviour.modern_errors,
+    };
+    tracing::debug!(
+        method = %req.method,
+        path = %req.canonical,
+        params = ?req.params.names(),
+        "demo portal request"
+    );
+    if let Some(fault) = shared.faults.on_request(&req.canonical) {
+        tracing::debug!(path = %req.canonical, ?fault, "demo portal fault injected");
+        match fault_response(&req, &fault) {
+            Some(response) => return response,
+            None => {
+                if let FaultKind::Delay { millis } = fault {
+                    tokio::time::sleep(Duration::from_millis(millis)).await;
+                }
+            }
+        }
+    }
+    match req.site {
+        Site::Portal => portal::handle(&shared, &req),
+        Site::FederatedServer | Site::StandaloneServer => server::handle(&shared, &req),
+    }
+}
+
+/// The response a fault replaces the normal answer with; `None` for a delay.
+fn fault_response(req: &Req, fault: &FaultKind) -> Option<Response> {
+    let response = match fault {
+        FaultKind::HttpError { status } => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let title = format!(
+                "{} {}",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("Error")
+            );
+            respond::html(
+                status,
+                &title,
+                &format!("<h1>{}</h1>", respond::escape(&title)),
+            )
+        }
+        FaultKind::DropConnection => {
+            // A body that fails before its first byte: hyper aborts the connection.
+            let failing = futures_util::stream::once(async {
+                Err::<Bytes, std::io::Error>(std::io::Error::other("fault: drop connection"))
+            });
+            Response::new(Body::from_stream(failing))
+        }
+        FaultKind::MalformedJson => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            "{\"access_token\":\"trunc",
+        )
+            .into_response(),
+        FaultKind::InvalidToken => respond::invalid_token(req),
+        FaultKind::Delay { .. } => return None,
+    };
+    Some(response)
+}
