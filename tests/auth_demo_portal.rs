@@ -291,15 +291,16 @@ async fn when_no_browser_opens_the_address_is_reported_and_opening_it_by_hand_co
 
     // The person reads the address from the progress report and opens it themselves.
     let address = within(async {
-        loop {
-            if let Some(Progress::BrowserDidNotOpen {
+        while let Some(step) = steps.recv().await {
+            if let Progress::BrowserDidNotOpen {
                 authorize_url,
                 reason,
-            }) = steps.recv().await
+            } = step
             {
-                break (authorize_url, reason);
+                return (authorize_url, reason);
             }
         }
+        panic!("the flow ended without reporting that the browser did not open");
     })
     .await;
     assert!(address.1.contains("no display"), "{}", address.1);
