@@ -18,8 +18,12 @@ use std::time::{Duration, Instant};
 
 use tokendesk::arcgis::time::Expiration;
 use tokendesk::arcgis::{ArcGisClient, ClientOptions, PortalUrl};
-use tokendesk::auth::{LoopbackRedirect, SignInError, SignInOptions, SystemBrowser, pkce};
+use tokendesk::auth::{
+    LoopbackRedirect, SignIn, SignInError, SignInOptions, SystemBrowser, oob, pkce,
+};
 use tokendesk::demo_portal::{DemoConfig, DemoPortal, SeedSecret};
+use tokendesk::secret::Secret;
+use tokio::sync::mpsc;
 
 const USER: &str = "analyst";
 /// Not the contract's password: that one equals the app's client ID, which rightly appears
@@ -48,6 +52,10 @@ fn run_in_child(test: &str, action: &str) -> String {
         .env("TOKENDESK_TEST_PASSWORD", PASSWORD)
         .env("TOKENDESK_TEST_BROWSER_ACTION", action)
         .env("TOKENDESK_TEST_BROWSER_LOG", &log)
+        .env(
+            "TOKENDESK_TEST_BROWSER_CODE_OUT",
+            dir.path().join("code.txt"),
+        )
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -82,9 +90,13 @@ fn wait_for_line(file: &Path, prefix: &str) -> String {
     }
 }
 
-/// The child's part: a demo portal, its CA where the stand-in reads it, a sign-in through the
-/// system browser.
-fn sign_in_in_child() -> Result<tokendesk::auth::SignIn, SignInError> {
+/// The child's part: a demo portal, its CA where the stand-in reads it, and sign-in options
+/// with the system browser; `flow` signs in with them.
+fn sign_in_in_child<F, Fut>(timeout: Duration, flow: F) -> Result<SignIn, SignInError>
+where
+    F: FnOnce(SignInOptions) -> Fut,
+    Fut: Future<Output = Result<SignIn, SignInError>>,
+{
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let mut config = DemoConfig::default();
@@ -109,7 +121,14 @@ fn sign_in_in_child() -> Result<tokendesk::auth::SignIn, SignInError> {
         let mut options =
             SignInOptions::new(client, url, "tokendesk-demo", Expiration::Minutes(60));
         options.browser = Arc::new(SystemBrowser);
-        options.timeout = Duration::from_secs(60);
+        options.timeout = timeout;
+        flow(options).await
+    })
+}
+
+/// A PKCE sign-in on any port, in the child.
+fn pkce_in_child(timeout: Duration) -> Result<SignIn, SignInError> {
+    sign_in_in_child(timeout, |options| async move {
         pkce::sign_in(&options, &LoopbackRedirect::any_port("/")).await
     })
 }
@@ -118,7 +137,7 @@ fn sign_in_in_child() -> Result<tokendesk::auth::SignIn, SignInError> {
 fn the_system_browser_signs_in_through_the_xdg_open_stand_in() {
     const NAME: &str = "the_system_browser_signs_in_through_the_xdg_open_stand_in";
     if std::env::var_os(CHILD).is_some() {
-        let sign_in = sign_in_in_child().unwrap();
+        let sign_in = pkce_in_child(Duration::from_secs(60)).unwrap();
         assert_eq!(sign_in.user.username, USER);
         assert!(sign_in.tokens.refresh_token.is_some());
         return;
@@ -134,7 +153,7 @@ fn the_system_browser_signs_in_through_the_xdg_open_stand_in() {
 fn denying_in_the_system_browser_ends_the_sign_in_as_denied() {
     const NAME: &str = "denying_in_the_system_browser_ends_the_sign_in_as_denied";
     if std::env::var_os(CHILD).is_some() {
-        match sign_in_in_child() {
+        match pkce_in_child(Duration::from_secs(60)) {
             Err(SignInError::Denied { description }) => {
                 assert!(description.contains("denied"), "{description}");
             }
@@ -146,4 +165,66 @@ fn denying_in_the_system_browser_ends_the_sign_in_as_denied() {
     assert!(log.contains("clicked 'Deny'"), "{log}");
     assert!(log.contains("error=access_denied"), "{log}");
     assert!(log.contains("done: page 400 'Sign-in failed"), "{log}");
+}
+
+#[test]
+fn an_answer_with_a_tampered_state_is_refused_and_the_sign_in_ends_in_state_mismatch() {
+    const NAME: &str =
+        "an_answer_with_a_tampered_state_is_refused_and_the_sign_in_ends_in_state_mismatch";
+    if std::env::var_os(CHILD).is_some() {
+        // Real processes, real time: a short wait keeps the test quick.
+        match pkce_in_child(Duration::from_secs(5)) {
+            Err(SignInError::StateMismatch { answers: 1, .. }) => {}
+            other => panic!("expected StateMismatch, got {other:?}"),
+        }
+        return;
+    }
+    let log = run_in_child(NAME, "tamper-state");
+    assert!(log.contains("tampered with the redirect's state"), "{log}");
+    assert!(log.contains("state=tampered"), "{log}");
+    assert!(log.contains("done: page 400 'Sign-in failed"), "{log}");
+}
+
+#[test]
+fn an_out_of_band_sign_in_takes_the_code_the_stand_in_copied_from_the_approval_page() {
+    const NAME: &str =
+        "an_out_of_band_sign_in_takes_the_code_the_stand_in_copied_from_the_approval_page";
+    if std::env::var_os(CHILD).is_some() {
+        let code_file: PathBuf = std::env::var_os("TOKENDESK_TEST_BROWSER_CODE_OUT")
+            .unwrap()
+            .into();
+        let sign_in = sign_in_in_child(Duration::from_secs(60), |options| async move {
+            let (paste, pasted) = mpsc::channel(1);
+            // The person copies the title line from the browser and pastes it.
+            tokio::task::spawn_blocking(move || {
+                let line = wait_for_line(&code_file, "SUCCESS code=");
+                paste.blocking_send(Secret::new(line)).unwrap();
+            });
+            oob::sign_in(&options, pasted).await
+        })
+        .unwrap();
+        assert_eq!(sign_in.user.username, USER);
+        return;
+    }
+    let log = run_in_child(NAME, "approve");
+    assert!(log.contains("redirect_uri=urn"), "{log}");
+    assert!(
+        log.contains("done: approval page shown: SUCCESS code=[redacted]"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_browser_left_alone_on_the_sign_in_page_ends_the_sign_in_with_timed_out() {
+    const NAME: &str = "a_browser_left_alone_on_the_sign_in_page_ends_the_sign_in_with_timed_out";
+    if std::env::var_os(CHILD).is_some() {
+        match pkce_in_child(Duration::from_secs(3)) {
+            Err(SignInError::TimedOut { after }) => assert_eq!(after, Duration::from_secs(3)),
+            other => panic!("expected TimedOut, got {other:?}"),
+        }
+        return;
+    }
+    let log = run_in_child(NAME, "ignore");
+    assert!(log.contains("page 200: 'Sign In'"), "{log}");
+    assert!(log.contains("done: left the page open"), "{log}");
 }
