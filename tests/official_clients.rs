@@ -2,7 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The demo portal is judged by the official ArcGIS clients: the ArcGIS API for Python and
 //! ArcGIS REST JS must sign in to it with a password, trusting its CA, and read the
-//! signed-in user — exactly as they would against a real ArcGIS Enterprise portal.
+//! signed-in user — exactly as they would against a real ArcGIS Enterprise portal — and a
+//! wrong password must be refused with the portal's own message.
 //!
 //! Each test starts the real binary (`tokendesk demo-portal --listen 127.0.0.1:0 --ca-out …`),
 //! waits for its `ready` line and runs one client script from `tests/official/`.
@@ -25,6 +26,7 @@ const CLIENT_LIMIT: Duration = Duration::from_secs(120);
 const CLIENT_OWN_LIMIT_SECS: &str = "60";
 const USERNAME: &str = "analyst";
 const PASSWORD: &str = "tokendesk-demo";
+const WRONG_PASSWORD: &str = "not-the-password";
 
 /// A running `tokendesk demo-portal`, killed when dropped.
 struct DemoPortal {
@@ -156,12 +158,12 @@ fn script(name: &str) -> PathBuf {
 
 /// A client command with the credentials in its environment (never in its arguments) and
 /// no inherited CA settings, so only the CA handed over explicitly can make TLS work.
-fn client_command(program: &Path, portal: &DemoPortal, url: &str) -> Command {
+fn client_command(program: &Path, portal: &DemoPortal, url: &str, password: &str) -> Command {
     let mut command = Command::new(program);
     command
         .env("TOKENDESK_PORTAL_URL", url)
         .env("TOKENDESK_USERNAME", USERNAME)
-        .env("TOKENDESK_PASSWORD", PASSWORD)
+        .env("TOKENDESK_PASSWORD", password)
         .env("TOKENDESK_CA_FILE", &portal.ca_file)
         .env("TOKENDESK_TIMEOUT", CLIENT_OWN_LIMIT_SECS)
         .env_remove("REQUESTS_CA_BUNDLE")
@@ -175,7 +177,39 @@ fn client_command(program: &Path, portal: &DemoPortal, url: &str) -> Command {
     command
 }
 
+/// `GIS(url, "analyst", password, ca_bundles=<the demo CA>)` with the official Python API.
+fn run_python(portal: &DemoPortal, url: &str, password: &str) -> Finished {
+    let venv = official_dir("TOKENDESK_OFFICIAL_VENV", "venv", "bin/python");
+    let mut command = client_command(&venv.join("bin").join("python"), portal, url, password);
+    command.arg(script("python_signin.py"));
+    run_bounded(
+        command,
+        &format!("the ArcGIS API for Python signing in to {url}"),
+    )
+}
+
+/// `ArcGISIdentityManager.signIn({username, password, portal})` + `getUser()` with REST JS.
+fn run_rest_js(portal: &DemoPortal, password: &str) -> Finished {
+    let npm = official_dir(
+        "TOKENDESK_OFFICIAL_NPM",
+        "npm",
+        "node_modules/@esri/arcgis-rest-request",
+    );
+    let url = &portal.sharing_rest;
+    let mut command = client_command(Path::new("node"), portal, url, password);
+    // Node reads extra CAs only at start-up; set them here rather than let the script re-run itself.
+    command
+        .arg(script("rest_js_signin.mjs"))
+        .current_dir(&npm)
+        .env("NODE_EXTRA_CA_CERTS", &portal.ca_file)
+        .env("NODE_PATH", npm.join("node_modules"))
+        .env("TOKENDESK_OFFICIAL_NPM", &npm);
+    run_bounded(command, &format!("ArcGIS REST JS signing in to {url}"))
+}
+
+/// What a client run left behind, with a description for failure messages.
 struct Finished {
+    what: String,
     status: ExitStatus,
     stdout: String,
     stderr: String,
@@ -195,6 +229,7 @@ fn run_bounded(mut command: Command, what: &str) -> Finished {
         Ok(output) => {
             let output = output.unwrap();
             Finished {
+                what: what.to_owned(),
                 status: output.status,
                 stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
                 stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -209,61 +244,72 @@ fn run_bounded(mut command: Command, what: &str) -> Finished {
     }
 }
 
-fn assert_signed_in_as_analyst(finished: &Finished, what: &str) {
+fn assert_signed_in_as_analyst(finished: &Finished) {
+    let Finished {
+        what,
+        status,
+        stdout,
+        stderr,
+    } = finished;
     assert!(
-        finished.status.success(),
-        "{what} failed ({}).\nstdout:\n{}\nstderr:\n{}",
-        finished.status,
-        finished.stdout,
-        finished.stderr
+        status.success(),
+        "{what} failed ({status}).\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     assert!(
-        finished
-            .stdout
+        stdout
             .lines()
             .any(|line| line == format!("username={USERNAME}")),
-        "{what} did not report `username={USERNAME}`.\nstdout:\n{}\nstderr:\n{}",
-        finished.stdout,
-        finished.stderr
+        "{what} did not report `username={USERNAME}`.\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
 }
 
-fn python_signs_in(url_of: impl Fn(&DemoPortal) -> String) {
-    let venv = official_dir("TOKENDESK_OFFICIAL_VENV", "venv", "bin/python");
-    let portal = DemoPortal::start();
-    let url = url_of(&portal);
-    let mut command = client_command(&venv.join("bin").join("python"), &portal, &url);
-    command.arg(script("python_signin.py"));
-    let what = format!("the ArcGIS API for Python signing in to {url}");
-    assert_signed_in_as_analyst(&run_bounded(command, &what), &what);
+fn assert_refused_as_bad_credentials(finished: &Finished) {
+    let Finished {
+        what,
+        status,
+        stdout,
+        stderr,
+    } = finished;
+    assert!(
+        !status.success() && !stdout.contains("username="),
+        "{what} with a wrong password should fail, but it ended {status}.\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("Invalid username or password."),
+        "{what} with a wrong password failed, but not with the portal's `Invalid username or password.`.\nstderr:\n{stderr}"
+    );
 }
 
 #[test]
 fn the_arcgis_api_for_python_signs_in_to_the_demo_portal_with_a_password() {
-    python_signs_in(DemoPortal::web_adaptor_url);
+    let portal = DemoPortal::start();
+    assert_signed_in_as_analyst(&run_python(&portal, &portal.web_adaptor_url(), PASSWORD));
 }
 
 #[test]
 fn the_arcgis_api_for_python_also_signs_in_when_given_the_sharing_rest_url() {
-    python_signs_in(|portal| portal.sharing_rest.clone());
+    let portal = DemoPortal::start();
+    assert_signed_in_as_analyst(&run_python(&portal, &portal.sharing_rest, PASSWORD));
+}
+
+#[test]
+fn the_arcgis_api_for_python_is_refused_with_a_wrong_password() {
+    let portal = DemoPortal::start();
+    assert_refused_as_bad_credentials(&run_python(
+        &portal,
+        &portal.web_adaptor_url(),
+        WRONG_PASSWORD,
+    ));
 }
 
 #[test]
 fn arcgis_rest_js_signs_in_to_the_demo_portal_with_a_password_and_reads_the_user() {
-    let npm = official_dir(
-        "TOKENDESK_OFFICIAL_NPM",
-        "npm",
-        "node_modules/@esri/arcgis-rest-request",
-    );
     let portal = DemoPortal::start();
-    let mut command = client_command(Path::new("node"), &portal, &portal.sharing_rest);
-    // Node reads extra CAs only at start-up; set them here rather than let the script re-run itself.
-    command
-        .arg(script("rest_js_signin.mjs"))
-        .current_dir(&npm)
-        .env("NODE_EXTRA_CA_CERTS", &portal.ca_file)
-        .env("NODE_PATH", npm.join("node_modules"))
-        .env("TOKENDESK_OFFICIAL_NPM", &npm);
-    let what = format!("ArcGIS REST JS signing in to {}", portal.sharing_rest);
-    assert_signed_in_as_analyst(&run_bounded(command, &what), &what);
+    assert_signed_in_as_analyst(&run_rest_js(&portal, PASSWORD));
+}
+
+#[test]
+fn arcgis_rest_js_is_refused_with_a_wrong_password() {
+    let portal = DemoPortal::start();
+    assert_refused_as_bad_credentials(&run_rest_js(&portal, WRONG_PASSWORD));
 }
