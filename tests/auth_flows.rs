@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use tokendesk::arcgis::time::Expiration;
 use tokendesk::arcgis::{ArcGisClient, ClientOptions, PortalUrl};
-use tokendesk::auth::{Browser, LoopbackRedirect, Progress, SignInError, SignInOptions, oob, pkce};
+use tokendesk::auth::{
+    Browser, LoopbackRedirect, ManualBrowser, Progress, SignInError, SignInOptions, oob, pkce,
+};
 use tokendesk::secret::Secret;
 use tokio::sync::mpsc;
 use url::Url;
@@ -120,4 +122,44 @@ async fn cancelling_a_pkce_sign_in_while_it_waits_for_the_browser_ends_it_and_fr
         std::net::TcpStream::connect(listening_on).is_err(),
         "the listener must be gone"
     );
+}
+
+#[tokio::test]
+async fn an_already_cancelled_sign_in_opens_no_browser_and_binds_no_port() {
+    let browser = Arc::new(RecordingBrowser::default());
+    let (options, _steps) = options(Arc::clone(&browser));
+    options.cancel.cancel();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+
+    // A taken port would fail the bind: Cancelled shows nothing was tried.
+    let result = pkce::sign_in(&options, &LoopbackRedirect::fixed(port, "/")).await;
+    assert!(matches!(result, Err(SignInError::Cancelled)), "{result:?}");
+    let (_paste, pasted) = mpsc::channel::<Secret<String>>(1);
+    let result = oob::sign_in(&options, pasted).await;
+    assert!(matches!(result, Err(SignInError::Cancelled)), "{result:?}");
+    assert!(browser.opened.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn with_the_manual_browser_the_address_is_reported_for_the_user_to_open() {
+    let (mut options, mut steps) = options(Arc::new(RecordingBrowser::default()));
+    options.browser = Arc::new(ManualBrowser);
+    let cancel = options.cancel.clone();
+    let flow =
+        tokio::spawn(
+            async move { pkce::sign_in(&options, &LoopbackRedirect::any_port("/")).await },
+        );
+
+    let first = steps.recv().await;
+    let Some(Progress::WaitingForBrowser { authorize_url, .. }) = first else {
+        panic!("expected the address first, got {first:?}");
+    };
+    assert!(
+        authorize_url.path().ends_with("/oauth2/authorize"),
+        "{authorize_url}"
+    );
+    cancel.cancel();
+    let result = flow.await.unwrap();
+    assert!(matches!(result, Err(SignInError::Cancelled)), "{result:?}");
 }

@@ -35,3 +35,15 @@ impl Browser for SystemBrowser {
         })
     }
 }
+
+/// Opens nothing: for `--no-browser` and for sessions without a display. The flows still
+/// report the address ([`super::Progress::WaitingForBrowser`] /
+/// [`super::Progress::WaitingForPastedCode`]) for the caller to show.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ManualBrowser;
+
+impl Browser for ManualBrowser {
+    fn open(&self, _url: &Url) -> io::Result<()> {
+        Ok(())
+    }
+}

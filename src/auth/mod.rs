@@ -6,7 +6,7 @@
 //! | [`pkce`]      | browser sign-in with PKCE and a loopback redirect (the default)          |
 //! | [`oob`]       | the same with `urn:ietf:wg:oauth:2.0:oob`: the user pastes the code      |
 //! | [`loopback`]  | the redirect listener on 127.0.0.1 (state check, pages, timeout, cancel) |
-//! | [`browser`]   | opening the sign-in page: [`Browser`], [`SystemBrowser`]                 |
+//! | [`browser`]   | opening the sign-in page: [`Browser`], [`SystemBrowser`], [`ManualBrowser`] |
 //! | `page`        | the small HTML pages the listener answers the browser with               |
 //! | `error`       | [`SignInError`]                                                          |
 //!
@@ -30,7 +30,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-pub use browser::{Browser, SystemBrowser};
+pub use browser::{Browser, ManualBrowser, SystemBrowser};
 pub use error::SignInError;
 pub use loopback::LoopbackRedirect;
 
@@ -177,6 +177,14 @@ impl SignInOptions {
             progress: Arc::new(|_: Progress| {}),
             clock: Arc::new(SystemClock),
         }
+    }
+
+    /// [`SignInError::Cancelled`] when the sign-in was cancelled before it started.
+    fn not_cancelled(&self) -> Result<(), SignInError> {
+        if self.cancel.is_cancelled() {
+            return Err(SignInError::Cancelled);
+        }
+        Ok(())
     }
 
     /// Opens `url` in the browser off the async threads; a failure is reported, not

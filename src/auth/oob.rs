@@ -29,6 +29,7 @@ pub async fn sign_in(
     options: &SignInOptions,
     mut pasted: mpsc::Receiver<Secret<String>>,
 ) -> Result<SignIn, SignInError> {
+    options.not_cancelled()?;
     let redirect_uri = RedirectUri::OutOfBand;
     let pkce = Pkce::generate();
     let state = random_state();

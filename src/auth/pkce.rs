@@ -17,6 +17,7 @@ pub async fn sign_in(
     options: &SignInOptions,
     redirect: &LoopbackRedirect,
 ) -> Result<SignIn, SignInError> {
+    options.not_cancelled()?;
     let listener = Listener::bind(redirect).await?;
     let redirect_uri = listener.redirect_uri();
     let pkce = Pkce::generate();
