@@ -6,17 +6,21 @@
 //! | module         | what it is                                                           |
 //! |----------------|----------------------------------------------------------------------|
 //! | [`cli`]        | the command line (clap): parses, calls the layers below, prints       |
+//! | [`auth`]       | sign-in flows (browser PKCE with a loopback listener, out-of-band)    |
 //! | [`arcgis`]     | the ArcGIS wire protocol: URLs, typed requests/responses, errors      |
 //! | [`demo_portal`]| an independent HTTPS emulator of ArcGIS portal and server endpoints   |
 //! | [`engine`]     | the token lifecycle: renewal schedule, backoff, failure handling      |
+//! | [`clock`]      | the injected wall clock                                               |
 //! | [`secret`]     | `Secret<T>`: redacting wrapper for tokens, passwords and secrets      |
 //! | [`store`]      | profiles (`profiles.toml`) and secrets (OS keyring or session memory)  |
 //!
 //! Still to come, each with its own issue: `ui/` (egui screens), `engine/` (the token
-//! lifecycle), `auth/` (one file per way in) and `output/` (copy formats and the clipboard).
+//! lifecycle state machine) and `output/` (copy formats and the clipboard).
 
 pub mod arcgis;
+pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod demo_portal;
 pub mod engine;
 pub mod secret;
