@@ -22,7 +22,7 @@ use tokendesk::auth::SignInError;
 
 /// How long the child waits for Chromium's answer: starting Chromium on a busy machine
 /// takes seconds, not minutes.
-const SIGN_IN_WITHIN: Duration = Duration::from_secs(90);
+const SIGN_IN_WITHIN: Duration = Duration::from_secs(60);
 
 /// tests/browser-chromium/xdg-open: after the listener's page it takes a screenshot and
 /// closes Chromium before it writes `done:`.
