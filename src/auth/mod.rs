@@ -35,7 +35,10 @@ pub use error::SignInError;
 pub use loopback::LoopbackRedirect;
 
 use crate::arcgis::info::{PortalUser, community_self};
-use crate::arcgis::oauth::{Grant, OAuthTokens, Pkce, RedirectUri, request_token};
+use crate::arcgis::oauth::{
+    AuthorizeRequest, Grant, OAuthTokens, Pkce, RedirectUri, authorize_url, random_state,
+    request_token,
+};
 use crate::arcgis::time::Expiration;
 use crate::arcgis::{ArcGisClient, PortalUrl};
 use crate::clock::{Clock, SystemClock};
@@ -134,6 +137,16 @@ impl ProgressSink for mpsc::UnboundedSender<Progress> {
     }
 }
 
+/// A sign-in whose page is open: what [`pkce`] and [`oob`] keep for the rest of the flow.
+struct Started {
+    /// The PKCE pair; its verifier goes with the code exchange.
+    pkce: Pkce,
+    /// The `state` sent in the authorize URL; the answer must carry it back.
+    state: String,
+    /// The sign-in page.
+    authorize_url: Url,
+}
+
 /// Everything a browser sign-in needs besides the redirect choice.
 #[derive(Clone)]
 pub struct SignInOptions {
@@ -185,6 +198,29 @@ impl SignInOptions {
             return Err(SignInError::Cancelled);
         }
         Ok(())
+    }
+
+    /// The steps every redirect flow starts with: a fresh PKCE pair and `state`, the
+    /// authorize URL for `redirect_uri`, and the browser opened on it.
+    async fn start(&self, redirect_uri: &RedirectUri) -> Started {
+        let pkce = Pkce::generate();
+        let state = random_state();
+        let authorize_url = authorize_url(
+            &self.portal,
+            &AuthorizeRequest {
+                client_id: &self.client_id,
+                redirect_uri,
+                expiration: self.expiration,
+                state: &state,
+                pkce: &pkce,
+            },
+        );
+        self.open_browser(&authorize_url).await;
+        Started {
+            pkce,
+            state,
+            authorize_url,
+        }
     }
 
     /// Opens `url` in the browser off the async threads; a failure is reported, not
