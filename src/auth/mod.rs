@@ -47,6 +47,10 @@ use crate::secret::Secret;
 /// How long the flows wait for the browser (or the pasted code) unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
+/// How long the flows wait for the browser launcher ([`Browser::open`]) before they go on
+/// without it and report [`Progress::BrowserDidNotOpen`].
+pub const BROWSER_OPEN_LIMIT: Duration = Duration::from_secs(10);
+
 /// A finished sign-in: the tokens and the user they belong to.
 #[derive(Debug, Clone)]
 pub struct SignIn {
@@ -224,14 +228,22 @@ impl SignInOptions {
     }
 
     /// Opens `url` in the browser off the async threads; a failure is reported, not
-    /// returned, because the user can still open the address by hand.
+    /// returned, because the user can still open the address by hand. A launcher that has
+    /// not returned after [`BROWSER_OPEN_LIMIT`] (or the sign-in's timeout, if shorter)
+    /// counts as failed, so a hung launcher cannot hold the sign-in.
     async fn open_browser(&self, url: &Url) {
         let browser = Arc::clone(&self.browser);
         let target = url.clone();
-        let reason = match tokio::task::spawn_blocking(move || browser.open(&target)).await {
-            Ok(Ok(())) => return,
-            Ok(Err(err)) => err.to_string(),
-            Err(err) => format!("the browser launcher failed: {err}"),
+        let limit = BROWSER_OPEN_LIMIT.min(self.timeout);
+        let opening = tokio::task::spawn_blocking(move || browser.open(&target));
+        let reason = match tokio::time::timeout(limit, opening).await {
+            Ok(Ok(Ok(()))) => return,
+            Ok(Ok(Err(err))) => err.to_string(),
+            Ok(Err(err)) => format!("the browser launcher failed: {err}"),
+            Err(_) => format!(
+                "the browser launcher did not return within {:.1} s",
+                limit.as_secs_f64()
+            ),
         };
         tracing::warn!(%reason, "the browser did not open; the user has to open the sign-in page by hand");
         self.progress.report(Progress::BrowserDidNotOpen {
