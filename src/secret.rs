@@ -67,7 +67,6 @@ mod tests {
     use super::Secret;
 
     #[derive(Debug)]
-    #[allow(dead_code)]
     struct Holder {
         token: Secret<String>,
     }
@@ -79,6 +78,7 @@ mod tests {
         assert_eq!(format!("{secret:?}"), "[redacted]");
         let holder = Holder { token: secret };
         assert!(!format!("{holder:?}").contains("hunter2"));
+        assert_eq!(holder.token.expose(), "hunter2");
     }
 
     #[test]

@@ -29,6 +29,22 @@ impl Browser for RecordingBrowser {
     }
 }
 
+/// Blocks in `open` until released (30 s at most), like a launcher that hangs.
+struct HangingBrowser {
+    release: Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl Browser for HangingBrowser {
+    fn open(&self, _url: &Url) -> io::Result<()> {
+        let _ = self
+            .release
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(30));
+        Ok(())
+    }
+}
+
 fn options(browser: Arc<RecordingBrowser>) -> (SignInOptions, mpsc::UnboundedReceiver<Progress>) {
     // Nothing here reaches the portal: every test ends before a code could be exchanged.
     let client = ArcGisClient::new(&ClientOptions::default()).unwrap();
@@ -162,4 +178,31 @@ async fn with_the_manual_browser_the_address_is_reported_for_the_user_to_open() 
     cancel.cancel();
     let result = flow.await.unwrap();
     assert!(matches!(result, Err(SignInError::Cancelled)), "{result:?}");
+}
+
+#[tokio::test]
+async fn a_browser_launcher_that_hangs_is_reported_and_the_sign_in_still_ends_on_time() {
+    let (release, parked) = std::sync::mpsc::channel();
+    let (mut options, mut steps) = options(Arc::new(RecordingBrowser::default()));
+    options.browser = Arc::new(HangingBrowser {
+        release: Mutex::new(parked),
+    });
+    options.timeout = Duration::from_millis(300);
+    let (_paste, pasted) = mpsc::channel::<Secret<String>>(1);
+
+    let result = tokio::time::timeout(Duration::from_secs(10), oob::sign_in(&options, pasted))
+        .await
+        .expect("a hanging browser launcher must not hold the sign-in");
+    release.send(()).unwrap();
+
+    assert!(
+        matches!(result, Err(SignInError::TimedOut { .. })),
+        "{result:?}"
+    );
+    match steps.recv().await {
+        Some(Progress::BrowserDidNotOpen { reason, .. }) => {
+            assert!(reason.contains("did not return within 0.3 s"), "{reason}");
+        }
+        other => panic!("expected BrowserDidNotOpen first, got {other:?}"),
+    }
 }

@@ -38,7 +38,8 @@ impl SiteKind {
     }
 }
 
-/// A way to sign in that can work at the site.
+/// A way to sign in that can work at the site: what the site *offers*. (Which of them a
+/// saved profile uses is the profile's business, a layer above.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignInMethod {

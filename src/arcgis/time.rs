@@ -10,6 +10,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 
 /// The one instant type of TokenDesk: a UTC wall-clock time.
+///
+/// Not [`std::time::Instant`], despite the name: that one is monotonic and stops while a
+/// laptop sleeps, so deadlines computed with it come late after a suspend. Do not import
+/// both into one file without renaming one.
 pub type Instant = DateTime<Utc>;
 
 /// A requested token lifetime, sent as the `expiration` parameter (minutes).

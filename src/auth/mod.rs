@@ -35,7 +35,10 @@ pub use error::SignInError;
 pub use loopback::LoopbackRedirect;
 
 use crate::arcgis::info::{PortalUser, community_self};
-use crate::arcgis::oauth::{Grant, OAuthTokens, Pkce, RedirectUri, request_token};
+use crate::arcgis::oauth::{
+    AuthorizeRequest, Grant, OAuthTokens, Pkce, RedirectUri, authorize_url, random_state,
+    request_token,
+};
 use crate::arcgis::time::Expiration;
 use crate::arcgis::{ArcGisClient, PortalUrl};
 use crate::clock::{Clock, SystemClock};
@@ -43,6 +46,10 @@ use crate::secret::Secret;
 
 /// How long the flows wait for the browser (or the pasted code) unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// How long the flows wait for the browser launcher ([`Browser::open`]) before they go on
+/// without it and report [`Progress::BrowserDidNotOpen`].
+pub const BROWSER_OPEN_LIMIT: Duration = Duration::from_secs(10);
 
 /// A finished sign-in: the tokens and the user they belong to.
 #[derive(Debug, Clone)]
@@ -134,6 +141,16 @@ impl ProgressSink for mpsc::UnboundedSender<Progress> {
     }
 }
 
+/// A sign-in whose page is open: what [`pkce`] and [`oob`] keep for the rest of the flow.
+struct Started {
+    /// The PKCE pair; its verifier goes with the code exchange.
+    pkce: Pkce,
+    /// The `state` sent in the authorize URL; the answer must carry it back.
+    state: String,
+    /// The sign-in page.
+    authorize_url: Url,
+}
+
 /// Everything a browser sign-in needs besides the redirect choice.
 #[derive(Clone)]
 pub struct SignInOptions {
@@ -187,15 +204,46 @@ impl SignInOptions {
         Ok(())
     }
 
+    /// The steps every redirect flow starts with: a fresh PKCE pair and `state`, the
+    /// authorize URL for `redirect_uri`, and the browser opened on it.
+    async fn start(&self, redirect_uri: &RedirectUri) -> Started {
+        let pkce = Pkce::generate();
+        let state = random_state();
+        let authorize_url = authorize_url(
+            &self.portal,
+            &AuthorizeRequest {
+                client_id: &self.client_id,
+                redirect_uri,
+                expiration: self.expiration,
+                state: &state,
+                pkce: &pkce,
+            },
+        );
+        self.open_browser(&authorize_url).await;
+        Started {
+            pkce,
+            state,
+            authorize_url,
+        }
+    }
+
     /// Opens `url` in the browser off the async threads; a failure is reported, not
-    /// returned, because the user can still open the address by hand.
+    /// returned, because the user can still open the address by hand. A launcher that has
+    /// not returned after [`BROWSER_OPEN_LIMIT`] (or the sign-in's timeout, if shorter)
+    /// counts as failed, so a hung launcher cannot hold the sign-in.
     async fn open_browser(&self, url: &Url) {
         let browser = Arc::clone(&self.browser);
         let target = url.clone();
-        let reason = match tokio::task::spawn_blocking(move || browser.open(&target)).await {
-            Ok(Ok(())) => return,
-            Ok(Err(err)) => err.to_string(),
-            Err(err) => format!("the browser launcher failed: {err}"),
+        let limit = BROWSER_OPEN_LIMIT.min(self.timeout);
+        let opening = tokio::task::spawn_blocking(move || browser.open(&target));
+        let reason = match tokio::time::timeout(limit, opening).await {
+            Ok(Ok(Ok(()))) => return,
+            Ok(Ok(Err(err))) => err.to_string(),
+            Ok(Err(err)) => format!("the browser launcher failed: {err}"),
+            Err(_) => format!(
+                "the browser launcher did not return within {:.1} s",
+                limit.as_secs_f64()
+            ),
         };
         tracing::warn!(%reason, "the browser did not open; the user has to open the sign-in page by hand");
         self.progress.report(Progress::BrowserDidNotOpen {

@@ -18,9 +18,7 @@ use tokio::sync::mpsc;
 use super::loopback::redirect_error;
 use super::{Progress, SignIn, SignInError, SignInOptions};
 use crate::arcgis::Instant;
-use crate::arcgis::oauth::{
-    AuthorizeRequest, Pkce, RedirectGrant, RedirectUri, authorize_url, parse_redirect, random_state,
-};
+use crate::arcgis::oauth::{RedirectGrant, RedirectUri, parse_redirect};
 use crate::secret::Secret;
 
 /// Signs in out of band: opens (or shows) the sign-in page and takes the code from
@@ -31,22 +29,10 @@ pub async fn sign_in(
 ) -> Result<SignIn, SignInError> {
     options.not_cancelled()?;
     let redirect_uri = RedirectUri::OutOfBand;
-    let pkce = Pkce::generate();
-    let state = random_state();
-    let url = authorize_url(
-        &options.portal,
-        &AuthorizeRequest {
-            client_id: &options.client_id,
-            redirect_uri: &redirect_uri,
-            expiration: options.expiration,
-            state: &state,
-            pkce: &pkce,
-        },
-    );
-    options.open_browser(&url).await;
-    options
-        .progress
-        .report(Progress::WaitingForPastedCode { authorize_url: url });
+    let started = options.start(&redirect_uri).await;
+    options.progress.report(Progress::WaitingForPastedCode {
+        authorize_url: started.authorize_url,
+    });
     let site = options.portal.sharing_rest();
     let deadline = tokio::time::sleep(options.timeout);
     tokio::pin!(deadline);
@@ -57,7 +43,7 @@ pub async fn sign_in(
             () = &mut deadline => return Err(SignInError::TimedOut { after: options.timeout }),
             text = pasted.recv() => text.ok_or(SignInError::NoCodeEntered)?,
         };
-        match read_code(text.expose(), &state, &site, options.clock.now()) {
+        match read_code(text.expose(), &started.state, &site, options.clock.now()) {
             Ok(code) => break code,
             Err(Unusable::Refused(reason)) => {
                 options.progress.report(Progress::AnswerRefused { reason });
@@ -65,7 +51,7 @@ pub async fn sign_in(
             Err(Unusable::Failed(err)) => return Err(err),
         }
     };
-    options.finish(&code, &redirect_uri, &pkce).await
+    options.finish(&code, &redirect_uri, &started.pkce).await
 }
 
 /// Why a paste gave no code.

@@ -2,6 +2,9 @@
 //! no scripts, no external resources, nothing that could send the address (which holds
 //! the authorization code) anywhere else.
 
+// `&`, `<`, `>`, `"` and `'`: safe in element content and in quoted attribute values.
+use html_escape::encode_quoted_attribute as escape;
+
 /// A page for the browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Page {
@@ -64,22 +67,6 @@ impl Page {
             heading = escape(heading),
         )
     }
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

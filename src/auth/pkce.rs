@@ -10,7 +10,6 @@
 
 use super::loopback::{Listener, LoopbackRedirect, Wait};
 use super::{Progress, SignIn, SignInError, SignInOptions};
-use crate::arcgis::oauth::{AuthorizeRequest, Pkce, authorize_url, random_state};
 
 /// Signs in through the browser, the answer coming back to a loopback listener.
 pub async fn sign_in(
@@ -20,27 +19,15 @@ pub async fn sign_in(
     options.not_cancelled()?;
     let listener = Listener::bind(redirect).await?;
     let redirect_uri = listener.redirect_uri();
-    let pkce = Pkce::generate();
-    let state = random_state();
-    let url = authorize_url(
-        &options.portal,
-        &AuthorizeRequest {
-            client_id: &options.client_id,
-            redirect_uri: &redirect_uri,
-            expiration: options.expiration,
-            state: &state,
-            pkce: &pkce,
-        },
-    );
-    options.open_browser(&url).await;
+    let started = options.start(&redirect_uri).await;
     options.progress.report(Progress::WaitingForBrowser {
-        authorize_url: url,
+        authorize_url: started.authorize_url,
         listening_on: listener.local_addr(),
     });
     let site = options.portal.sharing_rest();
     let code = listener
         .wait_for_code(&Wait {
-            state: &state,
+            state: &started.state,
             site: &site,
             timeout: options.timeout,
             cancel: &options.cancel,
@@ -48,5 +35,5 @@ pub async fn sign_in(
             progress: options.progress.as_ref(),
         })
         .await?;
-    options.finish(&code, &redirect_uri, &pkce).await
+    options.finish(&code, &redirect_uri, &started.pkce).await
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::faults::FaultRule;
+use super::redirect::OOB;
 use super::secret::SeedSecret;
 
 /// Everything the demo portal starts from.
@@ -280,7 +281,7 @@ impl DemoConfig {
 impl Default for DemoConfig {
     /// The built-in seed: the demo portal contract's users, apps and passwords.
     fn default() -> Self {
-        let oob = "urn:ietf:wg:oauth:2.0:oob".to_string();
+        let oob = OOB.to_owned();
         Self {
             listen: default_listen(),
             org: OrgConfig::default(),

@@ -55,7 +55,9 @@ pub use tls::TlsError;
 pub enum DemoPortalError {
     /// `listen` is not a loopback address.
     #[error(
-        "the demo portal only listens on loopback addresses (127.0.0.1, ::1), not {0}: it hands out tokens for well-known passwords"
+        "the demo portal only listens on loopback addresses (127.0.0.1, ::1), not {0}: it hands \
+         out tokens for well-known passwords. Give a loopback address, e.g. --listen \
+         127.0.0.1:0 (or `listen` in the seed file)"
     )]
     NotLoopback(SocketAddr),
     /// The address could not be bound.

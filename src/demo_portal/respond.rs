@@ -7,6 +7,9 @@ use serde_json::{Value, json};
 
 use super::request::{Format, Req, Site};
 
+/// HTML-escapes text for element content and quoted attribute values (`&`, `<`, `>`, `"`, `'`).
+pub use html_escape::encode_quoted_attribute as escape;
+
 /// A successful JSON answer in the requested format (`default` when `f` is absent).
 pub fn json(req: &Req, default: Format, body: &Value) -> Response {
     render(
@@ -114,22 +117,6 @@ pub fn redirect(location: &str) -> Response {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
-}
-
-/// HTML-escapes text for element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 fn page_title(site: Site) -> &'static str {

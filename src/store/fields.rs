@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 use crate::arcgis::generate_token::ClientBinding;
+use crate::arcgis::probe;
 use crate::arcgis::time::Expiration;
 
 /// A profile's stable identity: 32 lowercase hex digits, generated once. Secrets are filed
@@ -69,6 +70,9 @@ impl From<ProfileId> for String {
 pub struct InvalidProfileId(String);
 
 /// What kind of site a profile signs in to.
+///
+/// Coarser than [`probe::SiteKind`] (what `probe` found): a profile only needs to know
+/// portal or server; [`SiteKind::from`] maps one onto the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SiteKind {
@@ -96,7 +100,12 @@ impl SiteKind {
     }
 }
 
-/// How a profile signs in.
+/// How a profile signs in: the one method a profile uses.
+///
+/// Not the same list as [`probe::SignInMethod`], which says what a *site offers*: a site
+/// may offer `federated_via_portal`, which is not a profile's own method (that profile is
+/// one for the owning portal). [`SignInMethod::from_offered`] is the one mapping between
+/// the two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignInMethod {
@@ -152,6 +161,38 @@ impl SignInMethod {
     /// Signs in through `generateToken` with a user name and password.
     pub fn uses_password(self) -> bool {
         matches!(self, Self::PortalPassword | Self::ServerPassword)
+    }
+}
+
+impl From<probe::SiteKind> for SiteKind {
+    /// The profile kind for a site `probe` found: every kind of server (federated,
+    /// stand-alone, unsecured) is an [`SiteKind::ArcgisServer`].
+    fn from(found: probe::SiteKind) -> Self {
+        match found {
+            probe::SiteKind::ArcgisOnline => Self::ArcgisOnline,
+            probe::SiteKind::EnterprisePortal => Self::EnterprisePortal,
+            probe::SiteKind::FederatedServer
+            | probe::SiteKind::StandaloneServer
+            | probe::SiteKind::UnsecuredServer => Self::ArcgisServer,
+        }
+    }
+}
+
+impl SignInMethod {
+    /// The profile method for a method a site offers (as `probe` reports it), or `None`
+    /// for [`probe::SignInMethod::FederatedViaPortal`]: a federated server is reached by
+    /// signing in to its owning portal, with a profile for that portal.
+    pub fn from_offered(offered: probe::SignInMethod) -> Option<Self> {
+        use probe::SignInMethod as Offered;
+        match offered {
+            Offered::BrowserPkce => Some(Self::BrowserPkce),
+            Offered::OutOfBand => Some(Self::OutOfBand),
+            Offered::ApiKey => Some(Self::ApiKey),
+            Offered::AppCredentials => Some(Self::AppCredentials),
+            Offered::PasswordGenerateToken => Some(Self::PortalPassword),
+            Offered::ServerGenerateToken => Some(Self::ServerPassword),
+            Offered::FederatedViaPortal => None,
+        }
     }
 }
 
@@ -352,5 +393,39 @@ mod tests {
         assert!(!SignInMethod::ServerPassword.works_with(SiteKind::EnterprisePortal));
         assert!(!SignInMethod::BrowserPkce.works_with(SiteKind::ArcgisServer));
         assert!(SignInMethod::ApiKey.works_with(SiteKind::ArcgisOnline));
+    }
+
+    #[test]
+    fn every_method_a_probed_site_offers_maps_to_a_profile_method_that_works_there() {
+        use probe::SignInMethod as Offered;
+        use probe::SiteKind as Found;
+        let offers = [
+            (Found::ArcgisOnline, Offered::BrowserPkce),
+            (Found::ArcgisOnline, Offered::OutOfBand),
+            (Found::ArcgisOnline, Offered::ApiKey),
+            (Found::ArcgisOnline, Offered::AppCredentials),
+            (Found::EnterprisePortal, Offered::PasswordGenerateToken),
+            (Found::StandaloneServer, Offered::ServerGenerateToken),
+        ];
+        for (found, offered) in offers {
+            let method = SignInMethod::from_offered(offered)
+                .unwrap_or_else(|| panic!("{offered:?} has no profile method"));
+            assert!(
+                method.works_with(SiteKind::from(found)),
+                "{offered:?} at {found:?} became {method:?}, which does not work there"
+            );
+        }
+    }
+
+    #[test]
+    fn a_federated_server_is_a_server_profile_reached_through_its_portal() {
+        assert_eq!(
+            SiteKind::from(probe::SiteKind::FederatedServer),
+            SiteKind::ArcgisServer
+        );
+        assert_eq!(
+            SignInMethod::from_offered(probe::SignInMethod::FederatedViaPortal),
+            None
+        );
     }
 }

@@ -25,9 +25,10 @@ pub struct FileLock {
 pub enum LockError {
     /// Another holder kept the lock for the whole wait.
     #[error(
-        "gave up after {waited:?} waiting for the lock on {path}: another TokenDesk process \
+        "gave up after {:.1} s waiting for the lock on {path}: another TokenDesk process \
          (the desktop app or a CLI command) is holding it. Try again when it has finished; if no \
-         TokenDesk process is running, the lock is held by something else that opened {path}"
+         TokenDesk process is running, the lock is held by something else that opened {path}",
+        .waited.as_secs_f64()
     )]
     Timeout {
         /// The lock file.
@@ -89,4 +90,22 @@ fn open_lock_file(path: &Path) -> std::io::Result<File> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_timeout_says_how_long_in_seconds_a_person_can_read() {
+        let err = LockError::Timeout {
+            path: PathBuf::from("/tmp/profiles.lock"),
+            waited: Duration::from_micros(10_004_321),
+        };
+        let message = err.to_string();
+        assert!(
+            message.starts_with("gave up after 10.0 s waiting for the lock on /tmp/profiles.lock"),
+            "{message}"
+        );
+    }
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use url::{Host, Url};
 
 /// The out-of-band redirect URN.
-pub const OOB_URN: &str = "urn:ietf:wg:oauth:2.0:oob";
+pub const OOB_URN: &str = crate::arcgis::oauth::OOB_REDIRECT_URI;
 
 /// Where the portal sends the browser back after sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
