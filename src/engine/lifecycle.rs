@@ -215,10 +215,14 @@ impl Engine {
         self.obtain(profile, Want::Replacing(rejected.clone())).await
     }
 
-    /// A fresh token checked with the portal (`community/self`); a 498 there renews at once
-    /// and the new token is checked again.
-    pub async fn checked_token(&self, profile: &Profile) -> Result<FreshToken, EngineError> {
-        let token = self.fresh_token(profile, false).await?;
+    /// A fresh token (renewed now when `force`) checked with the portal (`community/self`);
+    /// a 498 there renews at once and the new token is checked again.
+    pub async fn checked_token(
+        &self,
+        profile: &Profile,
+        force: bool,
+    ) -> Result<FreshToken, EngineError> {
+        let token = self.fresh_token(profile, force).await?;
         match self.verify(profile, &token.token).await {
             Ok(()) => Ok(token),
             Err(err) if err.kind() == ErrorKind::InvalidToken => {
