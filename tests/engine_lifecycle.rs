@@ -106,8 +106,13 @@ async fn the_refresh_token_is_exchanged_when_a_fifth_of_its_life_is_left_and_onl
     );
     rig.reset_counts().await;
 
-    // The demo portal keeps the old expiry on an exchange: exchanging again cannot help, so
-    // the engine does not loop on it.
+    // The exchanged refresh token lives a fresh 60 minutes, so the next exchange is due only
+    // with 12 of them left: a minute later nothing is renewed.
+    let fresh_window = after.refresh_expires_at.unwrap() - rig.clock.now();
+    assert!(
+        (59 * 60..=60 * 60).contains(&fresh_window.num_seconds()),
+        "the new refresh token lives the old one's lifetime again: {fresh_window}"
+    );
     rig.advance(60).await;
     let next = engine.fresh_token(&rig.profile, false).await.unwrap();
     assert_eq!(next.token.expose(), exchanged.token.expose());

@@ -1,15 +1,12 @@
 #![cfg(feature = "system-tests")]
-//! Soak: a running engine (the background runner) keeps a valid token for more than three
-//! minutes of real time against the demo portal with 20-second access tokens, using the real
-//! OS keyring, and exchanges the refresh token before it lapses. Every second the current
-//! token is taken and checked against the portal's protected service.
+//! Soak: a running engine (the background runner) keeps a valid token for three minutes of
+//! real time against the demo portal with 20-second access tokens and 2-minute refresh
+//! tokens, using the real OS keyring, and exchanges the refresh token before it lapses (with
+//! a fifth of its life left, at 1 min 36 s; the exchanged token lives 2 minutes from then, so
+//! the session outlives the run). Every second the current token is taken and checked
+//! against the portal's protected service.
 //!
 //!     scripts/with-test-session cargo test --features system-tests --test system_engine_soak
-//!
-//! Refresh tokens last 4 minutes here, not 2: the demo portal gives an exchanged refresh
-//! token the *old* expiry (docs/demo-portal.md, "Grants"), so no client can stay signed in
-//! past the first refresh token's end there; 4 minutes puts the exchange (with a fifth of the
-//! life left, at 3 min 12 s) inside the run and the end of the session after it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support_browser;
@@ -26,7 +23,7 @@ use tokendesk::store::open_keyring;
 use tokio::sync::mpsc;
 
 /// How long the engine must keep a valid token.
-const SOAK: Duration = Duration::from_secs(210);
+const SOAK: Duration = Duration::from_secs(180);
 
 fn in_test_session() {
     assert!(
@@ -43,7 +40,7 @@ async fn a_running_engine_keeps_a_valid_token_for_minutes_and_exchanges_the_refr
     let mut config = DemoConfig::default();
     config.lifetimes.access_token_seconds = 20;
     let keyring = Arc::new(open_keyring().unwrap());
-    let rig = Rig::start(config, 4, keyring).await;
+    let rig = Rig::start(config, 2, keyring).await;
     let engine = Arc::new(rig.engine());
     rig.sign_in(&engine).await;
     let service = format!(
@@ -107,19 +104,19 @@ async fn a_running_engine_keeps_a_valid_token_for_minutes_and_exchanges_the_refr
         }
     }
     let requests = rig.token_requests().await;
-    assert!(samples >= 200, "{samples} samples");
+    assert!(samples >= 170, "{samples} samples");
     assert_eq!(
         exchanged, 1,
         "the refresh token is exchanged once, before it lapses"
     );
-    // One renewal per ~16 s: about 13 in 210 s; never a tight loop.
-    assert!((10..=20).contains(&refreshed), "{refreshed} renewals");
+    // One renewal per ~16 s: about 11 in 180 s, one of them the exchange; never a tight loop.
+    assert!((8..=16).contains(&refreshed), "{refreshed} renewals");
     assert_eq!(
         requests,
         refreshed + exchanged,
         "every token request was a renewal"
     );
-    assert!(distinct.len() >= 10, "{} distinct tokens", distinct.len());
+    assert!(distinct.len() >= 9, "{} distinct tokens", distinct.len());
 
     let session = rig.session().unwrap();
     assert!(session.refresh_expires_at.unwrap() > tokendesk::clock::Clock::now(rig.clock.as_ref()));

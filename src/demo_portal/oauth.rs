@@ -120,6 +120,7 @@ fn code_grant(shared: &Shared, req: &Req) -> Outcome {
         client_id: app.client_id.clone(),
         username: grant.username.clone(),
         expires: refresh_expires,
+        lifetime_minutes: grant.refresh_minutes,
         family,
     });
     let mut body = user_access(shared, &grant.username, family);
@@ -145,15 +146,21 @@ fn exchange_grant(shared: &Shared, req: &Req) -> Outcome {
     }
     let old = live_refresh(shared, req, app)?;
     // The old refresh token and every access token issued from it stop working; the new
-    // refresh token keeps the old one's expiry.
+    // refresh token gets the same lifetime (the `expiration` minutes it was issued with),
+    // counted from now — the portal help's "same expiration (in minutes)", and a live
+    // exchange after `expiration=120` answered `refresh_token_expires_in: 7199`.
     shared.store.revoke_family(old.family);
     let family = shared.store.new_family();
+    let expires = old
+        .lifetime_minutes
+        .map(|minutes| shared.clock.now() + Duration::minutes(minutes));
     let refresh_token = shared.store.add_refresh(RefreshToken {
         family,
+        expires,
         ..old.clone()
     });
     let mut body = user_access(shared, &old.username, family);
-    insert_refresh(shared, &mut body, &refresh_token, old.expires);
+    insert_refresh(shared, &mut body, &refresh_token, expires);
     Ok(Value::Object(body))
 }
 

@@ -73,6 +73,9 @@ pub struct RefreshToken {
     pub username: String,
     /// When it stops working; `None` = never (`expiration=-1`).
     pub expires: Option<DateTime<Utc>>,
+    /// The lifetime it was issued with (the clamped `expiration`, minutes); `None` = never.
+    /// An exchange gives the new refresh token this same lifetime, counted from the exchange.
+    pub lifetime_minutes: Option<i64>,
     /// Its grant family.
     pub family: u64,
 }
@@ -332,6 +335,7 @@ mod tests {
             client_id: "c".into(),
             username: "analyst".into(),
             expires: None,
+            lifetime_minutes: None,
             family,
         });
         let child = store.add_access(user_token(Some(family), now));
