@@ -65,8 +65,8 @@ async fn demo_mode_shows_the_sites_and_accounts_and_its_probe_suggestion_works()
         "{lines:#?}"
     );
 
-    // The suggested probe command, as printed.
-    let suggestion = value_after(&lines, "tokendesk probe ");
+    // The suggested probe command, as printed (with this binary's own path).
+    let suggestion = value_after(&lines, concat!(env!("CARGO_BIN_EXE_tokendesk"), " probe "));
     let args: Vec<&str> = suggestion.split_whitespace().collect();
     let probe = tokendesk()
         .arg("probe")

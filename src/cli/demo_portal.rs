@@ -148,6 +148,10 @@ async fn serve(config: DemoConfig, ca_out: Option<&Path>, announce: Announce) ->
 /// The text `tokendesk --demo` shows: the sites, the demo accounts, and what to try.
 fn guide(portal_root: &str, contract_lines: &[String], ca_out: Option<&Path>) -> Vec<String> {
     let ca = ca_out.map(|p| p.display().to_string()).unwrap_or_default();
+    // The commands are shown with this binary's own path, so they can be pasted as they are.
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "tokendesk".to_string());
     let mut lines = vec![
         "TokenDesk demo: a local ArcGIS portal and two ArcGIS Servers are running on this \
          computer (HTTPS, 127.0.0.1 only)."
@@ -166,9 +170,14 @@ fn guide(portal_root: &str, contract_lines: &[String], ca_out: Option<&Path>) ->
     lines.extend([
         String::new(),
         "Demo accounts: analyst / tokendesk-demo, portaladmin / tokendesk-admin.".to_string(),
-        "Try, in another terminal:".to_string(),
-        format!("  tokendesk probe {portal_root} --ca-file {ca}"),
-        format!("  curl --cacert {ca} '{portal_root}/sharing/rest/info?f=pjson'"),
+        "Try, in another terminal (the profile is yours to remove afterwards):".to_string(),
+        format!("  {exe} probe {portal_root} --ca-file {ca}"),
+        format!(
+            "  {exe} profile add demo --url {portal_root} --client-id tokendesk-demo --ca-file {ca}"
+        ),
+        format!("  {exe} login demo"),
+        format!("  {exe} header demo"),
+        format!("  {exe} profile remove demo"),
         String::new(),
         "Press Ctrl+C to stop.".to_string(),
     ]);
