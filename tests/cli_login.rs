@@ -1,0 +1,231 @@
+#![cfg(feature = "system-tests")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! `tokendesk login` as a black box: the stand-in `xdg-open` (tests/browser) plays the
+//! browser against `tokendesk demo-portal`; secrets go to the real throw-away keyring.
+//!
+//!     scripts/with-test-session cargo test --features system-tests --test cli_login
+
+mod support_cli;
+
+use std::time::Duration;
+
+use support_cli::{Cli, USER, authorize_url, redirect_port, wait_for_line};
+
+/// A signed-out profile's status says so.
+async fn assert_signed_out(cli: &Cli, name: &str) {
+    let status = cli.status(name).await;
+    assert_eq!(status["state"], "signed_out", "{status}");
+}
+
+#[tokio::test]
+async fn login_through_the_browser_signs_in_and_status_shows_valid_for_analyst() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    assert_signed_out(&cli, "demo").await;
+
+    let run = cli.login("demo").await;
+    run.says(&["signed in to", &format!("as {USER}")]);
+    assert!(run.stdout.is_empty(), "login prints nothing on stdout: {run}");
+    assert!(
+        authorize_url(&run.stderr).is_some(),
+        "the URL is printed on stderr as a fallback: {run}"
+    );
+    let log = cli.browser_log();
+    assert_eq!(cli.browser_visits(), 1, "{log}");
+    assert!(log.contains("done: page 200 'Signed in"), "{log}");
+
+    let status = cli.status("demo").await;
+    assert_eq!(status["name"], "demo", "{status}");
+    assert_eq!(status["state"], "valid", "{status}");
+    assert_eq!(status["user"], USER, "{status}");
+    let now = chrono::Utc::now();
+    assert!(support_cli::status_time(&status, "access_expires_at") > now, "{status}");
+    assert!(support_cli::status_time(&status, "refresh_expires_at") > now, "{status}");
+
+    let text = cli.run(&["status", "demo"]).await;
+    text.ok();
+    assert!(
+        text.stdout.contains("demo") && text.stdout.contains(USER),
+        "the text status names the profile and the user: {text}"
+    );
+    cli.refresh_token("demo").await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn denying_in_the_browser_ends_login_with_exit_3_and_says_it_was_denied() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    let run = cli
+        .tokendesk(&["login", "demo", "--timeout", "60"])
+        .browser("deny")
+        .run()
+        .await;
+    run.expect_code(3).says(&["denied"]);
+    assert!(run.took < Duration::from_secs(30), "ends at the denial: {run}");
+    assert!(cli.browser_log().contains("error=access_denied"));
+    assert_signed_out(&cli, "demo").await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn an_answer_with_a_tampered_state_ends_login_with_exit_3_and_names_the_state() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    let run = cli
+        .tokendesk(&["login", "demo", "--timeout", "5"])
+        .browser("tamper-state")
+        .run()
+        .await;
+    run.expect_code(3).says(&["state"]);
+    let log = cli.browser_log();
+    assert!(log.contains("tampered with the redirect's state"), "{log}");
+    assert!(
+        log.contains("done: page 400"),
+        "the browser is told the answer was refused: {log}"
+    );
+    assert_signed_out(&cli, "demo").await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn a_browser_left_alone_times_login_out_with_exit_3() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    let run = cli
+        .tokendesk(&["login", "demo", "--timeout", "3"])
+        .browser("ignore")
+        .run()
+        .await;
+    run.expect_code(3).says(&["timed out"]);
+    assert!(
+        run.took >= Duration::from_secs(3) && run.took < Duration::from_secs(30),
+        "waits the 3 s given, not much more: {run}"
+    );
+    assert!(cli.browser_log().contains("done: left the page open"));
+    assert_signed_out(&cli, "demo").await;
+}
+
+#[tokio::test]
+async fn sigint_cancels_a_waiting_login_with_exit_3_and_closes_the_loopback_port() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    let mut login = cli
+        .tokendesk(&["login", "demo", "--timeout", "120"])
+        .browser("ignore")
+        .spawn();
+    // Waiting for the browser: the page was shown and left alone.
+    let log = wait_for_line(&cli.browser_log_file(), "done: left the page open").await;
+    let stderr = login
+        .wait_stderr("the sign-in URL", |t| authorize_url(t).is_some())
+        .await;
+    let port = redirect_port(&authorize_url(&stderr).unwrap());
+    assert!(log.contains(&format!("127.0.0.1%3A{port}")), "{log}");
+    std::net::TcpStream::connect(("127.0.0.1", port))
+        .expect("the loopback listener is open while login waits");
+
+    login.signal("INT");
+    let run = login.finish().await;
+    run.expect_code(3).says(&["cancel"]);
+    assert!(run.took < Duration::from_secs(60), "{run}");
+    let refused = std::net::TcpStream::connect(("127.0.0.1", port));
+    assert!(
+        refused.is_err(),
+        "the loopback port {port} is closed after the cancelled login"
+    );
+    assert_signed_out(&cli, "demo").await;
+}
+
+#[tokio::test]
+async fn login_with_no_browser_prints_the_url_opens_nothing_and_completes_when_it_is_visited() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    let mut login = cli
+        .tokendesk(&["login", "demo", "--no-browser", "--timeout", "60"])
+        .spawn();
+    let stderr = login
+        .wait_stderr("the sign-in URL", |t| authorize_url(t).is_some())
+        .await;
+    let url = authorize_url(&stderr).unwrap();
+    assert!(url.as_str().starts_with(&cli.portal_url), "{url}");
+    assert!(
+        url.query_pairs()
+            .any(|(k, v)| k == "client_id" && v == support_cli::APP),
+        "{url}"
+    );
+
+    // The person opens the printed URL by hand: the stand-in, run directly, with its own log.
+    let manual_log = cli.home.path().join("manual-browser.log");
+    let visited = tokio::process::Command::new(support_cli::stand_in_dir().join("xdg-open"))
+        .arg(url.as_str())
+        .env("TOKENDESK_TEST_CA", &cli.ca)
+        .env("TOKENDESK_TEST_USER", USER)
+        .env("TOKENDESK_TEST_PASSWORD", support_cli::PASSWORD)
+        .env("TOKENDESK_TEST_BROWSER_LOG", &manual_log)
+        .status();
+    let visited = tokio::time::timeout(support_cli::BOUND, visited)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(visited.success());
+
+    let run = login.finish().await;
+    run.ok().says(&["signed in", USER]);
+    assert!(
+        !cli.browser_log_file().exists(),
+        "--no-browser opened a browser: {}",
+        cli.browser_log()
+    );
+    let status = cli.status("demo").await;
+    assert_eq!(status["state"], "valid", "{status}");
+    cli.refresh_token("demo").await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn an_out_of_band_profile_signs_in_with_the_code_pasted_on_stdin() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("oob", &["--method", "oob"]).await;
+    let show = cli.run(&["profile", "show", "oob", "--json"]).await;
+    show.ok();
+    assert!(
+        show.stdout.contains("urn:ietf:wg:oauth:2.0:oob"),
+        "--method oob defaults to the oob redirect: {show}"
+    );
+
+    let mut login = cli
+        .tokendesk(&["login", "oob", "--timeout", "60"])
+        .piped_stdin()
+        .spawn();
+    let stderr = login
+        .wait_stderr("the sign-in URL", |t| authorize_url(t).is_some())
+        .await;
+    let url = authorize_url(&stderr).unwrap();
+    assert!(
+        url.query_pairs()
+            .any(|(k, v)| k == "redirect_uri" && v == "urn:ietf:wg:oauth:2.0:oob"),
+        "{url}"
+    );
+    // The stand-in (opened by login) copied the approval page's title line.
+    let line = wait_for_line(&cli.code_file(), "SUCCESS code=").await;
+    let code = line.trim().strip_prefix("SUCCESS code=").unwrap().to_owned();
+    cli.secret(&code);
+    login.write_stdin(&format!("{code}\n")).await;
+    let run = login.finish().await;
+    run.ok().says(&["signed in", USER]);
+    let status = cli.status("oob").await;
+    assert_eq!(status["state"], "valid", "{status}");
+    assert_eq!(status["user"], USER, "{status}");
+    let token = cli.token("oob", &[]).await;
+    cli.assert_token_works(&token).await;
+    cli.refresh_token("oob").await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn logging_in_to_an_unknown_profile_is_a_usage_error() {
+    let cli = Cli::start(&[]).await;
+    let run = cli.run(&["login", "nope", "--timeout", "5"]).await;
+    run.expect_code(2).says(&["nope"]);
+    assert!(!cli.browser_log_file().exists());
+}
