@@ -25,7 +25,10 @@ async fn login_through_the_browser_signs_in_and_status_shows_valid_for_analyst()
 
     let run = cli.login("demo").await;
     run.says(&["signed in to", &format!("as {USER}")]);
-    assert!(run.stdout.is_empty(), "login prints nothing on stdout: {run}");
+    assert!(
+        run.stdout.is_empty(),
+        "login prints nothing on stdout: {run}"
+    );
     assert!(
         authorize_url(&run.stderr).is_some(),
         "the URL is printed on stderr as a fallback: {run}"
@@ -39,8 +42,14 @@ async fn login_through_the_browser_signs_in_and_status_shows_valid_for_analyst()
     assert_eq!(status["state"], "valid", "{status}");
     assert_eq!(status["user"], USER, "{status}");
     let now = chrono::Utc::now();
-    assert!(support_cli::status_time(&status, "access_expires_at") > now, "{status}");
-    assert!(support_cli::status_time(&status, "refresh_expires_at") > now, "{status}");
+    assert!(
+        support_cli::status_time(&status, "access_expires_at") > now,
+        "{status}"
+    );
+    assert!(
+        support_cli::status_time(&status, "refresh_expires_at") > now,
+        "{status}"
+    );
 
     let text = cli.run(&["status", "demo"]).await;
     text.ok();
@@ -62,7 +71,10 @@ async fn denying_in_the_browser_ends_login_with_exit_3_and_says_it_was_denied() 
         .run()
         .await;
     run.expect_code(3).says(&["denied"]);
-    assert!(run.took < Duration::from_secs(30), "ends at the denial: {run}");
+    assert!(
+        run.took < Duration::from_secs(30),
+        "ends at the denial: {run}"
+    );
     assert!(cli.browser_log().contains("error=access_denied"));
     assert_signed_out(&cli, "demo").await;
     cli.assert_no_secret_leaked();
@@ -208,7 +220,11 @@ async fn an_out_of_band_profile_signs_in_with_the_code_pasted_on_stdin() {
     );
     // The stand-in (opened by login) copied the approval page's title line.
     let line = wait_for_line(&cli.code_file(), "SUCCESS code=").await;
-    let code = line.trim().strip_prefix("SUCCESS code=").unwrap().to_owned();
+    let code = line
+        .trim()
+        .strip_prefix("SUCCESS code=")
+        .unwrap()
+        .to_owned();
     cli.secret(&code);
     login.write_stdin(&format!("{code}\n")).await;
     let run = login.finish().await;

@@ -332,8 +332,10 @@ impl Cli {
     fn record_run(&self, run: &Run) {
         let name = run.args.join(" ");
         self.record_log(format!("stderr of `tokendesk {name}`"), &run.stderr);
-        let carries_token = matches!(run.args.first().map(String::as_str), Some("token" | "header"))
-            && run.code == Some(0);
+        let carries_token = matches!(
+            run.args.first().map(String::as_str),
+            Some("token" | "header")
+        ) && run.code == Some(0);
         if carries_token {
             let line = run.stdout.trim_end();
             let token = line.rsplit(' ').next().unwrap_or(line);
@@ -423,10 +425,7 @@ impl Cli {
             let (store, _) = ProfileStore::open(&paths).unwrap();
             let id = store.get(&profile).unwrap().id().clone();
             let keyring = open_keyring().unwrap();
-            keyring
-                .get(&id, kind)
-                .unwrap()
-                .map(|s| s.expose().clone())
+            keyring.get(&id, kind).unwrap().map(|s| s.expose().clone())
         })
         .await
         .unwrap();
@@ -458,7 +457,10 @@ impl Cli {
         for log in self.logs.lock().unwrap().iter() {
             places.push((log.what.clone(), log.text.clone().into_bytes()));
         }
-        places.push(("the stand-in browser's log".to_owned(), self.browser_log().into_bytes()));
+        places.push((
+            "the stand-in browser's log".to_owned(),
+            self.browser_log().into_bytes(),
+        ));
         for secret in &secrets {
             for (place, bytes) in &places {
                 assert!(
@@ -490,7 +492,10 @@ impl Cli {
     /// GETs the protected service with `name: value`; returns the JSON answer.
     pub async fn service_with(&self, name: &str, value: &str) -> Value {
         self.http
-            .get(format!("{}/server/rest/services/Demo/MapServer", self.origin))
+            .get(format!(
+                "{}/server/rest/services/Demo/MapServer",
+                self.origin
+            ))
             .query(&[("f", "json")])
             .header(name, value)
             .send()
@@ -590,7 +595,8 @@ impl Cli {
 
     /// Adds a fault rule (see docs/demo-portal.md).
     pub async fn add_fault(&self, rule: Value) {
-        self.admin(reqwest::Method::POST, "faults", Some(rule)).await;
+        self.admin(reqwest::Method::POST, "faults", Some(rule))
+            .await;
     }
 
     /// Removes every fault rule.
@@ -770,7 +776,9 @@ impl Running<'_> {
 
 /// Asserts a `status --json` object has every contract key, with the right types.
 pub fn assert_status_shape(status: &Value) {
-    let object = status.as_object().unwrap_or_else(|| panic!("an object: {status}"));
+    let object = status
+        .as_object()
+        .unwrap_or_else(|| panic!("an object: {status}"));
     for key in [
         "name",
         "state",

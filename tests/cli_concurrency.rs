@@ -1,0 +1,101 @@
+#![cfg(feature = "system-tests")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Many `tokendesk token` processes at once: the cross-process lock keeps every one of them
+//! working and the profile signed in.
+//!
+//!     scripts/with-test-session cargo test --features system-tests --test cli_concurrency
+
+mod support_cli;
+
+use futures_util::future::join_all;
+use support_cli::{Cli, TOKEN_PATH};
+
+const PROCESSES: usize = 20;
+
+/// Starts `PROCESSES` × `tokendesk ARGS` at once; asserts each exits 0 with one token line
+/// that the portal accepts right after; returns the tokens.
+async fn all_at_once(cli: &Cli, args: &[&str]) -> Vec<String> {
+    let running: Vec<_> = (0..PROCESSES)
+        .map(|_| cli.tokendesk(args).spawn())
+        .collect();
+    let runs = join_all(running.into_iter().map(|r| r.finish())).await;
+    let mut tokens = Vec::new();
+    for run in &runs {
+        run.ok();
+        tokens.push(run.single_line());
+    }
+    for token in &tokens {
+        cli.assert_token_works(token).await;
+    }
+    tokens
+}
+
+/// The profile is still signed in: a plain `token` works and status says valid.
+async fn still_signed_in(cli: &Cli) {
+    let token = cli.token("demo", &[]).await;
+    cli.assert_token_works(&token).await;
+    let status = cli.status("demo").await;
+    assert_eq!(status["state"], "valid", "{status}");
+    assert_eq!(
+        cli.browser_visits(),
+        1,
+        "nobody signed in again: {}",
+        cli.browser_log()
+    );
+}
+
+#[tokio::test]
+async fn twenty_concurrent_forced_refreshes_all_succeed_and_the_profile_stays_signed_in() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    cli.reset_request_counts().await;
+    all_at_once(&cli, &["token", "demo", "--refresh"]).await;
+    let requests = cli.requests_to(TOKEN_PATH).await;
+    assert!(
+        (1..=PROCESSES as u64).contains(&requests),
+        "at most one token request per process, got {requests}"
+    );
+    still_signed_in(&cli).await;
+    cli.refresh_token("demo").await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn twenty_concurrent_checks_after_the_access_token_expired_all_get_a_working_token() {
+    let cli = Cli::start(&["--access-token-seconds", "20"]).await;
+    cli.signed_in("demo").await;
+    let old = cli.token("demo", &[]).await;
+    // Past the access token's expiry on the portal: every process finds it rejected at once.
+    cli.advance_portal_clock(60).await;
+    cli.assert_token_refused(&old).await;
+    let tokens = all_at_once(&cli, &["token", "demo", "--check"]).await;
+    assert!(
+        tokens.iter().all(|t| *t != old),
+        "nobody hands out the dead token"
+    );
+    still_signed_in(&cli).await;
+    cli.refresh_token("demo").await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn twenty_concurrent_refreshes_with_a_short_lived_refresh_token_keep_the_session() {
+    // A refresh token of 2 minutes is always "near its end": an engine that exchanges it
+    // (which invalidates the old one) must do so under the lock, once.
+    let cli = Cli::start(&[
+        "--access-token-seconds",
+        "20",
+        "--refresh-token-minutes",
+        "2",
+    ])
+    .await;
+    cli.signed_in("demo").await;
+    all_at_once(&cli, &["token", "demo", "--refresh"]).await;
+    still_signed_in(&cli).await;
+    let refresh_token = cli.refresh_token("demo").await;
+    assert!(
+        cli.refresh_token_works(&refresh_token).await,
+        "the refresh token in the keyring is the live one"
+    );
+    cli.assert_no_secret_leaked();
+}

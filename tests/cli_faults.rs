@@ -1,0 +1,145 @@
+#![cfg(feature = "system-tests")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Faults on the portal's token endpoint (injected through the demo portal's admin API):
+//! `tokendesk token --refresh` fails with exit 4 and a clear message, sends a bounded number
+//! of requests, and once the fault is gone works again without a new sign-in.
+//!
+//!     scripts/with-test-session cargo test --features system-tests --test cli_faults
+
+mod support_cli;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support_cli::{Cli, TOKEN_PATH};
+
+/// Token requests one failing invocation may send (retries with backoff are fine, a loop not).
+const MAX_REQUESTS_PER_INVOCATION: u64 = 5;
+
+/// Signs in, makes every token request meet `fault`, and checks the failure and the recovery.
+async fn fails_with_exit_4_then_recovers(fault: Value, words: &[&str]) {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let before = cli.token("demo", &[]).await;
+    let mut rule = fault;
+    rule["path"] = json!(TOKEN_PATH);
+    rule["count"] = json!(1000);
+    cli.add_fault(rule).await;
+    cli.reset_request_counts().await;
+
+    let run = cli.run(&["token", "demo", "--refresh"]).await;
+    run.expect_code(4).says_one_of(words);
+    run.says_one_of(&["127.0.0.1", "portal"]);
+    assert!(!run.said().contains("panicked"), "{run}");
+    assert!(run.stdout.is_empty(), "no token on stdout: {run}");
+    assert!(
+        run.took < Duration::from_secs(60),
+        "gives up in time: {run}"
+    );
+    let requests = cli.requests_to(TOKEN_PATH).await;
+    assert!(
+        (1..=MAX_REQUESTS_PER_INVOCATION).contains(&requests),
+        "one invocation sent {requests} token requests"
+    );
+
+    // The session survives the failure.
+    let status = cli.status("demo").await;
+    let state = status["state"].as_str().unwrap();
+    assert!(
+        !matches!(state, "signed_out" | "needs_sign_in"),
+        "a portal fault must not lose the session: {status}"
+    );
+
+    cli.clear_faults().await;
+    let after = cli.token("demo", &["--refresh"]).await;
+    assert_ne!(after, before);
+    cli.assert_token_works(&after).await;
+    let status = cli.status("demo").await;
+    assert_eq!(status["state"], "valid", "{status}");
+    assert_eq!(
+        cli.browser_visits(),
+        1,
+        "no new sign-in: {}",
+        cli.browser_log()
+    );
+    cli.refresh_token("demo").await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn an_http_500_html_page_from_the_token_endpoint_exits_4_then_recovers() {
+    fails_with_exit_4_then_recovers(
+        json!({"kind": "http_error", "status": 500}),
+        &["500", "server error"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_dropped_connection_on_the_token_endpoint_exits_4_then_recovers() {
+    fails_with_exit_4_then_recovers(
+        json!({"kind": "drop_connection"}),
+        &["connection", "network", "closed", "reach"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn malformed_json_from_the_token_endpoint_exits_4_then_recovers() {
+    fails_with_exit_4_then_recovers(
+        json!({"kind": "malformed_json"}),
+        &[
+            "json",
+            "malformed",
+            "unexpected",
+            "invalid",
+            "not understand",
+            "unreadable",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_delayed_token_answer_is_waited_for_once_and_used() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let before = cli.token("demo", &[]).await;
+    cli.add_fault(json!({
+        "path": TOKEN_PATH, "kind": "delay", "millis": 3000, "count": 1
+    }))
+    .await;
+    cli.reset_request_counts().await;
+    let run = cli.run(&["token", "demo", "--refresh"]).await;
+    run.ok();
+    let token = run.single_line();
+    assert_ne!(token, before);
+    assert!(run.took >= Duration::from_secs(3), "{run}");
+    cli.assert_token_works(&token).await;
+    assert_eq!(
+        cli.requests_to(TOKEN_PATH).await,
+        1,
+        "a slow answer is waited for, not raced with a second request"
+    );
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn a_single_fault_does_not_lose_the_session_and_the_next_call_succeeds() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    cli.add_fault(json!({
+        "path": TOKEN_PATH, "kind": "http_error", "status": 502, "count": 1
+    }))
+    .await;
+    // One fault: this call may retry and succeed (exit 0) or give up (exit 4) — never 3.
+    let first = cli.run(&["token", "demo", "--refresh"]).await;
+    assert!(
+        matches!(first.code, Some(0 | 4)),
+        "exit 0 or 4, not {first}"
+    );
+    let token = cli.token("demo", &["--refresh"]).await;
+    cli.assert_token_works(&token).await;
+    assert_eq!(cli.browser_visits(), 1);
+    cli.assert_no_secret_leaked();
+}

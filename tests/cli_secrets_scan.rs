@@ -1,0 +1,80 @@
+#![cfg(feature = "system-tests")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! After a whole session — login (browser and out-of-band), token, header, refresh, a
+//! revoked refresh token, logout — no secret value issued during it appears under the config,
+//! data or cache dirs, in any output or debug log (`TOKENDESK_LOG=debug`), or in the
+//! arguments of any `tokendesk` or stand-in browser process (sampled from /proc while the
+//! commands run).
+//!
+//!     scripts/with-test-session cargo test --features system-tests --test cli_secrets_scan
+
+mod support_cli;
+
+use support_cli::{Cli, CmdlineSampler, exe, wait_for_line};
+use tokendesk::store::SecretKind;
+
+#[tokio::test]
+async fn no_secret_of_a_whole_session_appears_on_disk_in_logs_or_in_process_arguments() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    cli.add_profile("oob", &["--method", "oob"]).await;
+
+    let sampler = CmdlineSampler::start();
+    cli.login("demo").await;
+    // Tokens and refreshes while sampling.
+    let token = cli.token("demo", &[]).await;
+    cli.token("demo", &["--refresh"]).await;
+    cli.token("demo", &["--check"]).await;
+    cli.run(&["header", "demo"]).await.ok();
+    cli.run(&["header", "demo", "--style", "esri"]).await.ok();
+    cli.run(&["status"]).await.ok();
+    cli.run(&["status", "demo", "--json"]).await.ok();
+    // Out-of-band: the code travels through stdin only.
+    let mut oob = cli
+        .tokendesk(&["login", "oob", "--timeout", "60"])
+        .piped_stdin()
+        .spawn();
+    let line = wait_for_line(&cli.code_file(), "SUCCESS code=").await;
+    let code = line
+        .trim()
+        .strip_prefix("SUCCESS code=")
+        .unwrap()
+        .to_owned();
+    cli.secret(&code);
+    oob.write_stdin(&format!("{code}\n")).await;
+    oob.finish().await.ok();
+    cli.token("oob", &[]).await;
+    let cmdlines = sampler.stop();
+
+    assert!(
+        cmdlines
+            .iter()
+            .any(|l| l.contains(exe()) && l.contains("login")),
+        "the sampler saw the login process: {cmdlines:?}"
+    );
+    assert!(
+        cmdlines.iter().any(|l| l.contains("xdg-open")),
+        "the sampler saw the stand-in browser: {cmdlines:?}"
+    );
+
+    // Every refresh token the keyring ever held for these profiles, and the stored access
+    // token records, are secrets too.
+    cli.refresh_token("demo").await;
+    cli.refresh_token("oob").await;
+    cli.keyring_secret("demo", SecretKind::AccessToken).await;
+    cli.assert_token_works(&token).await;
+
+    // Revocation and the sign-in-again path.
+    let refresh = cli.refresh_token("demo").await;
+    cli.revoke(&refresh).await;
+    cli.run(&["token", "demo", "--refresh"])
+        .await
+        .expect_code(3);
+    cli.run(&["logout", "oob"]).await.ok();
+    cli.run(&["logout", "demo"]).await.ok();
+    cli.run(&["profile", "remove", "demo"]).await.ok();
+
+    assert!(cli.secret_count() >= 8, "the scan has secrets to look for");
+    cli.assert_no_secret_in(&cmdlines);
+    cli.assert_no_secret_leaked();
+}

@@ -1,0 +1,342 @@
+#![cfg(feature = "system-tests")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! `tokendesk token|header|logout|status|profile` as a black box against
+//! `tokendesk demo-portal`, with the real throw-away keyring.
+//!
+//!     scripts/with-test-session cargo test --features system-tests --test cli_tokens
+
+mod support_cli;
+
+use serde_json::Value;
+use support_cli::{APP, Cli};
+use tokendesk::store::SecretKind;
+
+#[tokio::test]
+async fn token_prints_exactly_one_line_that_the_protected_service_and_community_self_accept() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let run = cli.run(&["token", "demo"]).await;
+    run.ok();
+    let token = run.single_line();
+    cli.assert_token_works(&token).await;
+    let me = cli.community_self(&token).await;
+    assert_eq!(me["fullName"], "Demo Analyst", "{me}");
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn header_prints_the_profiles_preferred_line_and_either_style_on_request() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+
+    let default = cli.run(&["header", "demo"]).await;
+    default.ok();
+    let line = default.single_line();
+    let token = line
+        .strip_prefix("Authorization: Bearer ")
+        .unwrap_or_else(|| panic!("bearer is the default style: {default}"));
+    let answer = cli
+        .service_with("Authorization", &format!("Bearer {token}"))
+        .await;
+    assert!(answer.get("error").is_none(), "{answer}");
+
+    let esri = cli.run(&["header", "demo", "--style", "esri"]).await;
+    esri.ok();
+    let line = esri.single_line();
+    let token = line
+        .strip_prefix("X-Esri-Authorization: Bearer ")
+        .unwrap_or_else(|| panic!("{esri}"));
+    let answer = cli
+        .service_with("X-Esri-Authorization", &format!("Bearer {token}"))
+        .await;
+    assert!(answer.get("error").is_none(), "{answer}");
+
+    let bearer = cli.run(&["header", "demo", "--style", "bearer"]).await;
+    bearer.ok();
+    assert!(
+        bearer.single_line().starts_with("Authorization: Bearer "),
+        "{bearer}"
+    );
+
+    // A profile that prefers the Esri header prints it by default.
+    cli.add_profile("esri", &["--header", "esri"]).await;
+    cli.login("esri").await;
+    let preferred = cli.run(&["header", "esri"]).await;
+    preferred.ok();
+    assert!(
+        preferred
+            .single_line()
+            .starts_with("X-Esri-Authorization: Bearer "),
+        "{preferred}"
+    );
+    let bad = cli.run(&["header", "demo", "--style", "basic"]).await;
+    bad.expect_code(2);
+    assert!(bad.stdout.is_empty(), "{bad}");
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn a_new_process_prints_a_valid_token_without_opening_any_browser() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    assert_eq!(cli.browser_visits(), 1);
+    for _ in 0..3 {
+        let token = cli.token("demo", &[]).await;
+        cli.assert_token_works(&token).await;
+    }
+    let header = cli.run(&["header", "demo"]).await;
+    header.ok();
+    assert_eq!(
+        cli.browser_visits(),
+        1,
+        "no sign-in after the first: {}",
+        cli.browser_log()
+    );
+    let status = cli.status("demo").await;
+    assert_eq!(status["state"], "valid", "{status}");
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn token_refresh_prints_a_new_token_that_works_and_keeps_the_session() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let before = cli.token("demo", &[]).await;
+    let refreshed = cli.token("demo", &["--refresh"]).await;
+    assert_ne!(refreshed, before, "--refresh renews the token now");
+    cli.assert_token_works(&refreshed).await;
+    let after = cli.token("demo", &[]).await;
+    cli.assert_token_works(&after).await;
+    let status = cli.status("demo").await;
+    assert_eq!(status["state"], "valid", "{status}");
+    assert!(!status["last_refresh_at"].is_null(), "{status}");
+    assert_eq!(cli.browser_visits(), 1);
+    cli.refresh_token("demo").await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn after_the_refresh_token_is_revoked_token_refresh_exits_3_and_says_to_sign_in_again() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let token = cli.token("demo", &[]).await;
+    let refresh_token = cli.refresh_token("demo").await;
+    cli.revoke(&refresh_token).await;
+    cli.assert_token_refused(&token).await;
+
+    let run = cli.run(&["token", "demo", "--refresh"]).await;
+    run.expect_code(3)
+        .says_one_of(&["sign in", "log in"])
+        .says(&["login demo"]);
+    assert!(run.stdout.is_empty(), "no token on stdout: {run}");
+
+    let check = cli.run(&["token", "demo", "--check"]).await;
+    check.expect_code(3).says_one_of(&["sign in", "log in"]);
+    assert!(check.stdout.is_empty(), "no token on stdout: {check}");
+
+    let status = cli.status("demo").await;
+    assert_eq!(status["state"], "needs_sign_in", "{status}");
+
+    // Signing in again brings the profile back.
+    cli.login("demo").await;
+    let token = cli.token("demo", &[]).await;
+    cli.assert_token_works(&token).await;
+    cli.refresh_token("demo").await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn token_check_renews_at_once_when_the_portal_rejects_the_token() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let token = cli.token("demo", &[]).await;
+    // The next check of the token gets the portal's 498.
+    cli.add_fault(serde_json::json!({
+        "path": "/portal/sharing/rest/community/self",
+        "kind": "invalid_token",
+        "count": 1
+    }))
+    .await;
+    let renewed = cli.token("demo", &["--check"]).await;
+    assert_ne!(renewed, token, "a 498 renews the token at once");
+    cli.assert_token_works(&renewed).await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn logout_revokes_deletes_the_secrets_and_then_token_exits_3() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let token = cli.token("demo", &[]).await;
+    let refresh_token = cli.refresh_token("demo").await;
+
+    let run = cli.run(&["logout", "demo"]).await;
+    run.ok();
+    assert!(
+        !cli.refresh_token_works(&refresh_token).await,
+        "logout revokes the refresh token on the portal"
+    );
+    cli.assert_token_refused(&token).await;
+    for kind in [SecretKind::RefreshToken, SecretKind::AccessToken] {
+        assert_eq!(
+            cli.keyring_secret("demo", kind).await,
+            None,
+            "logout deletes the {kind:?}"
+        );
+    }
+    let after = cli.run(&["token", "demo"]).await;
+    after.expect_code(3).says(&["login demo"]);
+    assert!(after.stdout.is_empty(), "{after}");
+    let header = cli.run(&["header", "demo"]).await;
+    header.expect_code(3);
+    assert!(header.stdout.is_empty(), "{header}");
+    let status = cli.status("demo").await;
+    assert_eq!(status["state"], "signed_out", "{status}");
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn token_before_any_sign_in_exits_3() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    let run = cli.run(&["token", "demo"]).await;
+    run.expect_code(3).says(&["login demo"]);
+    assert!(run.stdout.is_empty(), "{run}");
+}
+
+#[tokio::test]
+async fn an_unknown_profile_is_a_usage_error_for_every_command() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    for args in [
+        &["token", "nope"][..],
+        &["header", "nope"],
+        &["logout", "nope"],
+        &["status", "nope"],
+        &["status", "nope", "--json"],
+        &["profile", "show", "nope"],
+        &["profile", "remove", "nope"],
+    ] {
+        let run = cli.run(args).await;
+        run.expect_code(2).says(&["nope"]);
+        assert!(run.stdout.is_empty(), "{run}");
+    }
+}
+
+/// The JSON values of an object, flattened to strings, for "is it shown somewhere".
+fn shows(object: &Value, text: &str) -> bool {
+    object
+        .as_object()
+        .unwrap()
+        .values()
+        .any(|v| v.as_str().is_some_and(|s| s.contains(text)) || v.to_string().contains(text))
+}
+
+#[tokio::test]
+async fn profiles_round_trip_through_add_list_show_and_remove() {
+    let cli = Cli::start(&[]).await;
+    let add = cli
+        .add_profile(
+            "demo",
+            &["--expiration", "600", "--referer", "https://app.test"],
+        )
+        .await;
+    add.says(&["added profile demo"]);
+    assert!(add.stdout.is_empty(), "messages go to stderr: {add}");
+    cli.add_profile("other", &["--method", "oob"]).await;
+
+    let duplicate = cli
+        .run(&["profile", "add", "demo", "--url", &cli.portal_url])
+        .await;
+    duplicate.expect_code(2).says(&["demo"]);
+
+    let list = cli.run(&["profile", "list"]).await;
+    list.ok();
+    let line = list
+        .stdout
+        .lines()
+        .find(|l| l.contains("demo"))
+        .unwrap_or_else(|| panic!("{list}"));
+    assert!(
+        line.contains(&cli.portal_url) || line.contains(&cli.origin),
+        "{list}"
+    );
+    assert!(line.contains("browser"), "the method is listed: {list}");
+    assert!(
+        line.to_lowercase().contains("enterprise"),
+        "the kind: {list}"
+    );
+    assert_eq!(
+        list.stdout.lines().filter(|l| l.contains("other")).count(),
+        1
+    );
+
+    let json = cli.run(&["profile", "list", "--json"]).await;
+    json.ok();
+    let array: Value = serde_json::from_str(&json.stdout).unwrap();
+    let array = array
+        .as_array()
+        .unwrap_or_else(|| panic!("an array: {json}"));
+    assert_eq!(array.len(), 2, "{json}");
+    let demo = array.iter().find(|p| p["name"] == "demo").unwrap();
+    assert!(shows(demo, &cli.origin), "the URL: {demo}");
+
+    let show = cli.run(&["profile", "show", "demo", "--json"]).await;
+    show.ok();
+    let shown: Value = serde_json::from_str(&show.stdout).unwrap();
+    assert_eq!(shown["name"], "demo", "{shown}");
+    for value in [APP, "https://app.test", "600", cli.ca.to_str().unwrap()] {
+        assert!(shows(&shown, value), "show --json has {value}: {shown}");
+    }
+    let text = cli.run(&["profile", "show", "demo"]).await;
+    text.ok();
+    for value in [APP, "https://app.test", "600", "demo"] {
+        assert!(text.stdout.contains(value), "show has {value}: {text}");
+    }
+
+    let status = cli.run(&["status", "--json"]).await;
+    status.ok();
+    let all: Value = serde_json::from_str(&status.stdout).unwrap();
+    let profiles = all["profiles"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{all}"));
+    assert_eq!(profiles.len(), 2, "{all}");
+    for profile in profiles {
+        support_cli::assert_status_shape(profile);
+        assert_eq!(profile["state"], "signed_out", "{profile}");
+        assert!(profile["user"].is_null(), "{profile}");
+    }
+
+    cli.run(&["profile", "remove", "other"]).await.ok();
+    let list = cli.run(&["profile", "list", "--json"]).await;
+    let array: Value = serde_json::from_str(&list.stdout).unwrap();
+    assert_eq!(array.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(array[0]["name"], "demo");
+    let gone = cli.run(&["profile", "show", "other"]).await;
+    gone.expect_code(2);
+}
+
+#[tokio::test]
+async fn removing_a_signed_in_profile_signs_out_first() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let refresh_token = cli.refresh_token("demo").await;
+    // The keyring entry's identity, before the profile goes.
+    let (store, _) = tokendesk::store::ProfileStore::open(&cli.paths()).unwrap();
+    let id = store.get("demo").unwrap().id().clone();
+    drop(store);
+
+    cli.run(&["profile", "remove", "demo"]).await.ok();
+    assert!(
+        !cli.refresh_token_works(&refresh_token).await,
+        "remove revokes the refresh token"
+    );
+    let keyring = tokendesk::store::open_keyring().unwrap();
+    for kind in SecretKind::ALL {
+        let left = tokendesk::store::SecretStore::get(&keyring, &id, kind).unwrap();
+        assert!(left.is_none(), "remove deletes the {kind:?}");
+    }
+    let token = cli.run(&["token", "demo"]).await;
+    token.expect_code(2);
+    cli.assert_no_secret_leaked();
+}
