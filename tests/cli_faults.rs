@@ -95,6 +95,8 @@ async fn malformed_json_from_the_token_endpoint_exits_4_then_recovers() {
             "invalid",
             "not understand",
             "unreadable",
+            "parse",
+            "decode",
         ],
     )
     .await;

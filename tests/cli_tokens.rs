@@ -245,8 +245,19 @@ async fn profiles_round_trip_through_add_list_show_and_remove() {
     assert!(add.stdout.is_empty(), "messages go to stderr: {add}");
     cli.add_profile("other", &["--method", "oob"]).await;
 
+    let ca = cli.ca.to_str().unwrap().to_owned();
     let duplicate = cli
-        .run(&["profile", "add", "demo", "--url", &cli.portal_url])
+        .run(&[
+            "profile",
+            "add",
+            "demo",
+            "--url",
+            &cli.portal_url,
+            "--client-id",
+            APP,
+            "--ca-file",
+            &ca,
+        ])
         .await;
     duplicate.expect_code(2).says(&["demo"]);
 
