@@ -3,9 +3,15 @@
 //! Every subcommand lives in its own file and exposes `XArgs` (its clap arguments) and
 //! `async fn run(args) -> Outcome`. Exit codes mean something; see [`Exit`].
 
+mod context;
 mod demo_portal;
 mod exit;
+mod login;
+mod logout;
 mod probe;
+mod profile;
+mod status;
+mod token;
 
 use std::process::ExitCode;
 
@@ -18,7 +24,7 @@ pub use exit::{Exit, Outcome};
 #[command(name = "tokendesk", version, about, propagate_version = true)]
 #[command(args_conflicts_with_subcommands = true)]
 #[command(
-    after_help = "Exit codes: 0 ok, 2 usage error, 3 sign-in needed, 4 network or portal error.\n\
+    after_help = "Exit codes: 0 ok, 1 local failure (e.g. no keyring), 2 usage error, 3 sign-in needed, 4 network or portal error.\n\
 Logging: set TOKENDESK_LOG (e.g. TOKENDESK_LOG=debug); logs go to stderr and never contain secrets."
 )]
 pub struct Cli {
@@ -36,6 +42,18 @@ pub enum Command {
     Probe(probe::ProbeArgs),
     /// Run the built-in HTTPS demo portal (ArcGIS Online/Enterprise and ArcGIS Server stand-in).
     DemoPortal(demo_portal::DemoPortalArgs),
+    /// Add, list, show or remove profiles.
+    Profile(profile::ProfileArgs),
+    /// Sign a profile in (browser, or a pasted code for out-of-band profiles).
+    Login(login::LoginArgs),
+    /// Sign a profile out: revoke its refresh token and delete its secrets.
+    Logout(logout::LogoutArgs),
+    /// Print a fresh access token (and nothing else) on stdout.
+    Token(token::TokenArgs),
+    /// Print a ready-made header with a fresh access token.
+    Header(token::HeaderArgs),
+    /// Show each profile's state, user and token expiry.
+    Status(status::StatusArgs),
 }
 
 /// Entry point of the binary.
@@ -77,9 +95,17 @@ pub fn main() -> ExitCode {
         match cli.command {
             Some(Command::Probe(args)) => probe::run(args).await,
             Some(Command::DemoPortal(args)) => demo_portal::run(args).await,
+            Some(Command::Profile(args)) => profile::run(args).await,
+            Some(Command::Login(args)) => login::run(args).await,
+            Some(Command::Logout(args)) => logout::run(args).await,
+            Some(Command::Token(args)) => token::run(args).await,
+            Some(Command::Header(args)) => token::run_header(args).await,
+            Some(Command::Status(args)) => status::run(args).await,
             None => demo_portal::run_demo_mode().await,
         }
     });
+    // A pending stdin read (out-of-band sign-in) must not keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     outcome.report()
 }
 

@@ -1,5 +1,26 @@
-//! The token lifecycle: when each profile's token is renewed, exchanged or given up on.
-//! The only code that changes token state (the state machine and its runner arrive with
-//! the sign-in core).
+//! The token lifecycle: the only code that changes token state.
+//!
+//! | file          | purpose                                                                   |
+//! |---------------|---------------------------------------------------------------------------|
+//! | [`schedule`]  | pure decisions: when to renew or exchange, backoff, what a failure means |
+//! | [`state`]     | [`TokenState`] and [`ProfileStatus`]: a profile's state and its deadlines |
+//! | [`record`]    | [`SessionRecord`]: what is kept in the keyring besides the access token   |
+//! | `lifecycle`   | [`Engine`]: renewal under the cross-process lock, fresh tokens, 498       |
+//! | `session`     | [`Engine::sign_in`] / [`Engine::sign_out`] with the profile's settings    |
+//! | [`runner`]    | [`Runner`]: the background task for long-running hosts                    |
+//! | `error`       | [`EngineError`] and its [`FailureClass`]                                  |
 
+mod error;
+mod lifecycle;
+pub mod record;
+pub mod runner;
 pub mod schedule;
+mod session;
+pub mod state;
+
+pub use error::{EngineError, FailureClass};
+pub use lifecycle::{DEFAULT_LOCK_TIMEOUT, Due, Engine, FreshToken, RenewalKind, Want};
+pub use record::SessionRecord;
+pub use runner::{EngineEvent, Runner, RunnerCommand};
+pub use session::{SignInRequest, SignedOut};
+pub use state::{Deadlines, ProfileStatus, TokenState};

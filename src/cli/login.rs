@@ -1,0 +1,103 @@
+//! `tokendesk login NAME [--no-browser] [--timeout SECONDS]`: signs a profile in through the
+//! browser (PKCE, loopback listener) or out of band (the code pasted on stdin). Progress and
+//! the sign-in address go to stderr; Ctrl-C cancels cleanly (exit 3, listener closed).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use tokio::io::BufReader;
+use tokio_util::sync::CancellationToken;
+
+use super::context::{self, engine_failure, find, profiles};
+use super::Outcome;
+use crate::auth::{
+    Browser, DEFAULT_TIMEOUT, ManualBrowser, Progress, SystemBrowser, oob,
+};
+use crate::engine::SignInRequest;
+use crate::store::SignInMethod;
+
+/// Arguments of `tokendesk login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The profile.
+    pub name: String,
+    /// Do not open a browser; only print the sign-in address.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// How long to wait for the browser (or the pasted code), in seconds (default 300).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+}
+
+/// Signs the profile in and stores the session in the keyring.
+pub async fn run(args: LoginArgs) -> Outcome {
+    let paths = match context::paths() {
+        Ok(paths) => paths,
+        Err(outcome) => return outcome,
+    };
+    let profile = match profiles(&paths).and_then(|store| find(&store, &args.name)) {
+        Ok(profile) => profile,
+        Err(outcome) => return outcome,
+    };
+    let engine = match context::engine(&paths).await {
+        Ok(engine) => engine,
+        Err(outcome) => return outcome,
+    };
+    let browser: Arc<dyn Browser> = if args.no_browser {
+        Arc::new(ManualBrowser)
+    } else {
+        Arc::new(SystemBrowser)
+    };
+    let portal = profile.url().to_owned();
+    let pasted = (profile.sign_in() == SignInMethod::OutOfBand)
+        .then(|| oob::lines(BufReader::new(tokio::io::stdin())));
+    let cancel = CancellationToken::new();
+    let on_interrupt = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+            }
+        })
+    };
+    let request = SignInRequest {
+        browser,
+        progress: Arc::new(move |step: Progress| show(&portal, step)),
+        cancel,
+        timeout: args.timeout.map_or(DEFAULT_TIMEOUT, Duration::from_secs),
+        pasted,
+    };
+    let result = engine.sign_in(&profile, request).await;
+    on_interrupt.abort();
+    match result {
+        Ok(user) => {
+            eprintln!("Signed in to {} as {}", profile.url(), user.username);
+            Outcome::ok()
+        }
+        Err(err) => engine_failure(&err),
+    }
+}
+
+/// Prints a sign-in step on stderr.
+fn show(portal: &str, step: Progress) {
+    match step {
+        Progress::WaitingForBrowser {
+            authorize_url,
+            listening_on,
+        } => eprintln!(
+            "Sign in to {portal} in your browser. If no browser opened, open this address:\n\n  \
+             {authorize_url}\n\nWaiting for the browser on {listening_on} (Ctrl-C cancels)…"
+        ),
+        Progress::WaitingForPastedCode { authorize_url } => eprintln!(
+            "Open this address, sign in to {portal} and approve; then paste the code the portal \
+             shows here and press Enter:\n\n  {authorize_url}\n"
+        ),
+        Progress::BrowserDidNotOpen { reason, .. } => {
+            eprintln!("The browser did not open ({reason}); open the address by hand.");
+        }
+        Progress::AnswerRefused { reason } => eprintln!("{reason}"),
+        Progress::ExchangingCode => eprintln!("Signing in…"),
+        Progress::ReadingUser => {}
+    }
+}

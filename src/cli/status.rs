@@ -1,0 +1,182 @@
+//! `tokendesk status [NAME] [--json]`: each profile's state in plain words, its user, and
+//! when the access and refresh tokens expire (with countdowns). Reads the keyring only: no
+//! network, no renewal. Without a keyring the states are unknown and the reason is said.
+
+use chrono::{SecondsFormat, TimeDelta, Utc};
+use clap::Args;
+use serde_json::{Value, json};
+
+use super::context::{self, find, no_keyring, profiles};
+use super::{Exit, Outcome};
+use crate::arcgis::Instant;
+use crate::engine::{Engine, ProfileStatus};
+use crate::store::Profile;
+
+/// Arguments of `tokendesk status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// One profile (default: all).
+    pub name: Option<String>,
+    /// Print JSON: one object with NAME, else {"profiles":[…]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One profile's line of the report.
+struct Row {
+    name: String,
+    state: &'static str,
+    words: String,
+    status: Option<ProfileStatus>,
+    message: Option<String>,
+}
+
+/// Prints the status of one or all profiles.
+pub async fn run(args: StatusArgs) -> Outcome {
+    let paths = match context::paths() {
+        Ok(paths) => paths,
+        Err(outcome) => return outcome,
+    };
+    let store = match profiles(&paths) {
+        Ok(store) => store,
+        Err(outcome) => return outcome,
+    };
+    let chosen: Vec<Profile> = match &args.name {
+        Some(name) => match find(&store, name) {
+            Ok(profile) => vec![profile],
+            Err(outcome) => return outcome,
+        },
+        None => store.list().to_vec(),
+    };
+    let engine = match context::keyring().await {
+        Ok(secrets) => Ok(Engine::new(
+            secrets,
+            &paths,
+            std::sync::Arc::new(crate::clock::SystemClock),
+        )),
+        Err(err) => Err(no_keyring(&err)),
+    };
+    if let Err(why) = &engine {
+        eprintln!("tokendesk: {why}");
+    }
+    let mut rows = Vec::new();
+    for profile in &chosen {
+        rows.push(match &engine {
+            Ok(engine) => match engine.status(profile).await {
+                Ok(status) => Row {
+                    name: profile.name().to_owned(),
+                    state: status.state.name(),
+                    words: status.state.to_string(),
+                    message: status.state.message(),
+                    status: Some(status),
+                },
+                Err(err) => Row {
+                    name: profile.name().to_owned(),
+                    state: "error",
+                    words: "error".to_owned(),
+                    status: None,
+                    message: Some(err.to_string()),
+                },
+            },
+            Err(why) => Row {
+                name: profile.name().to_owned(),
+                state: "unknown",
+                words: "unknown (no keyring)".to_owned(),
+                status: None,
+                message: Some(why.clone()),
+            },
+        });
+    }
+    let now = Utc::now();
+    if args.json {
+        let objects: Vec<Value> = rows.iter().map(to_json).collect();
+        let value = match (&args.name, objects.as_slice()) {
+            (Some(_), [one]) => one.clone(),
+            _ => json!({ "profiles": objects }),
+        };
+        return match serde_json::to_string_pretty(&value) {
+            Ok(text) => {
+                println!("{text}");
+                Outcome::ok()
+            }
+            Err(err) => Outcome::fail(Exit::Failure, format!("could not write JSON: {err}")),
+        };
+    }
+    if rows.is_empty() {
+        eprintln!("No profiles yet: add one with `tokendesk profile add NAME --url URL`.");
+    }
+    for row in &rows {
+        print!("{}", text(row, now));
+    }
+    Outcome::ok()
+}
+
+fn rfc3339(at: Option<Instant>) -> Value {
+    at.map_or(Value::Null, |at| {
+        Value::String(at.to_rfc3339_opts(SecondsFormat::Secs, true))
+    })
+}
+
+fn to_json(row: &Row) -> Value {
+    let status = row.status.as_ref();
+    let deadlines = status.map(|s| &s.deadlines);
+    json!({
+        "name": row.name,
+        "state": row.state,
+        "user": status.and_then(|s| s.user.clone()),
+        "access_expires_at": rfc3339(deadlines.and_then(|d| d.access_expires_at)),
+        "refresh_expires_at": rfc3339(deadlines.and_then(|d| d.refresh_expires_at)),
+        "last_refresh_at": rfc3339(deadlines.and_then(|d| d.last_refresh_at)),
+        "message": row.message,
+    })
+}
+
+fn text(row: &Row, now: Instant) -> String {
+    let mut out = format!("{}: {}\n", row.name, row.words);
+    if let Some(status) = &row.status {
+        if let Some(user) = &status.user {
+            out.push_str(&format!("  user:            {user}\n"));
+        }
+        let deadlines = &status.deadlines;
+        if let Some(at) = deadlines.access_expires_at {
+            out.push_str(&format!("  access expires:  {}\n", when(at, now)));
+        }
+        if let Some(at) = deadlines.refresh_expires_at {
+            out.push_str(&format!("  refresh expires: {}\n", when(at, now)));
+        }
+        if let Some(at) = deadlines.last_refresh_at {
+            out.push_str(&format!("  last renewed:    {}\n", when(at, now)));
+        }
+    }
+    if let Some(message) = &row.message {
+        out.push_str(&format!("  {message}\n"));
+    }
+    out
+}
+
+/// `2026-11-22T21:50:00Z (in 29m 10s)` / `(3m ago)`.
+fn when(at: Instant, now: Instant) -> String {
+    let stamp = at.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let delta = at - now;
+    if delta >= TimeDelta::zero() {
+        format!("{stamp} (in {})", countdown(delta))
+    } else {
+        format!("{stamp} ({} ago)", countdown(-delta))
+    }
+}
+
+fn countdown(delta: TimeDelta) -> String {
+    let secs = delta.num_seconds();
+    let (days, hours, minutes, seconds) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{seconds}s"),
+        (0, 0, m) => format!("{m}m {seconds}s"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}

@@ -1,0 +1,76 @@
+//! `tokendesk token NAME [--refresh] [--check]` and `tokendesk header NAME [--style …]`:
+//! a fresh access token (renewed under the cross-process lock when needed) on stdout and
+//! nothing else; every message goes to stderr.
+
+use clap::Args;
+
+use super::context::{self, engine_failure, find, profiles};
+use super::profile::{HeaderStyle, header_for};
+use super::Outcome;
+use crate::engine::FreshToken;
+use crate::store::{PreferredHeader, Profile};
+
+/// Arguments of `tokendesk token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The profile.
+    pub name: String,
+    /// Renew the token now.
+    #[arg(long)]
+    pub refresh: bool,
+    /// Also check the token with the portal; renew at once if it is rejected (498).
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Arguments of `tokendesk header`.
+#[derive(Debug, Args)]
+pub struct HeaderArgs {
+    /// The profile.
+    pub name: String,
+    /// `bearer` (Authorization) or `esri` (X-Esri-Authorization); default: the profile's.
+    #[arg(long, value_enum)]
+    pub style: Option<HeaderStyle>,
+}
+
+/// Prints a fresh token.
+pub async fn run(args: TokenArgs) -> Outcome {
+    match fresh(&args.name, args.refresh, args.check).await {
+        Ok((_, token)) => {
+            println!("{}", token.token.expose());
+            Outcome::ok()
+        }
+        Err(outcome) => outcome,
+    }
+}
+
+/// Prints a ready-made header with a fresh token.
+pub async fn run_header(args: HeaderArgs) -> Outcome {
+    match fresh(&args.name, false, false).await {
+        Ok((profile, token)) => {
+            let name = match header_for(&profile, args.style) {
+                PreferredHeader::Authorization => "Authorization",
+                PreferredHeader::XEsriAuthorization => "X-Esri-Authorization",
+            };
+            println!("{name}: Bearer {}", token.token.expose());
+            Outcome::ok()
+        }
+        Err(outcome) => outcome,
+    }
+}
+
+async fn fresh(name: &str, force: bool, check: bool) -> Result<(Profile, FreshToken), Outcome> {
+    let paths = context::paths()?;
+    let profile = find(&profiles(&paths)?, name)?;
+    let engine = context::engine(&paths).await?;
+    let result = if check {
+        engine.checked_token(&profile, force).await
+    } else {
+        engine.fresh_token(&profile, force).await
+    };
+    let token = result.map_err(|err| engine_failure(&err))?;
+    if let Some(warning) = &token.warning {
+        eprintln!("tokendesk: warning: {warning}");
+    }
+    Ok((profile, token))
+}

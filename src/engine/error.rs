@@ -1,0 +1,148 @@
+//! [`EngineError`]: every way an engine operation can fail, each naming the profile (and
+//! portal), the step, what ArcGIS or the system said, and what to do. No variant carries a
+//! secret.
+
+use crate::arcgis::{ArcGisError, ErrorKind};
+use crate::auth::SignInError;
+use crate::store::{LockError, SecretError, SignInMethod};
+
+/// Why an engine operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The profile has no stored session.
+    #[error(
+        "profile `{profile}` is not signed in (no session in the keyring): run `tokendesk login {profile}`"
+    )]
+    NotSignedIn {
+        /// The profile name.
+        profile: String,
+    },
+    /// The session cannot be renewed any more.
+    #[error(
+        "profile `{profile}` ({portal}) needs a new sign-in: {reason}. Run `tokendesk login {profile}`"
+    )]
+    SignInNeeded {
+        /// The profile name.
+        profile: String,
+        /// The portal.
+        portal: String,
+        /// Why (expired or revoked refresh token, what ArcGIS said).
+        reason: String,
+    },
+    /// The portal failed or could not be reached; the session is kept and retried later.
+    #[error("profile `{profile}`: {source}")]
+    Portal {
+        /// The profile name.
+        profile: String,
+        /// What failed, where, what ArcGIS said, what to do.
+        source: ArcGisError,
+    },
+    /// Renewal stopped on something retrying cannot fix (client id, CA file…).
+    #[error("profile `{profile}`: renewal stopped: {source}")]
+    Stopped {
+        /// The profile name.
+        profile: String,
+        /// What failed and what to fix.
+        source: ArcGisError,
+    },
+    /// The sign-in did not complete.
+    #[error("profile `{profile}`: {source}")]
+    SignIn {
+        /// The profile name.
+        profile: String,
+        /// Why.
+        source: SignInError,
+    },
+    /// The keyring failed.
+    #[error("profile `{profile}`: {source}")]
+    Secrets {
+        /// The profile name.
+        profile: String,
+        /// What the keyring said and what to do.
+        source: SecretError,
+    },
+    /// The stored session is unreadable.
+    #[error(
+        "profile `{profile}`: the session stored in the keyring is unreadable ({problem}): run `tokendesk login {profile}` to replace it"
+    )]
+    BadRecord {
+        /// The profile name.
+        profile: String,
+        /// What is wrong (never the value).
+        problem: String,
+    },
+    /// The cross-process lock could not be taken.
+    #[error("profile `{profile}`: {source}")]
+    Lock {
+        /// The profile name.
+        profile: String,
+        /// Why.
+        source: LockError,
+    },
+    /// The profile's sign-in method is not one the engine handles yet.
+    #[error(
+        "profile `{profile}` uses {method}, which TokenDesk cannot sign in with yet: use a profile with browser or out-of-band sign-in",
+        method = .method.label()
+    )]
+    UnsupportedMethod {
+        /// The profile name.
+        profile: String,
+        /// The method.
+        method: SignInMethod,
+    },
+    /// A local file or directory could not be used.
+    #[error("profile `{profile}`: cannot {action}: {source}")]
+    Io {
+        /// The profile name.
+        profile: String,
+        /// What was being done.
+        action: String,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+}
+
+/// How a caller should treat a failure (the CLI maps it to an exit code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureClass {
+    /// The person must sign in (again): never signed in, grant dead, sign-in denied,
+    /// cancelled or timed out.
+    SignInNeeded,
+    /// The network or the portal failed.
+    Network,
+    /// Something on this computer (keyring, lock, files, settings).
+    Local,
+}
+
+impl EngineError {
+    /// How to treat this failure.
+    pub fn class(&self) -> FailureClass {
+        match self {
+            Self::NotSignedIn { .. } | Self::SignInNeeded { .. } => FailureClass::SignInNeeded,
+            Self::Portal { source, .. } | Self::Stopped { source, .. } => class_of(source.kind()),
+            Self::SignIn { source, .. } => match source {
+                SignInError::Portal(err) => match class_of(err.kind()) {
+                    FailureClass::Network if err.kind() == ErrorKind::InvalidGrant => {
+                        FailureClass::SignInNeeded
+                    }
+                    other => other,
+                },
+                SignInError::PortInUse { .. } | SignInError::Listener { .. } => FailureClass::Local,
+                _ => FailureClass::SignInNeeded,
+            },
+            Self::Secrets { .. }
+            | Self::BadRecord { .. }
+            | Self::Lock { .. }
+            | Self::UnsupportedMethod { .. }
+            | Self::Io { .. } => FailureClass::Local,
+        }
+    }
+}
+
+fn class_of(kind: ErrorKind) -> FailureClass {
+    match kind {
+        ErrorKind::LocalSetup => FailureClass::Local,
+        ErrorKind::AccessDenied | ErrorKind::StateMismatch => FailureClass::SignInNeeded,
+        _ => FailureClass::Network,
+    }
+}

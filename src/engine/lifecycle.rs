@@ -1,0 +1,601 @@
+//! [`Engine`]: the one place that changes a profile's tokens.
+//!
+//! Every read-decide-renew-write happens under the profile's cross-process lock
+//! (`<data dir>/locks/<profile id>.lock`): take the lock, re-read the keyring (another
+//! process may have renewed meanwhile — then its result is used), consult
+//! [`schedule::plan`], run the `refresh_token` or `exchange_refresh_token` grant, write the
+//! keyring (the new refresh token first: after an exchange the old one is dead), release.
+//! Failures are classified by [`schedule::after_failure`]; passing ones are backed off with
+//! [`Backoff`], and the next allowed attempt is kept in the keyring so every process (the
+//! desktop app, any number of CLI commands) honours the same backoff.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+
+use super::error::EngineError;
+use super::record::SessionRecord;
+use super::schedule::{self, AfterFailure, Backoff, Lifetime, Plan, Renewal};
+use super::state::ProfileStatus;
+use crate::arcgis::info::community_self;
+use crate::arcgis::oauth::{Grant, OAuthTokens, request_token};
+use crate::arcgis::{ArcGisClient, ArcGisError, ClientOptions, ErrorKind, Instant, PortalUrl};
+use crate::clock::Clock;
+use crate::secret::Secret;
+use crate::store::{AccessTokenRecord, AsyncSecrets, FileLock, Paths, Profile, SecretKind};
+
+/// How long an operation waits for another process's renewal by default (longer than one
+/// HTTP request may take).
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A stored access token is handed out while it has at least this much life left, even when a
+/// renewal that was due failed.
+const STILL_USABLE: TimeDelta = TimeDelta::seconds(5);
+
+/// What the caller wants from [`Engine::obtain`].
+#[derive(Debug, Clone)]
+pub enum Want {
+    /// A token that is good now: the stored one, or a renewed one when the plan says so.
+    Fresh,
+    /// A token obtained after `after` (a forced renewal; a renewal by another process after
+    /// that moment counts).
+    RenewedAfter {
+        /// The moment the request was made.
+        after: Instant,
+    },
+    /// A token other than this one, which a service rejected (498).
+    Replacing(Secret<String>),
+}
+
+/// What renewal happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenewalKind {
+    /// `refresh_token` grant: a new access token.
+    Refreshed,
+    /// `exchange_refresh_token` grant: a new access token and a new refresh token.
+    Exchanged,
+}
+
+/// A token handed out.
+#[derive(Debug, Clone)]
+pub struct FreshToken {
+    /// The access token.
+    pub token: Secret<String>,
+    /// When it expires.
+    pub expires_at: Instant,
+    /// The user it belongs to.
+    pub username: Option<String>,
+    /// The renewal this call made over the network, if any.
+    pub renewed: Option<RenewalKind>,
+    /// Something the person should know although a token came back (a failed renewal while
+    /// the stored token is still good, a session that needs a sign-in soon).
+    pub warning: Option<String>,
+}
+
+impl FreshToken {
+    fn stored(access: &AccessTokenRecord, username: Option<&String>) -> Self {
+        Self {
+            token: access.token.clone(),
+            expires_at: access.expires_at,
+            username: access.username.clone().or_else(|| username.cloned()),
+            renewed: None,
+            warning: None,
+        }
+    }
+}
+
+/// When a profile next needs the engine's attention (for the runner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// A renewal is due now.
+    Now,
+    /// Nothing to do until then.
+    At(Instant),
+    /// Nothing will happen by itself (signed out, sign-in needed, stopped).
+    Idle,
+}
+
+/// The token lifecycle of every profile, over one secret store and one lock directory.
+#[derive(Clone)]
+pub struct Engine {
+    secrets: AsyncSecrets,
+    lock_dir: PathBuf,
+    clock: Arc<dyn Clock>,
+    backoff: Backoff,
+    lock_timeout: Duration,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("secrets", &self.secrets)
+            .field("lock_dir", &self.lock_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An engine over `secrets`, locking in `<data dir>/locks`, telling time by `clock`.
+    pub fn new(secrets: AsyncSecrets, paths: &Paths, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            secrets,
+            lock_dir: paths.data_dir().join("locks"),
+            clock,
+            backoff: Backoff::default(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+        }
+    }
+
+    /// The same engine with another backoff.
+    pub fn with_backoff(self, backoff: Backoff) -> Self {
+        Self { backoff, ..self }
+    }
+
+    /// The same engine with another lock timeout.
+    pub fn with_lock_timeout(self, lock_timeout: Duration) -> Self {
+        Self {
+            lock_timeout,
+            ..self
+        }
+    }
+
+    /// The clock the engine tells time by.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The secret store.
+    pub fn secrets(&self) -> &AsyncSecrets {
+        &self.secrets
+    }
+
+    /// The profile's state, user and deadlines, from the keyring (no network, no lock).
+    pub async fn status(&self, profile: &Profile) -> Result<ProfileStatus, EngineError> {
+        let (session, access) = self.read(profile).await?;
+        Ok(ProfileStatus::from_stored(
+            session.as_ref(),
+            access.as_ref(),
+            self.clock.now(),
+        ))
+    }
+
+    /// The stored access token as it is, without renewing (no network, no lock).
+    pub async fn stored_token(
+        &self,
+        profile: &Profile,
+    ) -> Result<Option<AccessTokenRecord>, EngineError> {
+        Ok(self.read(profile).await?.1)
+    }
+
+    /// When the profile next needs a renewal (no network, no lock).
+    pub async fn due(&self, profile: &Profile) -> Result<Due, EngineError> {
+        let (session, access) = self.read(profile).await?;
+        let Some(session) = session else {
+            return Ok(Due::Idle);
+        };
+        if session.needs_sign_in.is_some() || session.stopped.is_some() {
+            return Ok(Due::Idle);
+        }
+        let now = self.clock.now();
+        Ok(match plan_for(&session, access.as_ref(), now) {
+            Plan::Wait { until } => Due::At(until),
+            Plan::SignInNeeded { .. } => Due::Idle,
+            Plan::Renew | Plan::ExchangeRefreshToken => match session.next_retry_at {
+                Some(at) if at > now => Due::At(at),
+                _ => Due::Now,
+            },
+        })
+    }
+
+    /// A token for the CLI: the stored one while the plan says so, else renewed under the
+    /// lock. `force` renews now (a renewal by another process since this call started counts).
+    pub async fn fresh_token(
+        &self,
+        profile: &Profile,
+        force: bool,
+    ) -> Result<FreshToken, EngineError> {
+        let want = if force {
+            Want::RenewedAfter {
+                after: self.clock.now(),
+            }
+        } else {
+            Want::Fresh
+        };
+        self.obtain(profile, want).await
+    }
+
+    /// A service rejected `rejected` (498): renew at once, unless another process already has.
+    pub async fn token_rejected(
+        &self,
+        profile: &Profile,
+        rejected: &Secret<String>,
+    ) -> Result<FreshToken, EngineError> {
+        self.obtain(profile, Want::Replacing(rejected.clone())).await
+    }
+
+    /// A fresh token (renewed now when `force`) checked with the portal (`community/self`);
+    /// a 498 there renews at once and the new token is checked again.
+    pub async fn checked_token(
+        &self,
+        profile: &Profile,
+        force: bool,
+    ) -> Result<FreshToken, EngineError> {
+        let token = self.fresh_token(profile, force).await?;
+        match self.verify(profile, &token.token).await {
+            Ok(()) => Ok(token),
+            Err(err) if err.kind() == ErrorKind::InvalidToken => {
+                tracing::info!(profile = profile.name(), "the portal rejected the token (498); renewing");
+                let renewed = self.token_rejected(profile, &token.token).await?;
+                self.verify(profile, &renewed.token)
+                    .await
+                    .map_err(|source| portal_error(profile, source))?;
+                Ok(renewed)
+            }
+            Err(source) => Err(portal_error(profile, source)),
+        }
+    }
+
+    async fn verify(&self, profile: &Profile, token: &Secret<String>) -> Result<(), ArcGisError> {
+        let (client, portal) = match self.connection(profile) {
+            Ok(connection) => connection,
+            Err(EngineError::Stopped { source, .. }) => return Err(source),
+            Err(_) => return Ok(()),
+        };
+        community_self(&client, &portal, token, self.clock.now())
+            .await
+            .map(|_| ())
+    }
+
+    /// The core: under the lock, re-read, decide, renew if needed, write.
+    pub async fn obtain(&self, profile: &Profile, want: Want) -> Result<FreshToken, EngineError> {
+        let _lock = self.lock(profile).await?;
+        let now = self.clock.now();
+        let (session, access) = self.read(profile).await?;
+        let Some(session) = session else {
+            return Err(EngineError::NotSignedIn {
+                profile: profile.name().to_owned(),
+            });
+        };
+        let usable = access
+            .as_ref()
+            .filter(|a| a.expires_at - now > STILL_USABLE);
+        if let Some(reason) = &session.needs_sign_in {
+            return Err(self.sign_in_needed(profile, reason.clone()));
+        }
+        let plan = plan_for(&session, access.as_ref(), now);
+        let stored = |warning: Option<String>| {
+            usable.map(|a| FreshToken {
+                warning,
+                ..FreshToken::stored(a, session.username.as_ref())
+            })
+        };
+        let kind = match (&want, plan) {
+            (_, Plan::SignInNeeded { .. }) => {
+                let reason = "the refresh token has expired".to_owned();
+                if matches!(want, Want::Fresh)
+                    && let Some(token) = stored(Some(format!(
+                        "{reason}; this token still works until it expires, then `tokendesk login {}` is needed",
+                        profile.name()
+                    )))
+                {
+                    return Ok(token);
+                }
+                return Err(self.sign_in_needed(profile, reason));
+            }
+            (Want::Fresh, Plan::Wait { .. }) => {
+                if let Some(token) = stored(None) {
+                    return Ok(token);
+                }
+                RenewalKind::Refreshed
+            }
+            (Want::Fresh, _) if session.next_retry_at.is_some_and(|at| at > now) => {
+                let warning = session.last_error.clone().map(|e| {
+                    format!("renewing the token failed recently; the stored token is still good. Last error: {e}")
+                });
+                if let Some(token) = stored(warning) {
+                    return Ok(token);
+                }
+                kind_for(plan)
+            }
+            (Want::RenewedAfter { after }, _) if session.renewed_at > *after => {
+                if let Some(token) = stored(None) {
+                    return Ok(token);
+                }
+                kind_for(plan)
+            }
+            (Want::Replacing(rejected), _)
+                if usable.is_some_and(|a| a.token.expose() != rejected.expose()) =>
+            {
+                if let Some(token) = stored(None) {
+                    return Ok(token);
+                }
+                kind_for(plan)
+            }
+            _ => kind_for(plan),
+        };
+        match self.renew(profile, &session, kind, now).await {
+            Ok(token) => Ok(token),
+            Err(err) if matches!(want, Want::Fresh) => match (&err, stored(None)) {
+                (EngineError::Portal { .. }, Some(token)) => Ok(FreshToken {
+                    warning: Some(format!("{err} The stored token is still good and was used.")),
+                    ..token
+                }),
+                _ => Err(err),
+            },
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Runs the grant and writes the result; on failure, records it for every process.
+    /// Call with the lock held.
+    async fn renew(
+        &self,
+        profile: &Profile,
+        session: &SessionRecord,
+        kind: RenewalKind,
+        now: Instant,
+    ) -> Result<FreshToken, EngineError> {
+        let (client, portal) = self.connection(profile)?;
+        let client_id = profile.client_id().unwrap_or_default();
+        let redirect = session.wire_redirect();
+        let kind = match (&redirect, kind) {
+            (None, RenewalKind::Exchanged) => RenewalKind::Refreshed,
+            (_, kind) => kind,
+        };
+        let grant = match (&redirect, kind) {
+            (Some(redirect_uri), RenewalKind::Exchanged) => Grant::ExchangeRefreshToken {
+                refresh_token: &session.refresh_token,
+                redirect_uri,
+            },
+            _ => Grant::RefreshToken {
+                refresh_token: &session.refresh_token,
+            },
+        };
+        tracing::info!(profile = profile.name(), ?kind, "renewing the token");
+        match request_token(&client, &portal, client_id, &grant, now).await {
+            Ok(tokens) => {
+                let (next, access) = renewed_session(session, tokens, self.clock.now());
+                self.write_session(profile, &next).await?;
+                self.write_access(profile, &access).await?;
+                Ok(FreshToken {
+                    renewed: Some(kind),
+                    ..FreshToken::stored(&access, next.username.as_ref())
+                })
+            }
+            Err(source) => {
+                let mut failed = session.clone();
+                failed.failures = failed.failures.saturating_add(1);
+                failed.last_error = Some(source.to_string());
+                let error = match schedule::after_failure(source.kind()) {
+                    AfterFailure::Retry => {
+                        let delay = self.backoff.delay(failed.failures, rand::random::<f64>());
+                        failed.next_retry_at =
+                            Some(now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::MAX));
+                        tracing::warn!(profile = profile.name(), attempts = failed.failures, ?delay, error = %source, "renewal failed; backing off");
+                        portal_error(profile, source)
+                    }
+                    AfterFailure::SignInNeeded => {
+                        let reason = format!("the portal refused the refresh token ({source})");
+                        failed.needs_sign_in = Some(reason.clone());
+                        tracing::warn!(profile = profile.name(), error = %source, "the session is no longer valid");
+                        self.sign_in_needed(profile, reason)
+                    }
+                    AfterFailure::Stop => {
+                        failed.stopped = Some(source.to_string());
+                        tracing::warn!(profile = profile.name(), error = %source, "renewal stopped");
+                        EngineError::Stopped {
+                            profile: profile.name().to_owned(),
+                            source,
+                        }
+                    }
+                };
+                self.write_session(profile, &failed).await?;
+                Err(error)
+            }
+        }
+    }
+
+    /// The HTTP client (with the profile's CA file) and the portal.
+    pub(super) fn connection(
+        &self,
+        profile: &Profile,
+    ) -> Result<(ArcGisClient, PortalUrl), EngineError> {
+        let unsupported = || EngineError::UnsupportedMethod {
+            profile: profile.name().to_owned(),
+            method: profile.sign_in(),
+        };
+        if !profile.sign_in().uses_redirect() {
+            return Err(unsupported());
+        }
+        let portal = profile.portal_url().ok_or_else(unsupported)?;
+        let client = ArcGisClient::new(&ClientOptions {
+            ca_file: profile.ca_file().map(Path::to_path_buf),
+            ..ClientOptions::default()
+        })
+        .map_err(|source| EngineError::Stopped {
+            profile: profile.name().to_owned(),
+            source,
+        })?;
+        Ok((client, portal))
+    }
+
+    fn sign_in_needed(&self, profile: &Profile, reason: String) -> EngineError {
+        EngineError::SignInNeeded {
+            profile: profile.name().to_owned(),
+            portal: profile.url().to_owned(),
+            reason,
+        }
+    }
+
+    /// Takes the profile's cross-process lock (off the async threads: the wait blocks).
+    pub(super) async fn lock(&self, profile: &Profile) -> Result<FileLock, EngineError> {
+        let dir = self.lock_dir.clone();
+        let path = dir.join(format!("{}.lock", profile.id()));
+        let timeout = self.lock_timeout;
+        let name = profile.name().to_owned();
+        let io_error = |source| EngineError::Io {
+            profile: name.clone(),
+            action: format!("create the lock directory {}", dir.display()),
+            source,
+        };
+        create_private_dir(&dir).map_err(io_error)?;
+        let task = tokio::task::spawn_blocking(move || FileLock::acquire(&path, timeout));
+        match task.await {
+            Ok(result) => result.map_err(|source| EngineError::Lock {
+                profile: profile.name().to_owned(),
+                source,
+            }),
+            Err(join) => Err(EngineError::Io {
+                profile: profile.name().to_owned(),
+                action: "wait for the profile lock".to_owned(),
+                source: std::io::Error::other(join.to_string()),
+            }),
+        }
+    }
+
+    /// The stored session and access token.
+    pub(super) async fn read(
+        &self,
+        profile: &Profile,
+    ) -> Result<(Option<SessionRecord>, Option<AccessTokenRecord>), EngineError> {
+        let secrets_error = |source| EngineError::Secrets {
+            profile: profile.name().to_owned(),
+            source,
+        };
+        let bad = |problem: String| EngineError::BadRecord {
+            profile: profile.name().to_owned(),
+            problem,
+        };
+        let session = self
+            .secrets
+            .get(profile.id(), SecretKind::RefreshToken)
+            .await
+            .map_err(secrets_error)?
+            .map(|value| SessionRecord::from_secret(&value).map_err(|e| bad(e.to_string())))
+            .transpose()?;
+        let access = self
+            .secrets
+            .get(profile.id(), SecretKind::AccessToken)
+            .await
+            .map_err(secrets_error)?
+            .map(|value| AccessTokenRecord::from_secret(&value).map_err(|e| bad(e.to_string())))
+            .transpose()?;
+        Ok((session, access))
+    }
+
+    pub(super) async fn write_session(
+        &self,
+        profile: &Profile,
+        session: &SessionRecord,
+    ) -> Result<(), EngineError> {
+        self.secrets
+            .set(profile.id(), SecretKind::RefreshToken, session.to_secret())
+            .await
+            .map_err(|source| EngineError::Secrets {
+                profile: profile.name().to_owned(),
+                source,
+            })
+    }
+
+    pub(super) async fn write_access(
+        &self,
+        profile: &Profile,
+        access: &AccessTokenRecord,
+    ) -> Result<(), EngineError> {
+        self.secrets
+            .set(profile.id(), SecretKind::AccessToken, access.to_secret())
+            .await
+            .map_err(|source| EngineError::Secrets {
+                profile: profile.name().to_owned(),
+                source,
+            })
+    }
+}
+
+fn portal_error(profile: &Profile, source: ArcGisError) -> EngineError {
+    EngineError::Portal {
+        profile: profile.name().to_owned(),
+        source,
+    }
+}
+
+fn kind_for(plan: Plan) -> RenewalKind {
+    match plan {
+        Plan::ExchangeRefreshToken => RenewalKind::Exchanged,
+        _ => RenewalKind::Refreshed,
+    }
+}
+
+/// What to do about a stored session at `now`. An exchange that did not extend the refresh
+/// token's life is not tried again (it cannot help): the token then serves `refresh_token`
+/// grants until it ends.
+pub(super) fn plan_for(
+    session: &SessionRecord,
+    access: Option<&AccessTokenRecord>,
+    now: Instant,
+) -> Plan {
+    let access = access.map(|a| Lifetime {
+        issued_at: session.renewed_at.min(a.expires_at),
+        expires_at: a.expires_at,
+    });
+    let refresh = session.refresh_expires_at.map(|expires_at| Lifetime {
+        issued_at: session.refresh_issued_at,
+        expires_at,
+    });
+    if session.exchange_extends {
+        return schedule::plan(access, Renewal::RefreshToken(refresh), now);
+    }
+    match refresh {
+        Some(r) if r.expires_at <= now => Plan::SignInNeeded {
+            usable_until: access.map(|a| a.expires_at).filter(|at| *at > now),
+        },
+        _ => schedule::plan(access, Renewal::RefreshToken(None), now),
+    }
+}
+
+/// How much later an exchanged refresh token must expire to count as a new lifetime (the
+/// portal says the remaining lifetime in whole seconds, so equal expiries differ a little).
+const EXTENSION_SLACK: TimeDelta = TimeDelta::seconds(30);
+
+/// The session and access token after a successful grant at `now`.
+pub(super) fn renewed_session(
+    session: &SessionRecord,
+    tokens: OAuthTokens,
+    now: Instant,
+) -> (SessionRecord, AccessTokenRecord) {
+    let mut next = session.clone();
+    next.clear_failures();
+    next.renewed_at = now;
+    if let Some(username) = &tokens.username {
+        next.username = Some(username.clone());
+    }
+    if let Some(refresh_token) = tokens.refresh_token {
+        let extends = match (tokens.refresh_token_expires_at, session.refresh_expires_at) {
+            (Some(new), Some(old)) => new > old + EXTENSION_SLACK,
+            _ => true,
+        };
+        next.refresh_token = refresh_token;
+        next.refresh_expires_at = tokens.refresh_token_expires_at;
+        if extends {
+            next.refresh_issued_at = now;
+        }
+        next.exchange_extends = extends;
+    }
+    let access = AccessTokenRecord {
+        token: tokens.access_token,
+        expires_at: tokens.expires_at,
+        username: next.username.clone(),
+    };
+    (next, access)
+}
+
+/// Creates `dir` (and its parents), private to the user where the platform allows.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}

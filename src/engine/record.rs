@@ -1,0 +1,202 @@
+//! What the engine keeps in the keyring for a signed-in profile, and nothing anywhere else:
+//!
+//! * under [`SecretKind::AccessToken`]: the [`AccessTokenRecord`] (token, expiry, user);
+//! * under [`SecretKind::RefreshToken`]: a [`SessionRecord`], one small JSON value holding the
+//!   refresh token and what renewal needs — when the refresh token was issued and when it
+//!   expires (for the 20 % rule), the redirect URI used at sign-in (the
+//!   `exchange_refresh_token` grant needs it; for any-port loopback it includes the port),
+//!   when the access token was last renewed, and the failure state every process shares
+//!   (attempts, next retry, last error, or "sign in again").
+//!
+//! The non-secret facts sit in the same keyring value as the refresh token, so they can never
+//! disagree with it and nothing about a session is written to a file.
+
+use serde::{Deserialize, Serialize};
+
+use crate::arcgis::Instant;
+use crate::arcgis::oauth::RedirectUri as WireRedirect;
+use crate::secret::Secret;
+use crate::store::RedirectUri;
+
+/// A signed-in session as kept under [`crate::store::SecretKind::RefreshToken`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The refresh token.
+    pub refresh_token: Secret<String>,
+    /// When the current refresh token's lifetime started (for the 20 % rule).
+    pub refresh_issued_at: Instant,
+    /// When the refresh token expires; `None`: it does not.
+    pub refresh_expires_at: Option<Instant>,
+    /// Whether exchanging the refresh token gives it a new lifetime. `false` once an exchange
+    /// came back with the old expiry: exchanging again cannot help, so the token is only used
+    /// for `refresh_token` grants until it ends.
+    pub exchange_extends: bool,
+    /// The redirect URI used at sign-in, exactly as sent (with the listener's port).
+    pub redirect_uri: String,
+    /// The user the session belongs to.
+    pub username: Option<String>,
+    /// When the current access token was obtained.
+    pub renewed_at: Instant,
+    /// Renewal failures in a row (shared by every process).
+    pub failures: u32,
+    /// When the next automatic attempt may happen, after a failure.
+    pub next_retry_at: Option<Instant>,
+    /// The last failure, in plain words (never a secret).
+    pub last_error: Option<String>,
+    /// Set when the grant is dead (invalid, expired or revoked): why a sign-in is needed.
+    pub needs_sign_in: Option<String>,
+    /// Set when renewal stopped on something retrying cannot fix: what to fix.
+    pub stopped: Option<String>,
+}
+
+/// The JSON form, only built while (de)serialising.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    refresh_token: String,
+    refresh_issued_at: Instant,
+    #[serde(default)]
+    refresh_expires_at: Option<Instant>,
+    #[serde(default = "yes")]
+    exchange_extends: bool,
+    redirect_uri: String,
+    #[serde(default)]
+    username: Option<String>,
+    renewed_at: Instant,
+    #[serde(default)]
+    failures: u32,
+    #[serde(default)]
+    next_retry_at: Option<Instant>,
+    #[serde(default)]
+    last_error: Option<String>,
+    #[serde(default)]
+    needs_sign_in: Option<String>,
+    #[serde(default)]
+    stopped: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A stored value that is not a session record; says where the JSON broke, never what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a TokenDesk session record (JSON error at line {line}, column {column})")]
+pub struct NotASession {
+    line: usize,
+    column: usize,
+}
+
+impl SessionRecord {
+    /// The value to store in the keyring.
+    pub fn to_secret(&self) -> Secret<String> {
+        let wire = Wire {
+            refresh_token: self.refresh_token.expose().clone(),
+            refresh_issued_at: self.refresh_issued_at,
+            refresh_expires_at: self.refresh_expires_at,
+            exchange_extends: self.exchange_extends,
+            redirect_uri: self.redirect_uri.clone(),
+            username: self.username.clone(),
+            renewed_at: self.renewed_at,
+            failures: self.failures,
+            next_retry_at: self.next_retry_at,
+            last_error: self.last_error.clone(),
+            needs_sign_in: self.needs_sign_in.clone(),
+            stopped: self.stopped.clone(),
+        };
+        // Strings, numbers and timestamps always serialise.
+        Secret::new(serde_json::to_string(&wire).unwrap_or_default())
+    }
+
+    /// Reads a value written by [`SessionRecord::to_secret`].
+    pub fn from_secret(value: &Secret<String>) -> Result<Self, NotASession> {
+        let wire: Wire = serde_json::from_str(value.expose()).map_err(|err| NotASession {
+            line: err.line(),
+            column: err.column(),
+        })?;
+        Ok(Self {
+            refresh_token: Secret::new(wire.refresh_token),
+            refresh_issued_at: wire.refresh_issued_at,
+            refresh_expires_at: wire.refresh_expires_at,
+            exchange_extends: wire.exchange_extends,
+            redirect_uri: wire.redirect_uri,
+            username: wire.username,
+            renewed_at: wire.renewed_at,
+            failures: wire.failures,
+            next_retry_at: wire.next_retry_at,
+            last_error: wire.last_error,
+            needs_sign_in: wire.needs_sign_in,
+            stopped: wire.stopped,
+        })
+    }
+
+    /// The stored redirect URI as the wire protocol sends it.
+    pub fn wire_redirect(&self) -> Option<WireRedirect> {
+        match RedirectUri::parse(&self.redirect_uri).ok()? {
+            RedirectUri::Loopback { port, path } => Some(WireRedirect::Loopback { port, path }),
+            RedirectUri::OutOfBand => Some(WireRedirect::OutOfBand),
+            RedirectUri::LoopbackAnyPort { .. } => None,
+        }
+    }
+
+    /// Clears every failure mark after a success.
+    pub fn clear_failures(&mut self) {
+        self.failures = 0;
+        self.next_retry_at = None;
+        self.last_error = None;
+        self.needs_sign_in = None;
+        self.stopped = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+
+    fn record() -> SessionRecord {
+        let t = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        SessionRecord {
+            refresh_token: Secret::new("rt-sekrit".to_owned()),
+            refresh_issued_at: t,
+            refresh_expires_at: Some(t + chrono::TimeDelta::days(14)),
+            exchange_extends: true,
+            redirect_uri: "http://127.0.0.1:53111/".to_owned(),
+            username: Some("analyst".to_owned()),
+            renewed_at: t,
+            failures: 0,
+            next_retry_at: None,
+            last_error: None,
+            needs_sign_in: None,
+            stopped: None,
+        }
+    }
+
+    #[test]
+    fn a_session_record_round_trips_through_its_keyring_value() {
+        let record = record();
+        assert_eq!(
+            SessionRecord::from_secret(&record.to_secret()).unwrap(),
+            record
+        );
+    }
+
+    #[test]
+    fn the_stored_redirect_keeps_the_listener_port_for_the_exchange_grant() {
+        assert_eq!(
+            record().wire_redirect(),
+            Some(WireRedirect::Loopback {
+                port: 53111,
+                path: "/".to_owned()
+            })
+        );
+    }
+
+    #[test]
+    fn debug_and_errors_never_show_the_refresh_token() {
+        assert!(!format!("{:?}", record()).contains("rt-sekrit"));
+        let bad = Secret::new("{\"refresh_token\": \"rt-sekrit\"".to_owned());
+        let err = SessionRecord::from_secret(&bad).unwrap_err().to_string();
+        assert!(!err.contains("rt-sekrit"), "{err}");
+    }
+}

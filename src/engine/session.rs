@@ -1,0 +1,192 @@
+//! Signing a profile in and out through the engine: the auth flows run with the profile's
+//! settings, and their result is stored (under the profile's lock) as the session the engine
+//! keeps fresh. Sign-out revokes the refresh token on the portal, then deletes the profile's
+//! secrets — even when the revocation fails.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::error::EngineError;
+use super::lifecycle::Engine;
+use super::record::SessionRecord;
+use crate::arcgis::oauth::{TokenTypeHint, revoke_token};
+use crate::auth::{
+    Browser, LoopbackRedirect, Progress, ProgressSink, SignIn, SignInOptions, SignedInUser, oob,
+    pkce,
+};
+use crate::secret::Secret;
+use crate::store::{AccessTokenRecord, Profile, RedirectUri, SignInMethod};
+
+/// What a sign-in needs from the caller (the CLI or the desktop app).
+pub struct SignInRequest {
+    /// Shows the sign-in page (the system browser, or nothing for `--no-browser`).
+    pub browser: Arc<dyn Browser>,
+    /// Hears what is happening (the address to open by hand, above all).
+    pub progress: Arc<dyn ProgressSink>,
+    /// Cancels the sign-in (Ctrl-C, a Cancel button).
+    pub cancel: CancellationToken,
+    /// How long to wait for the browser or the pasted code.
+    pub timeout: Duration,
+    /// Out-of-band sign-in: the pasted text (lines from stdin, a dialog).
+    pub pasted: Option<mpsc::Receiver<Secret<String>>>,
+}
+
+/// A finished sign-out.
+#[derive(Debug)]
+pub struct SignedOut {
+    /// Whether a session was stored.
+    pub had_session: bool,
+    /// Why revoking the refresh token on the portal failed, if it did (the secrets were
+    /// deleted anyway).
+    pub revoke_failed: Option<String>,
+}
+
+impl Engine {
+    /// Signs the profile in (browser PKCE or out-of-band, as the profile says) and stores the
+    /// session. A session stored before is replaced.
+    pub async fn sign_in(
+        &self,
+        profile: &Profile,
+        request: SignInRequest,
+    ) -> Result<SignedInUser, EngineError> {
+        let (client, portal) = self.connection(profile)?;
+        let port = Arc::new(AtomicU32::new(0));
+        let progress = {
+            let port = Arc::clone(&port);
+            let inner = Arc::clone(&request.progress);
+            Arc::new(move |step: Progress| {
+                if let Progress::WaitingForBrowser { listening_on, .. } = &step {
+                    port.store(u32::from(listening_on.port()), Ordering::SeqCst);
+                }
+                inner.report(step);
+            })
+        };
+        let mut options = SignInOptions::new(
+            client,
+            portal,
+            profile.client_id().unwrap_or_default(),
+            profile.expiration().expiration(),
+        );
+        options.timeout = request.timeout;
+        options.cancel = request.cancel;
+        options.browser = request.browser;
+        options.progress = progress;
+        options.clock = Arc::clone(self.clock());
+        let sign_in_error = |source| EngineError::SignIn {
+            profile: profile.name().to_owned(),
+            source,
+        };
+        let redirect = profile.redirect_uri().cloned().unwrap_or(RedirectUri::OutOfBand);
+        let (result, redirect_uri) = match (profile.sign_in(), &redirect) {
+            (SignInMethod::OutOfBand, _) | (_, RedirectUri::OutOfBand) => {
+                let pasted = request.pasted.unwrap_or_else(|| mpsc::channel(1).1);
+                let result = oob::sign_in(&options, pasted).await;
+                (result, redirect.to_string())
+            }
+            (_, RedirectUri::Loopback { port, path }) => {
+                let result = pkce::sign_in(&options, &LoopbackRedirect::fixed(*port, path)).await;
+                (result, redirect.to_string())
+            }
+            (_, RedirectUri::LoopbackAnyPort { path }) => {
+                let result = pkce::sign_in(&options, &LoopbackRedirect::any_port(path)).await;
+                let used = u16::try_from(port.load(Ordering::SeqCst)).unwrap_or_default();
+                (result, redirect.with_listener_port(used))
+            }
+        };
+        let signed_in = result.map_err(sign_in_error)?;
+        self.store_sign_in(profile, &signed_in, redirect_uri).await?;
+        Ok(signed_in.user)
+    }
+
+    async fn store_sign_in(
+        &self,
+        profile: &Profile,
+        signed_in: &SignIn,
+        redirect_uri: String,
+    ) -> Result<(), EngineError> {
+        let now = self.clock().now();
+        let tokens = &signed_in.tokens;
+        let Some(refresh_token) = tokens.refresh_token.clone() else {
+            return Err(EngineError::SignInNeeded {
+                profile: profile.name().to_owned(),
+                portal: profile.url().to_owned(),
+                reason: "the portal gave no refresh token, so the session could not be kept"
+                    .to_owned(),
+            });
+        };
+        let session = SessionRecord {
+            refresh_token,
+            refresh_issued_at: now,
+            refresh_expires_at: tokens.refresh_token_expires_at,
+            exchange_extends: true,
+            redirect_uri,
+            username: Some(signed_in.user.username.clone()),
+            renewed_at: now,
+            failures: 0,
+            next_retry_at: None,
+            last_error: None,
+            needs_sign_in: None,
+            stopped: None,
+        };
+        let access = AccessTokenRecord {
+            token: tokens.access_token.clone(),
+            expires_at: tokens.expires_at,
+            username: Some(signed_in.user.username.clone()),
+        };
+        let _lock = self.lock(profile).await?;
+        self.write_session(profile, &session).await?;
+        self.write_access(profile, &access).await
+    }
+
+    /// Revokes the refresh token on the portal (best effort), then deletes every secret of
+    /// the profile.
+    pub async fn sign_out(&self, profile: &Profile) -> Result<SignedOut, EngineError> {
+        let _lock = self.lock(profile).await?;
+        let stored = self.read(profile).await;
+        let (token, hint) = match &stored {
+            Ok((Some(session), _)) => (
+                Some(session.refresh_token.clone()),
+                TokenTypeHint::RefreshToken,
+            ),
+            Ok((None, Some(access))) => (Some(access.token.clone()), TokenTypeHint::AccessToken),
+            _ => (None, TokenTypeHint::RefreshToken),
+        };
+        let had_session = token.is_some() || stored.is_err();
+        let mut revoke_failed = None;
+        if let Some(token) = token {
+            let revoked = match self.connection(profile) {
+                Ok((client, portal)) => revoke_token(
+                    &client,
+                    &portal,
+                    profile.client_id().unwrap_or_default(),
+                    &token,
+                    hint,
+                    self.clock().now(),
+                )
+                .await
+                .map(|_| ())
+                .map_err(|err| err.to_string()),
+                Err(err) => Err(err.to_string()),
+            };
+            if let Err(reason) = revoked {
+                tracing::warn!(profile = profile.name(), %reason, "revoking the refresh token failed; deleting the secrets anyway");
+                revoke_failed = Some(reason);
+            }
+        }
+        self.secrets()
+            .delete_all(profile.id())
+            .await
+            .map_err(|source| EngineError::Secrets {
+                profile: profile.name().to_owned(),
+                source,
+            })?;
+        Ok(SignedOut {
+            had_session,
+            revoke_failed,
+        })
+    }
+}

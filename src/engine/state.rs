@@ -1,0 +1,168 @@
+//! The state of one profile's tokens, in words a person understands, with the UTC deadlines
+//! behind it. Derived from what the keyring holds ([`super::record`]) and the current time;
+//! the runner adds the live states (signing in, refreshing).
+
+use std::fmt;
+
+use crate::arcgis::Instant;
+use crate::store::AccessTokenRecord;
+
+use super::record::SessionRecord;
+
+/// Where a profile's tokens stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenState {
+    /// No session is stored.
+    SignedOut,
+    /// A sign-in is under way.
+    SigningIn,
+    /// A session is stored and keeps itself fresh.
+    Valid,
+    /// A renewal is under way.
+    Refreshing,
+    /// Renewals fail; the engine backs off and tries again.
+    RefreshFailing {
+        /// Failures in a row.
+        attempts: u32,
+        /// When the next attempt happens.
+        next_retry_at: Option<Instant>,
+        /// The last failure, in plain words.
+        last_error: String,
+    },
+    /// The session cannot be renewed: the person must sign in again.
+    NeedsSignIn {
+        /// Why.
+        reason: String,
+    },
+    /// Renewal stopped on something retrying cannot fix; says what to fix.
+    Error {
+        /// What happened and what to do.
+        message: String,
+    },
+}
+
+impl TokenState {
+    /// The machine name (`status --json`): `signed_out`, `signing_in`, `valid`, `refreshing`,
+    /// `refresh_failing`, `needs_sign_in`, `error`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::SignedOut => "signed_out",
+            Self::SigningIn => "signing_in",
+            Self::Valid => "valid",
+            Self::Refreshing => "refreshing",
+            Self::RefreshFailing { .. } => "refresh_failing",
+            Self::NeedsSignIn { .. } => "needs_sign_in",
+            Self::Error { .. } => "error",
+        }
+    }
+
+    /// The details behind the state, if any (for `message` in `status --json`).
+    pub fn message(&self) -> Option<String> {
+        match self {
+            Self::RefreshFailing {
+                attempts,
+                last_error,
+                ..
+            } => Some(format!(
+                "renewal failed {attempts} time(s) in a row; retrying with backoff. Last error: {last_error}"
+            )),
+            Self::NeedsSignIn { reason } => Some(reason.clone()),
+            Self::Error { message } => Some(message.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for TokenState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SignedOut => f.write_str("signed out"),
+            Self::SigningIn => f.write_str("signing in"),
+            Self::Valid => f.write_str("signed in, token kept fresh"),
+            Self::Refreshing => f.write_str("renewing the token"),
+            Self::RefreshFailing { attempts, .. } => {
+                write!(f, "renewal failing ({attempts} attempt(s)), retrying")
+            }
+            Self::NeedsSignIn { .. } => f.write_str("sign-in needed"),
+            Self::Error { .. } => f.write_str("error"),
+        }
+    }
+}
+
+/// The UTC deadlines behind a state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deadlines {
+    /// When the current access token expires.
+    pub access_expires_at: Option<Instant>,
+    /// When the refresh token expires (`None`: unknown, or it does not).
+    pub refresh_expires_at: Option<Instant>,
+    /// When the access token was last obtained.
+    pub last_refresh_at: Option<Instant>,
+}
+
+/// A profile's state, user and deadlines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileStatus {
+    /// The state.
+    pub state: TokenState,
+    /// The signed-in user, when known.
+    pub user: Option<String>,
+    /// The deadlines.
+    pub deadlines: Deadlines,
+}
+
+impl ProfileStatus {
+    /// A profile without a session.
+    pub fn signed_out() -> Self {
+        Self {
+            state: TokenState::SignedOut,
+            user: None,
+            deadlines: Deadlines::default(),
+        }
+    }
+
+    /// The state that the stored session and access token mean at `now`.
+    pub fn from_stored(
+        session: Option<&SessionRecord>,
+        access: Option<&AccessTokenRecord>,
+        now: Instant,
+    ) -> Self {
+        let Some(session) = session else {
+            return Self::signed_out();
+        };
+        let deadlines = Deadlines {
+            access_expires_at: access.map(|a| a.expires_at),
+            refresh_expires_at: session.refresh_expires_at,
+            last_refresh_at: Some(session.renewed_at),
+        };
+        let state = if let Some(reason) = &session.needs_sign_in {
+            TokenState::NeedsSignIn {
+                reason: reason.clone(),
+            }
+        } else if session.refresh_expires_at.is_some_and(|at| at <= now) {
+            TokenState::NeedsSignIn {
+                reason: "the refresh token has expired; sign in again".to_owned(),
+            }
+        } else if let Some(message) = &session.stopped {
+            TokenState::Error {
+                message: message.clone(),
+            }
+        } else if session.failures > 0 {
+            TokenState::RefreshFailing {
+                attempts: session.failures,
+                next_retry_at: session.next_retry_at,
+                last_error: session.last_error.clone().unwrap_or_default(),
+            }
+        } else {
+            TokenState::Valid
+        };
+        Self {
+            state,
+            user: session
+                .username
+                .clone()
+                .or_else(|| access.and_then(|a| a.username.clone())),
+            deadlines,
+        }
+    }
+}
