@@ -11,7 +11,6 @@
 mod support_cli;
 
 use support_cli::{Cli, CmdlineSampler, exe, wait_for_line};
-use tokendesk::store::SecretKind;
 
 #[tokio::test]
 async fn no_secret_of_a_whole_session_appears_on_disk_in_logs_or_in_process_arguments() {
@@ -61,7 +60,7 @@ async fn no_secret_of_a_whole_session_appears_on_disk_in_logs_or_in_process_argu
     // token records, are secrets too.
     cli.refresh_token("demo").await;
     cli.refresh_token("oob").await;
-    cli.keyring_secret("demo", SecretKind::AccessToken).await;
+    cli.stored_access_token("demo").await;
     cli.assert_token_works(&token).await;
 
     // Revocation and the sign-in-again path.

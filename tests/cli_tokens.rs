@@ -170,6 +170,7 @@ async fn logout_revokes_deletes_the_secrets_and_then_token_exits_3() {
     let token = cli.token("demo", &[]).await;
     let refresh_token = cli.refresh_token("demo").await;
 
+    assert!(cli.refresh_token_works(&refresh_token).await);
     let run = cli.run(&["logout", "demo"]).await;
     run.ok();
     assert!(
@@ -337,6 +338,7 @@ async fn removing_a_signed_in_profile_signs_out_first() {
     let id = store.get("demo").unwrap().id().clone();
     drop(store);
 
+    assert!(cli.refresh_token_works(&refresh_token).await);
     cli.run(&["profile", "remove", "demo"]).await.ok();
     assert!(
         !cli.refresh_token_works(&refresh_token).await,

@@ -8,8 +8,7 @@ use super::{Exit, Outcome};
 use crate::clock::SystemClock;
 use crate::engine::{Engine, EngineError, FailureClass};
 use crate::store::{
-    AsyncSecrets, KeyringUnavailable, Paths, Profile, ProfileStore, StoreError,
-    open_keyring_within,
+    AsyncSecrets, KeyringUnavailable, Paths, Profile, ProfileStore, StoreError, open_keyring_within,
 };
 
 /// How long the CLI waits for the keyring to answer its first call.

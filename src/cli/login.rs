@@ -9,11 +9,9 @@ use clap::Args;
 use tokio::io::BufReader;
 use tokio_util::sync::CancellationToken;
 
-use super::context::{self, engine_failure, find, profiles};
 use super::Outcome;
-use crate::auth::{
-    Browser, DEFAULT_TIMEOUT, ManualBrowser, Progress, SystemBrowser, oob,
-};
+use super::context::{self, engine_failure, find, profiles};
+use crate::auth::{Browser, DEFAULT_TIMEOUT, ManualBrowser, Progress, SystemBrowser, oob};
 use crate::engine::SignInRequest;
 use crate::store::SignInMethod;
 

@@ -3,8 +3,8 @@
 
 use clap::Args;
 
-use super::context::{self, engine_failure, find, profiles};
 use super::Outcome;
+use super::context::{self, engine_failure, find, profiles};
 
 /// Arguments of `tokendesk logout`.
 #[derive(Debug, Args)]

@@ -4,9 +4,9 @@
 
 use clap::Args;
 
+use super::Outcome;
 use super::context::{self, engine_failure, find, profiles};
 use super::profile::{HeaderStyle, header_for};
-use super::Outcome;
 use crate::engine::FreshToken;
 use crate::store::{PreferredHeader, Profile};
 

@@ -212,7 +212,8 @@ impl Engine {
         profile: &Profile,
         rejected: &Secret<String>,
     ) -> Result<FreshToken, EngineError> {
-        self.obtain(profile, Want::Replacing(rejected.clone())).await
+        self.obtain(profile, Want::Replacing(rejected.clone()))
+            .await
     }
 
     /// A fresh token (renewed now when `force`) checked with the portal (`community/self`);
@@ -226,7 +227,10 @@ impl Engine {
         match self.verify(profile, &token.token).await {
             Ok(()) => Ok(token),
             Err(err) if err.kind() == ErrorKind::InvalidToken => {
-                tracing::info!(profile = profile.name(), "the portal rejected the token (498); renewing");
+                tracing::info!(
+                    profile = profile.name(),
+                    "the portal rejected the token (498); renewing"
+                );
                 let renewed = self.token_rejected(profile, &token.token).await?;
                 self.verify(profile, &renewed.token)
                     .await
@@ -319,7 +323,9 @@ impl Engine {
             Ok(token) => Ok(token),
             Err(err) if matches!(want, Want::Fresh) => match (&err, stored(None)) {
                 (EngineError::Portal { .. }, Some(token)) => Ok(FreshToken {
-                    warning: Some(format!("{err} The stored token is still good and was used.")),
+                    warning: Some(format!(
+                        "{err} The stored token is still good and was used."
+                    )),
                     ..token
                 }),
                 _ => Err(err),

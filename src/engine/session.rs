@@ -80,7 +80,10 @@ impl Engine {
             profile: profile.name().to_owned(),
             source,
         };
-        let redirect = profile.redirect_uri().cloned().unwrap_or(RedirectUri::OutOfBand);
+        let redirect = profile
+            .redirect_uri()
+            .cloned()
+            .unwrap_or(RedirectUri::OutOfBand);
         let (result, redirect_uri) = match (profile.sign_in(), &redirect) {
             (SignInMethod::OutOfBand, _) | (_, RedirectUri::OutOfBand) => {
                 let pasted = request.pasted.unwrap_or_else(|| mpsc::channel(1).1);
@@ -98,7 +101,8 @@ impl Engine {
             }
         };
         let signed_in = result.map_err(sign_in_error)?;
-        self.store_sign_in(profile, &signed_in, redirect_uri).await?;
+        self.store_sign_in(profile, &signed_in, redirect_uri)
+            .await?;
         Ok(signed_in.user)
     }
 

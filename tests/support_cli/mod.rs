@@ -435,11 +435,27 @@ impl Cli {
         value
     }
 
-    /// The profile's refresh token from the keyring (asserting there is one).
+    /// The profile's refresh token from the keyring (asserting there is one). The value is
+    /// either the bare token or a JSON record with a `refresh_token` field (the engine keeps
+    /// its session facts next to the token); the token itself is recorded as well.
     pub async fn refresh_token(&self, profile: &str) -> String {
-        self.keyring_secret(profile, SecretKind::RefreshToken)
+        let value = self
+            .keyring_secret(profile, SecretKind::RefreshToken)
             .await
-            .expect("a signed-in profile has a refresh token in the keyring")
+            .expect("a signed-in profile has a refresh token in the keyring");
+        let token = token_in(&value, "refresh_token");
+        self.secret(&token);
+        token
+    }
+
+    /// The profile's stored access token (bare, or the `token` of a JSON record), recorded.
+    pub async fn stored_access_token(&self, profile: &str) -> Option<String> {
+        let value = self
+            .keyring_secret(profile, SecretKind::AccessToken)
+            .await?;
+        let token = token_in(&value, "token");
+        self.secret(&token);
+        Some(token)
     }
 
     /// Searches every recorded secret in the files under the three dirs, in every captured
@@ -552,13 +568,16 @@ impl Cli {
 
     /// Revokes a refresh token on the portal, as a portal admin or the user elsewhere would.
     pub async fn revoke(&self, refresh_token: &str) {
+        assert!(
+            self.refresh_token_works(refresh_token).await,
+            "the refresh token works before it is revoked"
+        );
         let answer: Value = self
             .http
             .post(format!("{}/oauth2/revokeToken", self.portal_url))
             .form(&[
                 ("client_id", APP),
-                ("token", refresh_token),
-                ("token_type_hint", "refresh_token"),
+                ("auth_token", refresh_token),
                 ("f", "json"),
             ])
             .send()
@@ -819,6 +838,14 @@ pub fn status_time(status: &Value, key: &str) -> chrono::DateTime<chrono::Utc> {
         .as_str()
         .unwrap_or_else(|| panic!("{key} is set: {status}"));
     chrono::DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+}
+
+/// `field` of a JSON object, or the value itself when it is not one.
+fn token_in(value: &str, field: &str) -> String {
+    serde_json::from_str::<Value>(value)
+        .ok()
+        .and_then(|v| v[field].as_str().map(str::to_owned))
+        .unwrap_or_else(|| value.to_owned())
 }
 
 /// Every file below `dir` (recursively; none when it does not exist).
