@@ -68,7 +68,13 @@ async fn twenty_concurrent_checks_after_the_access_token_expired_all_get_a_worki
     // Past the access token's expiry on the portal: every process finds it rejected at once.
     cli.advance_portal_clock(60).await;
     cli.assert_token_refused(&old).await;
+    cli.reset_request_counts().await;
     let tokens = all_at_once(&cli, &["token", "demo", "--check"]).await;
+    let requests = cli.requests_to(TOKEN_PATH).await;
+    assert!(
+        (1..=PROCESSES as u64).contains(&requests),
+        "at most one renewal per process, got {requests}"
+    );
     assert!(
         tokens.iter().all(|t| *t != old),
         "nobody hands out the dead token"

@@ -50,6 +50,17 @@ async fn fails_with_exit_4_then_recovers(fault: Value, words: &[&str]) {
         "a portal fault must not lose the session: {status}"
     );
 
+    // The access token from before is still good for half an hour: a plain `token` hands it
+    // out while the endpoint fails, without asking the failing endpoint again.
+    cli.reset_request_counts().await;
+    let meanwhile = cli.token("demo", &[]).await;
+    cli.assert_token_works(&meanwhile).await;
+    assert_eq!(
+        cli.requests_to(TOKEN_PATH).await,
+        0,
+        "a still-valid token needs no renewal, even while renewals fail"
+    );
+
     cli.clear_faults().await;
     let after = cli.token("demo", &["--refresh"]).await;
     assert_ne!(after, before);

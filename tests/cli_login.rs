@@ -109,6 +109,11 @@ async fn a_browser_left_alone_times_login_out_with_exit_3() {
         .browser("ignore")
         .run()
         .await;
+    let port = redirect_port(&authorize_url(&run.stderr).expect("the URL on stderr"));
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the loopback port {port} is closed after the timeout"
+    );
     run.expect_code(3).says(&["timed out"]);
     assert!(
         run.took >= Duration::from_secs(3) && run.took < Duration::from_secs(30),

@@ -77,3 +77,24 @@ async fn no_secret_of_a_whole_session_appears_on_disk_in_logs_or_in_process_argu
     cli.assert_no_secret_in(&cmdlines);
     cli.assert_no_secret_leaked();
 }
+
+#[tokio::test]
+async fn even_trace_logging_of_every_crate_shows_no_secret() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    let trace = |args: &'static [&'static str]| cli.tokendesk(args).env("TOKENDESK_LOG", "trace");
+    let login = trace(&["login", "demo", "--timeout", "60"]).run().await;
+    login.ok();
+    assert!(
+        login.stderr.contains("TRACE"),
+        "trace logging is on: {login}"
+    );
+    trace(&["token", "demo"]).run().await.ok();
+    trace(&["token", "demo", "--refresh"]).run().await.ok();
+    trace(&["token", "demo", "--check"]).run().await.ok();
+    trace(&["header", "demo"]).run().await.ok();
+    cli.refresh_token("demo").await;
+    cli.stored_access_token("demo").await;
+    trace(&["logout", "demo"]).run().await.ok();
+    cli.assert_no_secret_leaked();
+}
