@@ -365,3 +365,128 @@ async fn removing_a_signed_in_profile_signs_out_first() {
     token.expect_code(2);
     cli.assert_no_secret_leaked();
 }
+
+#[tokio::test]
+async fn an_expired_refresh_token_makes_token_refresh_exit_3_asking_to_sign_in() {
+    let cli = Cli::start(&["--refresh-token-minutes", "2"]).await;
+    cli.signed_in("demo").await;
+    let status = cli.status("demo").await;
+    let refresh_expires = support_cli::status_time(&status, "refresh_expires_at");
+    let now = chrono::Utc::now();
+    assert!(
+        refresh_expires > now && refresh_expires < now + chrono::Duration::minutes(3),
+        "status shows the portal's 2-minute refresh token: {status}"
+    );
+    // Past the refresh token's end on the portal.
+    cli.advance_portal_clock(5 * 60).await;
+    let run = cli.run(&["token", "demo", "--refresh"]).await;
+    run.expect_code(3)
+        .says_one_of(&["sign in", "log in"])
+        .says(&["login demo"]);
+    assert!(run.stdout.is_empty(), "{run}");
+    let status = cli.status("demo").await;
+    assert_eq!(status["state"], "needs_sign_in", "{status}");
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn the_profiles_expiration_sets_the_refresh_tokens_lifetime() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("ten-hours", &["--expiration", "600"]).await;
+    cli.login("ten-hours").await;
+    let status = cli.status("ten-hours").await;
+    let expires = support_cli::status_time(&status, "refresh_expires_at");
+    let expected = chrono::Utc::now() + chrono::Duration::minutes(600);
+    assert!(
+        (expires - expected).num_seconds().abs() < 120,
+        "refresh token for 600 minutes: {status}"
+    );
+
+    cli.add_profile("forever", &["--expiration", "-1"]).await;
+    cli.login("forever").await;
+    let status = cli.status("forever").await;
+    assert_eq!(status["state"], "valid", "{status}");
+    assert!(
+        status["refresh_expires_at"].is_null(),
+        "a refresh token that never expires has no expiry: {status}"
+    );
+    let token = cli.token("forever", &["--refresh"]).await;
+    cli.assert_token_works(&token).await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn a_fixed_loopback_redirect_signs_in_on_that_port_and_path() {
+    let cli = Cli::start(&[]).await;
+    let port = Cli::free_port();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    cli.add_profile("fixed", &["--redirect", &redirect]).await;
+    cli.login("fixed").await;
+    let log = cli.browser_log();
+    assert!(
+        log.contains(&format!("redirected to http://127.0.0.1:{port}/callback?")),
+        "{log}"
+    );
+    let token = cli.token("fixed", &[]).await;
+    cli.assert_token_works(&token).await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn a_profile_given_the_portal_home_url_signs_in_like_the_rest_url() {
+    let cli = Cli::start(&[]).await;
+    let home = format!("{}/portal", cli.origin);
+    let ca = cli.ca.to_str().unwrap().to_owned();
+    cli.run(&[
+        "profile",
+        "add",
+        "home",
+        "--url",
+        &home,
+        "--client-id",
+        APP,
+        "--ca-file",
+        &ca,
+    ])
+    .await
+    .ok();
+    cli.login("home").await;
+    let token = cli.token("home", &[]).await;
+    cli.assert_token_works(&token).await;
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn with_the_portal_down_token_still_hands_out_a_valid_token_and_refresh_exits_4() {
+    let mut cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let token = cli.token("demo", &[]).await;
+    cli.stop_portal().await;
+
+    let offline = cli.token("demo", &[]).await;
+    assert_eq!(
+        offline, token,
+        "the stored, still-valid token needs no portal"
+    );
+    let run = cli.run(&["token", "demo", "--refresh"]).await;
+    run.expect_code(4).says(&["127.0.0.1"]);
+    assert!(run.stdout.is_empty(), "{run}");
+    let status = cli.status("demo").await;
+    let state = status["state"].as_str().unwrap();
+    assert!(
+        !matches!(state, "signed_out" | "needs_sign_in"),
+        "an unreachable portal does not end the session: {status}"
+    );
+
+    // Signing out still works: the local secrets go, with a warning about the revocation.
+    let refresh_token = cli.refresh_token("demo").await;
+    assert!(!refresh_token.is_empty());
+    let logout = cli.run(&["logout", "demo"]).await;
+    logout.ok().says_one_of(&["revok", "warn"]);
+    assert_eq!(
+        cli.keyring_secret("demo", SecretKind::RefreshToken).await,
+        None
+    );
+    cli.run(&["token", "demo"]).await.expect_code(3);
+    cli.assert_no_secret_leaked();
+}

@@ -635,6 +635,26 @@ impl Cli {
     }
 }
 
+impl Cli {
+    /// Stops the demo portal (bounded): the portal is unreachable from now on.
+    pub async fn stop_portal(&mut self) {
+        self.portal.start_kill().unwrap();
+        timeout(BOUND, self.portal.wait())
+            .await
+            .expect("the portal ends")
+            .unwrap();
+    }
+
+    /// A port nothing listens on right now (bound once, then released).
+    pub fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+}
+
 impl Drop for Cli {
     fn drop(&mut self) {
         let _ = self.portal.start_kill();
