@@ -105,3 +105,39 @@ async fn twenty_concurrent_refreshes_with_a_short_lived_refresh_token_keep_the_s
     );
     cli.assert_no_secret_leaked();
 }
+
+#[tokio::test]
+async fn a_token_process_killed_while_refreshing_leaves_no_lock_behind() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    // The refresh hangs on the portal long enough to kill the process in the middle of it.
+    cli.add_fault(serde_json::json!({
+        "path": TOKEN_PATH, "kind": "delay", "millis": 30000, "count": 1
+    }))
+    .await;
+    cli.reset_request_counts().await;
+    let stuck = cli.tokendesk(&["token", "demo", "--refresh"]).spawn();
+    let deadline = std::time::Instant::now() + support_cli::BOUND;
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
+    while cli.requests_to(TOKEN_PATH).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the refresh never started"
+        );
+        tick.tick().await;
+    }
+    stuck.signal("KILL");
+    let killed = stuck.finish().await;
+    assert_eq!(killed.code, None, "killed by the signal: {killed}");
+
+    // The next process gets the lock at once and renews.
+    let run = cli.run(&["token", "demo", "--refresh"]).await;
+    run.ok();
+    assert!(
+        run.took < std::time::Duration::from_secs(15),
+        "no wait on a dead process's lock: {run}"
+    );
+    cli.assert_token_works(&run.single_line()).await;
+    still_signed_in(&cli).await;
+    cli.assert_no_secret_leaked();
+}

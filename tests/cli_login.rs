@@ -171,20 +171,7 @@ async fn login_with_no_browser_prints_the_url_opens_nothing_and_completes_when_i
         "{url}"
     );
 
-    // The person opens the printed URL by hand: the stand-in, run directly, with its own log.
-    let manual_log = cli.home.path().join("manual-browser.log");
-    let visited = tokio::process::Command::new(support_cli::stand_in_dir().join("xdg-open"))
-        .arg(url.as_str())
-        .env("TOKENDESK_TEST_CA", &cli.ca)
-        .env("TOKENDESK_TEST_USER", USER)
-        .env("TOKENDESK_TEST_PASSWORD", support_cli::PASSWORD)
-        .env("TOKENDESK_TEST_BROWSER_LOG", &manual_log)
-        .status();
-    let visited = tokio::time::timeout(support_cli::BOUND, visited)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(visited.success());
+    visit_by_hand(&cli, &url).await;
 
     let run = login.finish().await;
     run.ok().says(&["signed in", USER]);
@@ -249,4 +236,84 @@ async fn logging_in_to_an_unknown_profile_is_a_usage_error() {
     let run = cli.run(&["login", "nope", "--timeout", "5"]).await;
     run.expect_code(2).says(&["nope"]);
     assert!(!cli.browser_log_file().exists());
+}
+
+#[tokio::test]
+async fn when_no_browser_can_be_opened_login_still_prints_the_url_and_completes_when_visited() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    // No launcher at all on PATH: the `open` crate finds no xdg-open, gio, …
+    let empty = cli.home.path().join("empty-bin");
+    std::fs::create_dir(&empty).unwrap();
+    let mut login = cli
+        .tokendesk(&["login", "demo", "--timeout", "60"])
+        .env("PATH", &empty)
+        .spawn();
+    let stderr = login
+        .wait_stderr("the sign-in URL", |t| authorize_url(t).is_some())
+        .await;
+    let url = authorize_url(&stderr).unwrap();
+    visit_by_hand(&cli, &url).await;
+    let run = login.finish().await;
+    run.ok().says(&["signed in", USER]);
+    assert!(!cli.browser_log_file().exists());
+    cli.refresh_token("demo").await;
+    cli.assert_no_secret_leaked();
+}
+
+/// The person opens `url` by hand: the stand-in, run directly, approving, with its own log.
+async fn visit_by_hand(cli: &Cli, url: &url::Url) {
+    let manual_log = cli.home.path().join("manual-browser.log");
+    let visited = tokio::process::Command::new(support_cli::stand_in_dir().join("xdg-open"))
+        .arg(url.as_str())
+        .env("TOKENDESK_TEST_CA", &cli.ca)
+        .env("TOKENDESK_TEST_USER", USER)
+        .env("TOKENDESK_TEST_PASSWORD", support_cli::PASSWORD)
+        .env("TOKENDESK_TEST_BROWSER_LOG", &manual_log)
+        .env("TOKENDESK_TEST_BROWSER_CODE_OUT", cli.code_file())
+        .status();
+    let visited = tokio::time::timeout(support_cli::BOUND, visited)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(visited.success());
+}
+
+#[tokio::test]
+async fn an_out_of_band_login_whose_stdin_closes_without_a_code_ends_promptly_with_exit_3() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("oob", &["--method", "oob"]).await;
+    // stdin is /dev/null: nothing will ever be pasted.
+    let run = cli
+        .tokendesk(&["login", "oob", "--no-browser", "--timeout", "60"])
+        .run()
+        .await;
+    run.expect_code(3);
+    assert!(
+        run.took < Duration::from_secs(30),
+        "an empty stdin is not waited on until the timeout: {run}"
+    );
+    assert_signed_out(&cli, "oob").await;
+}
+
+#[tokio::test]
+async fn an_out_of_band_login_given_a_wrong_code_fails_with_a_message_about_the_code() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("oob", &["--method", "oob"]).await;
+    let mut login = cli
+        .tokendesk(&["login", "oob", "--no-browser", "--timeout", "60"])
+        .piped_stdin()
+        .spawn();
+    login
+        .wait_stderr("the sign-in URL", |t| authorize_url(t).is_some())
+        .await;
+    login.write_stdin("not-a-code-the-portal-issued\n").await;
+    let run = login.finish().await;
+    assert!(
+        matches!(run.code, Some(3 | 4)),
+        "a refused code is a failed sign-in: {run}"
+    );
+    run.says(&["code"]);
+    assert!(run.took < Duration::from_secs(30), "{run}");
+    assert_signed_out(&cli, "oob").await;
 }
