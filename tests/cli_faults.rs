@@ -156,3 +156,35 @@ async fn a_single_fault_does_not_lose_the_session_and_the_next_call_succeeds() {
     assert_eq!(cli.browser_visits(), 1);
     cli.assert_no_secret_leaked();
 }
+
+#[tokio::test]
+async fn a_token_answer_cut_short_after_the_token_shows_the_token_in_no_message_or_log() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let proxy =
+        support_cli::proxy::TruncatingProxy::start(&cli.origin, cli.http.clone(), cli.home.path());
+    let through_proxy = format!("{}/portal/sharing/rest", proxy.origin);
+    cli.repoint_profile("demo", &through_proxy, &proxy.ca).await;
+    // Through the proxy, renewal works as before.
+    let token = cli.token("demo", &["--refresh"]).await;
+    cli.assert_token_works(&token).await;
+
+    proxy.truncate_token_answers(true);
+    let run = cli.run(&["token", "demo", "--refresh"]).await;
+    run.expect_code(4);
+    assert!(run.stdout.is_empty(), "{run}");
+    let cut = proxy.cut_tokens();
+    assert!(!cut.is_empty(), "the renewal's answer was cut short");
+    for token in &cut {
+        cli.secret(token);
+    }
+    // The failure is also what status reports.
+    let status = cli.status("demo").await;
+    assert!(!status["message"].is_null(), "{status}");
+    cli.run(&["status", "demo"]).await.ok();
+    cli.assert_no_secret_leaked();
+
+    proxy.truncate_token_answers(false);
+    let after = cli.token("demo", &["--refresh"]).await;
+    cli.assert_token_works(&after).await;
+}

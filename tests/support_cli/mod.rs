@@ -15,6 +15,8 @@
 //! The keyring is the throw-away gnome-keyring of `scripts/with-test-session`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod proxy;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -642,6 +644,19 @@ impl Cli {
         timeout(BOUND, self.portal.wait())
             .await
             .expect("the portal ends")
+            .unwrap();
+    }
+
+    /// Points profile `name` at another URL with another CA file, through the library's
+    /// profile store (as editing the profile in the app would); its session stays.
+    pub async fn repoint_profile(&self, name: &str, url: &str, ca: &Path) {
+        let (mut store, _) = ProfileStore::open(&self.paths()).unwrap();
+        let id = store.get(name).unwrap().id().clone();
+        store
+            .update(&id, |draft| {
+                draft.url = url.to_owned();
+                draft.ca_file = Some(ca.to_owned());
+            })
             .unwrap();
     }
 
