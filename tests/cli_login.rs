@@ -317,3 +317,21 @@ async fn an_out_of_band_login_given_a_wrong_code_fails_with_a_message_about_the_
     assert!(run.took < Duration::from_secs(30), "{run}");
     assert_signed_out(&cli, "oob").await;
 }
+
+#[tokio::test]
+async fn sigint_cancels_an_out_of_band_login_waiting_for_the_code_with_exit_3() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("oob", &["--method", "oob"]).await;
+    let mut login = cli
+        .tokendesk(&["login", "oob", "--no-browser", "--timeout", "120"])
+        .piped_stdin()
+        .spawn();
+    login
+        .wait_stderr("the sign-in URL", |t| authorize_url(t).is_some())
+        .await;
+    login.signal("INT");
+    let run = login.finish().await;
+    run.expect_code(3).says(&["cancel"]);
+    assert!(run.took < Duration::from_secs(60), "{run}");
+    assert_signed_out(&cli, "oob").await;
+}

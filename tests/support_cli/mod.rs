@@ -798,7 +798,8 @@ impl Running<'_> {
 
     /// Waits for the exit (bounded; killed and failed beyond), collects and records outputs.
     pub async fn finish(mut self) -> Run {
-        drop(self.child.stdin.take());
+        // Held open until the exit, as a terminal's would be (tokio's `wait` closes it).
+        let _stdin = self.child.stdin.take();
         let status = match timeout(BOUND, self.child.wait()).await {
             Ok(status) => status.unwrap(),
             Err(_) => {
