@@ -57,6 +57,16 @@ async fn login_through_the_browser_signs_in_and_status_shows_valid_for_analyst()
         text.stdout.contains("demo") && text.stdout.contains(USER),
         "the text status names the profile and the user: {text}"
     );
+    for key in ["access_expires_at", "refresh_expires_at"] {
+        assert!(
+            text.stdout.contains(status[key].as_str().unwrap()),
+            "the text status shows {key}: {text}"
+        );
+    }
+    assert!(
+        text.stdout.contains("(in "),
+        "expiries come with countdowns: {text}"
+    );
     cli.refresh_token("demo").await;
     cli.assert_no_secret_leaked();
 }

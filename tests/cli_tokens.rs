@@ -334,9 +334,7 @@ async fn removing_a_signed_in_profile_signs_out_first() {
     cli.signed_in("demo").await;
     let refresh_token = cli.refresh_token("demo").await;
     // The keyring entry's identity, before the profile goes.
-    let (store, _) = tokendesk::store::ProfileStore::open(&cli.paths()).unwrap();
-    let id = store.get("demo").unwrap().id().clone();
-    drop(store);
+    let id = cli.profile_id("demo");
 
     assert!(cli.refresh_token_works(&refresh_token).await);
     cli.run(&["profile", "remove", "demo"]).await.ok();
@@ -344,19 +342,7 @@ async fn removing_a_signed_in_profile_signs_out_first() {
         !cli.refresh_token_works(&refresh_token).await,
         "remove revokes the refresh token"
     );
-    let left = tokio::task::spawn_blocking(move || {
-        let keyring = tokendesk::store::open_keyring().unwrap();
-        SecretKind::ALL
-            .into_iter()
-            .filter(|kind| {
-                tokendesk::store::SecretStore::get(&keyring, &id, *kind)
-                    .unwrap()
-                    .is_some()
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .unwrap();
+    let left = Cli::secrets_left(id).await;
     assert!(
         left.is_empty(),
         "remove deletes every secret, left: {left:?}"
@@ -478,6 +464,13 @@ async fn with_the_portal_down_token_still_hands_out_a_valid_token_and_refresh_ex
         "an unreachable portal does not end the session: {status}"
     );
 
+    let check = cli.run(&["token", "demo", "--check"]).await;
+    check.expect_code(4).says(&["127.0.0.1"]);
+    assert!(
+        check.stdout.is_empty(),
+        "--check cannot vouch for the token without the portal: {check}"
+    );
+
     // Signing out still works: the local secrets go, with a warning about the revocation.
     let refresh_token = cli.refresh_token("demo").await;
     assert!(!refresh_token.is_empty());
@@ -488,5 +481,38 @@ async fn with_the_portal_down_token_still_hands_out_a_valid_token_and_refresh_ex
         None
     );
     cli.run(&["token", "demo"]).await.expect_code(3);
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn two_profiles_on_one_portal_are_independent() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("one").await;
+    cli.signed_in("two").await;
+    let one = cli.token("one", &[]).await;
+    let two = cli.token("two", &[]).await;
+    assert_ne!(one, two);
+    cli.run(&["logout", "one"]).await.ok();
+    cli.assert_token_refused(&one).await;
+    cli.assert_token_works(&two).await;
+    assert_eq!(cli.token("two", &[]).await, two);
+    let status = cli.status("two").await;
+    assert_eq!(status["state"], "valid", "{status}");
+    cli.run(&["token", "one"]).await.expect_code(3);
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn removing_a_profile_while_the_portal_is_down_still_deletes_its_secrets() {
+    let mut cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    cli.refresh_token("demo").await;
+    let id = cli.profile_id("demo");
+    cli.stop_portal().await;
+    let run = cli.run(&["profile", "remove", "demo"]).await;
+    run.ok().says_one_of(&["revok", "warn"]);
+    let left = Cli::secrets_left(id).await;
+    assert!(left.is_empty(), "secrets left behind: {left:?}");
+    cli.run(&["profile", "show", "demo"]).await.expect_code(2);
     cli.assert_no_secret_leaked();
 }

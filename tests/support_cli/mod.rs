@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
-use tokendesk::store::{Paths, ProfileStore, SecretKind, SecretStore, open_keyring};
+use tokendesk::store::{Paths, ProfileId, ProfileStore, SecretKind, SecretStore, open_keyring};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
@@ -435,6 +435,25 @@ impl Cli {
             self.secret(value);
         }
         value
+    }
+
+    /// The id of profile `name` (its keyring entries are keyed by it).
+    pub fn profile_id(&self, name: &str) -> ProfileId {
+        let (store, _) = ProfileStore::open(&self.paths()).unwrap();
+        store.get(name).unwrap().id().clone()
+    }
+
+    /// Which kinds of secret the keyring still holds for profile `id`.
+    pub async fn secrets_left(id: ProfileId) -> Vec<SecretKind> {
+        tokio::task::spawn_blocking(move || {
+            let keyring = open_keyring().unwrap();
+            SecretKind::ALL
+                .into_iter()
+                .filter(|kind| keyring.get(&id, *kind).unwrap().is_some())
+                .collect()
+        })
+        .await
+        .unwrap()
     }
 
     /// The profile's refresh token from the keyring (asserting there is one). The value is
