@@ -516,3 +516,38 @@ async fn removing_a_profile_while_the_portal_is_down_still_deletes_its_secrets()
     cli.run(&["profile", "show", "demo"]).await.expect_code(2);
     cli.assert_no_secret_leaked();
 }
+
+/// Real time has to pass here: the CLI has no clock to advance. The loop samples `token`
+/// once a second (bounded) while 20-second access tokens come and go.
+#[tokio::test]
+async fn with_20_second_access_tokens_every_token_handed_out_works_and_renewal_comes_before_expiry()
+{
+    let cli = Cli::start(&["--access-token-seconds", "20"]).await;
+    cli.signed_in("demo").await;
+    let mut current = cli.token("demo", &[]).await;
+    let mut expires = support_cli::status_time(&cli.status("demo").await, "access_expires_at");
+    let mut renewals = 0;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(75);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    while renewals < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {renewals} renewals in 75 s of 20-second tokens"
+        );
+        tick.tick().await;
+        let token = cli.token("demo", &[]).await;
+        cli.assert_token_works(&token).await;
+        if token != current {
+            assert!(
+                chrono::Utc::now() < expires,
+                "the token was renewed only after it had expired at {expires}"
+            );
+            renewals += 1;
+            current = token;
+            expires = support_cli::status_time(&cli.status("demo").await, "access_expires_at");
+        }
+    }
+    assert_eq!(cli.browser_visits(), 1);
+    cli.refresh_token("demo").await;
+    cli.assert_no_secret_leaked();
+}
