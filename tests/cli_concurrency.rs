@@ -141,3 +141,42 @@ async fn a_token_process_killed_while_refreshing_leaves_no_lock_behind() {
     still_signed_in(&cli).await;
     cli.assert_no_secret_leaked();
 }
+
+#[tokio::test]
+async fn logout_during_a_slow_refresh_leaves_the_profile_signed_out() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let id = cli.profile_id("demo");
+    cli.add_fault(serde_json::json!({
+        "path": TOKEN_PATH, "kind": "delay", "millis": 3000, "count": 1
+    }))
+    .await;
+    cli.reset_request_counts().await;
+    let refreshing = cli.tokendesk(&["token", "demo", "--refresh"]).spawn();
+    let deadline = std::time::Instant::now() + support_cli::BOUND;
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
+    while cli.requests_to(TOKEN_PATH).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the refresh never started"
+        );
+        tick.tick().await;
+    }
+    // The refresh is on the wire; the person signs out meanwhile.
+    let logout = cli.run(&["logout", "demo"]).await;
+    logout.ok();
+    let refreshed = refreshing.finish().await;
+    assert!(
+        matches!(refreshed.code, Some(0 | 3)),
+        "the refresh either finished first or found the profile signed out: {refreshed}"
+    );
+    let left = Cli::secrets_left(id).await;
+    assert!(
+        left.is_empty(),
+        "a refresh finishing after logout must not bring secrets back: {left:?}"
+    );
+    cli.run(&["token", "demo"]).await.expect_code(3);
+    let status = cli.status("demo").await;
+    assert_eq!(status["state"], "signed_out", "{status}");
+    cli.assert_no_secret_leaked();
+}

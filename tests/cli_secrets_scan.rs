@@ -74,6 +74,7 @@ async fn no_secret_of_a_whole_session_appears_on_disk_in_logs_or_in_process_argu
     cli.run(&["profile", "remove", "demo"]).await.ok();
 
     assert!(cli.secret_count() >= 8, "the scan has secrets to look for");
+    only_the_owner_can_read_the_dirs(&cli);
     cli.assert_no_secret_in(&cmdlines);
     cli.assert_no_secret_leaked();
 }
@@ -97,4 +98,21 @@ async fn even_trace_logging_of_every_crate_shows_no_secret() {
     cli.stored_access_token("demo").await;
     trace(&["logout", "demo"]).run().await.ok();
     cli.assert_no_secret_leaked();
+}
+
+/// Whatever TokenDesk writes under its dirs is for its owner only (files 0600, dirs 0700).
+fn only_the_owner_can_read_the_dirs(cli: &Cli) {
+    use std::os::unix::fs::PermissionsExt;
+    let files = [cli.config_dir(), cli.data_dir(), cli.cache_dir()]
+        .iter()
+        .flat_map(|dir| support_cli::files_under(dir))
+        .collect::<Vec<_>>();
+    assert!(!files.is_empty());
+    for file in files {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{} has mode {mode:o}", file.display());
+        let dir = file.parent().unwrap();
+        let mode = std::fs::metadata(dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{} has mode {mode:o}", dir.display());
+    }
 }

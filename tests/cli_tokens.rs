@@ -551,3 +551,38 @@ async fn with_20_second_access_tokens_every_token_handed_out_works_and_renewal_c
     cli.refresh_token("demo").await;
     cli.assert_no_secret_leaked();
 }
+
+#[tokio::test]
+async fn a_ca_file_that_went_missing_is_a_local_failure_naming_the_file() {
+    let cli = Cli::start(&[]).await;
+    let ca = cli.home.path().join("portal-ca-copy.pem");
+    std::fs::copy(&cli.ca, &ca).unwrap();
+    let ca_arg = ca.to_str().unwrap().to_owned();
+    cli.run(&[
+        "profile",
+        "add",
+        "demo",
+        "--url",
+        &cli.portal_url,
+        "--client-id",
+        APP,
+        "--ca-file",
+        &ca_arg,
+    ])
+    .await
+    .ok();
+    cli.login("demo").await;
+    std::fs::remove_file(&ca).unwrap();
+    let run = cli.run(&["token", "demo", "--refresh"]).await;
+    run.expect_code(1).says(&["portal-ca-copy.pem"]);
+    assert!(run.stdout.is_empty(), "{run}");
+    let status = cli.status("demo").await;
+    assert!(
+        !matches!(
+            status["state"].as_str(),
+            Some("signed_out" | "needs_sign_in")
+        ),
+        "a missing local file does not end the session: {status}"
+    );
+    cli.assert_no_secret_leaked();
+}
