@@ -188,3 +188,32 @@ async fn a_token_answer_cut_short_after_the_token_shows_the_token_in_no_message_
     let after = cli.token("demo", &["--refresh"]).await;
     cli.assert_token_works(&after).await;
 }
+
+#[tokio::test]
+async fn a_failing_code_exchange_ends_login_with_exit_4_and_leaves_the_profile_signed_out() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    cli.add_fault(json!({
+        "path": TOKEN_PATH, "kind": "http_error", "status": 500, "count": 1000
+    }))
+    .await;
+    cli.reset_request_counts().await;
+    let run = cli.run(&["login", "demo", "--timeout", "60"]).await;
+    run.expect_code(4).says(&["500"]);
+    assert!(run.took < Duration::from_secs(60), "{run}");
+    let requests = cli.requests_to(TOKEN_PATH).await;
+    assert!(
+        (1..=MAX_REQUESTS_PER_INVOCATION).contains(&requests),
+        "login sent {requests} token requests"
+    );
+    assert_eq!(cli.browser_visits(), 1, "one visit to the browser");
+    let status = cli.status("demo").await;
+    assert_eq!(status["state"], "signed_out", "{status}");
+
+    cli.clear_faults().await;
+    cli.login("demo").await;
+    let token = cli.token("demo", &[]).await;
+    cli.assert_token_works(&token).await;
+    cli.refresh_token("demo").await;
+    cli.assert_no_secret_leaked();
+}

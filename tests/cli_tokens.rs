@@ -586,3 +586,80 @@ async fn a_ca_file_that_went_missing_is_a_local_failure_naming_the_file() {
     );
     cli.assert_no_secret_leaked();
 }
+
+#[tokio::test]
+async fn profile_add_derives_the_kind_from_the_url_and_applies_the_contract_defaults() {
+    let cli = Cli::start(&[]).await;
+    let server = format!("{}/server/rest/services", cli.origin);
+    for (name, url, kind) in [
+        ("online", "https://www.arcgis.com", "online"),
+        ("org", "https://myorg.maps.arcgis.com", "online"),
+        ("enterprise", cli.portal_url.as_str(), "enterprise"),
+        ("server", server.as_str(), "server"),
+    ] {
+        // A server signs in with user name and password: no OAuth app there.
+        let app: &[&str] = if kind == "server" {
+            &[]
+        } else {
+            &["--client-id", APP]
+        };
+        let mut args = vec!["profile", "add", name, "--url", url];
+        args.extend_from_slice(app);
+        cli.run(&args).await.ok();
+        let show = cli.run(&["profile", "show", name, "--json"]).await;
+        show.ok();
+        let shown: Value = serde_json::from_str(&show.stdout).unwrap();
+        assert!(
+            shown["kind"].to_string().to_lowercase().contains(kind),
+            "{name}: kind {kind}: {shown}"
+        );
+    }
+    let show = cli.run(&["profile", "show", "enterprise", "--json"]).await;
+    let shown: Value = serde_json::from_str(&show.stdout).unwrap();
+    assert!(shows(&shown, "20160"), "default expiration 20160: {shown}");
+    assert!(
+        shown.to_string().to_lowercase().contains("browser"),
+        "default method browser: {shown}"
+    );
+    for bad in [
+        &["profile", "add", "bad", "--url", "not a url"][..],
+        &[
+            "profile",
+            "add",
+            "bad",
+            "--url",
+            &cli.portal_url,
+            "--kind",
+            "nonsense",
+        ],
+        &[
+            "profile",
+            "add",
+            "bad",
+            "--url",
+            &cli.portal_url,
+            "--header",
+            "basic",
+        ],
+        &[
+            "profile",
+            "add",
+            "bad",
+            "--url",
+            &cli.portal_url,
+            "--method",
+            "carrier-pigeon",
+        ],
+    ] {
+        let run = cli.run(bad).await;
+        run.expect_code(2);
+        assert!(run.stdout.is_empty(), "{run}");
+    }
+    let list = cli.run(&["profile", "list", "--json"]).await;
+    let array: Value = serde_json::from_str(&list.stdout).unwrap();
+    assert_eq!(
+        array.as_array().unwrap().len(),
+        4,
+        "nothing bad was added: {list}"
+    );
+}
