@@ -180,3 +180,35 @@ async fn with_a_bus_but_no_secret_service_token_and_login_exit_1_saying_so() {
     }
     assert!(!cli.browser_log_file().exists());
 }
+
+#[tokio::test]
+async fn with_a_locked_keyring_token_and_login_exit_1_fast_saying_it_is_locked() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    // A session of its own (the shared one stays unlocked for the other tests), whose
+    // keyring is locked before tokendesk runs; no display, so no unlock prompt can show.
+    let session = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/with-test-session");
+    let lock_then = "dbus-send --session --print-reply --dest=org.freedesktop.secrets \
+        /org/freedesktop/secrets org.freedesktop.Secret.Service.Lock \
+        array:objpath:/org/freedesktop/secrets/aliases/default >/dev/null && exec \"$@\"";
+    let wrapper = [session, "bash", "-c", lock_then, "locked"];
+    for args in [
+        &["login", "demo", "--timeout", "20"][..],
+        &["token", "demo"],
+    ] {
+        let run = cli.tokendesk_via(&wrapper, args).run().await;
+        says_no_keyring(&run);
+        run.says(&["locked", "unlock"]);
+        assert!(
+            run.took < std::time::Duration::from_secs(30),
+            "no wait on an unlock prompt: {run}"
+        );
+    }
+    let status = cli.tokendesk_via(&wrapper, &["status"]).run().await;
+    let shown = format!("{}{}", status.stdout, status.stderr).to_lowercase();
+    assert!(
+        shown.contains("unknown") && shown.contains("locked"),
+        "{status}"
+    );
+    assert!(!cli.browser_log_file().exists());
+}

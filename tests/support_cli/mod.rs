@@ -284,7 +284,20 @@ impl Cli {
 
     /// A `tokendesk ARGS` invocation with the test environment (browser action: approve).
     pub fn tokendesk(&self, args: &[&str]) -> Invocation<'_> {
-        let mut command = Command::new(exe());
+        self.tokendesk_via(&[], args)
+    }
+
+    /// `WRAPPER… tokendesk ARGS` (e.g. a script that prepares the keyring first), with the
+    /// test environment.
+    pub fn tokendesk_via(&self, wrapper: &[&str], args: &[&str]) -> Invocation<'_> {
+        let mut command = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut command = Command::new(program);
+                command.args(rest).arg(exe());
+                command
+            }
+            None => Command::new(exe()),
+        };
         let path = std::env::join_paths(
             std::iter::once(stand_in_dir())
                 .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
