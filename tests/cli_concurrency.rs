@@ -12,11 +12,17 @@ use support_cli::{Cli, TOKEN_PATH};
 
 const PROCESSES: usize = 20;
 
-/// Starts `PROCESSES` × `tokendesk ARGS` at once; asserts each exits 0 with one token line
-/// that the portal accepts right after; returns the tokens.
+/// Starts `PROCESSES` × `tokendesk ARGS` at once (see [`mixed_at_once`]).
 async fn all_at_once(cli: &Cli, args: &[&str]) -> Vec<String> {
-    let running: Vec<_> = (0..PROCESSES)
-        .map(|_| cli.tokendesk(args).spawn())
+    mixed_at_once(cli, &vec![args; PROCESSES]).await
+}
+
+/// Starts one `tokendesk` per entry of `commands` at once; asserts each exits 0 with one
+/// token line that the portal accepts right after; returns the tokens.
+async fn mixed_at_once(cli: &Cli, commands: &[&[&str]]) -> Vec<String> {
+    let running: Vec<_> = commands
+        .iter()
+        .map(|args| cli.tokendesk(args).spawn())
         .collect();
     let runs = join_all(running.into_iter().map(|r| r.finish())).await;
     let mut tokens = Vec::new();
@@ -178,5 +184,17 @@ async fn logout_during_a_slow_refresh_leaves_the_profile_signed_out() {
     cli.run(&["token", "demo"]).await.expect_code(3);
     let status = cli.status("demo").await;
     assert_eq!(status["state"], "signed_out", "{status}");
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn nineteen_token_processes_during_one_forced_refresh_all_get_a_working_token() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let mut commands: Vec<&[&str]> = vec![&["token", "demo"]; PROCESSES - 1];
+    commands.insert(PROCESSES / 2, &["token", "demo", "--refresh"]);
+    mixed_at_once(&cli, &commands).await;
+    still_signed_in(&cli).await;
+    cli.refresh_token("demo").await;
     cli.assert_no_secret_leaked();
 }

@@ -33,7 +33,8 @@ async fn login_through_the_browser_signs_in_and_status_shows_valid_for_analyst()
         authorize_url(&run.stderr).is_some(),
         "the URL is printed on stderr as a fallback: {run}"
     );
-    let log = cli.browser_log();
+    // The stand-in runs detached: its last line may come after login ended.
+    let log = wait_for_line(&cli.browser_log_file(), "done:").await;
     assert_eq!(cli.browser_visits(), 1, "{log}");
     assert!(log.contains("done: page 200 'Signed in"), "{log}");
 
@@ -85,7 +86,8 @@ async fn denying_in_the_browser_ends_login_with_exit_3_and_says_it_was_denied() 
         run.took < Duration::from_secs(30),
         "ends at the denial: {run}"
     );
-    assert!(cli.browser_log().contains("error=access_denied"));
+    let log = wait_for_line(&cli.browser_log_file(), "done:").await;
+    assert!(log.contains("error=access_denied"), "{log}");
     assert_signed_out(&cli, "demo").await;
     cli.assert_no_secret_leaked();
 }
@@ -100,7 +102,7 @@ async fn an_answer_with_a_tampered_state_ends_login_with_exit_3_and_names_the_st
         .run()
         .await;
     run.expect_code(3).says(&["state"]);
-    let log = cli.browser_log();
+    let log = wait_for_line(&cli.browser_log_file(), "done:").await;
     assert!(log.contains("tampered with the redirect's state"), "{log}");
     assert!(
         log.contains("done: page 400"),
@@ -129,7 +131,7 @@ async fn a_browser_left_alone_times_login_out_with_exit_3() {
         run.took >= Duration::from_secs(3) && run.took < Duration::from_secs(30),
         "waits the 3 s given, not much more: {run}"
     );
-    assert!(cli.browser_log().contains("done: left the page open"));
+    wait_for_line(&cli.browser_log_file(), "done: left the page open").await;
     assert_signed_out(&cli, "demo").await;
 }
 
