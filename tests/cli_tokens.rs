@@ -136,6 +136,12 @@ async fn after_the_refresh_token_is_revoked_token_refresh_exits_3_and_says_to_si
 
     let status = cli.status("demo").await;
     assert_eq!(status["state"], "needs_sign_in", "{status}");
+    // Known dead: the stored access token (killed with its refresh token) is not handed out.
+    for args in [&["token", "demo"][..], &["header", "demo"]] {
+        let run = cli.run(args).await;
+        run.expect_code(3).says(&["login demo"]);
+        assert!(run.stdout.is_empty(), "{run}");
+    }
 
     // Signing in again brings the profile back.
     cli.login("demo").await;
