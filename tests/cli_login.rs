@@ -347,3 +347,20 @@ async fn sigint_cancels_an_out_of_band_login_waiting_for_the_code_with_exit_3() 
     assert!(run.took < Duration::from_secs(60), "{run}");
     assert_signed_out(&cli, "oob").await;
 }
+
+#[tokio::test]
+async fn signing_in_again_replaces_the_session_and_revokes_the_old_refresh_token() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let old = cli.refresh_token("demo").await;
+    cli.login("demo").await;
+    let new = cli.refresh_token("demo").await;
+    assert_ne!(new, old, "a new sign-in stores the new refresh token");
+    assert!(
+        !cli.refresh_token_works(&old).await,
+        "the replaced refresh token is revoked, not left valid on the portal"
+    );
+    let token = cli.token("demo", &[]).await;
+    cli.assert_token_works(&token).await;
+    cli.assert_no_secret_leaked();
+}

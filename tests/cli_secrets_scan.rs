@@ -40,7 +40,8 @@ async fn no_secret_of_a_whole_session_appears_on_disk_in_logs_or_in_process_argu
         .unwrap()
         .to_owned();
     cli.secret(&code);
-    oob.write_stdin(&format!("{code}\n")).await;
+    // Pasted as a person copies it from the page's title: the whole line.
+    oob.write_stdin(&format!("{}\n", line.trim())).await;
     oob.finish().await.ok();
     cli.token("oob", &[]).await;
     let cmdlines = sampler.stop();
