@@ -364,3 +364,31 @@ async fn signing_in_again_replaces_the_session_and_revokes_the_old_refresh_token
     cli.assert_token_works(&token).await;
     cli.assert_no_secret_leaked();
 }
+
+#[tokio::test]
+async fn login_completes_when_a_real_headless_chromium_follows_the_redirect() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    let chromium_stand_in =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser-chromium");
+    let path = std::env::join_paths(
+        std::iter::once(chromium_stand_in)
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let run = cli
+        .tokendesk(&["login", "demo", "--timeout", "80"])
+        .env("PATH", path)
+        .run()
+        .await;
+    run.ok().says(&["signed in", USER]);
+    let log = wait_for_line(&cli.browser_log_file(), "done:").await;
+    assert!(
+        log.contains("done: page 'Signed in"),
+        "Chromium shows the listener's success page: {log}"
+    );
+    let token = cli.token("demo", &[]).await;
+    cli.assert_token_works(&token).await;
+    cli.refresh_token("demo").await;
+    cli.assert_no_secret_leaked();
+}
