@@ -28,6 +28,14 @@ async fn no_secret_of_a_whole_session_appears_on_disk_in_logs_or_in_process_argu
     cli.run(&["header", "demo", "--style", "esri"]).await.ok();
     cli.run(&["status"]).await.ok();
     cli.run(&["status", "demo", "--json"]).await.ok();
+    for args in [
+        &["profile", "show", "demo"][..],
+        &["profile", "show", "demo", "--json"],
+        &["profile", "list"],
+        &["profile", "list", "--json"],
+    ] {
+        cli.run(args).await.ok();
+    }
     // Out-of-band: the code travels through stdin only.
     let mut oob = cli
         .tokendesk(&["login", "oob", "--timeout", "60"])
