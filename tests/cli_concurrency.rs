@@ -198,3 +198,34 @@ async fn nineteen_token_processes_during_one_forced_refresh_all_get_a_working_to
     cli.refresh_token("demo").await;
     cli.assert_no_secret_leaked();
 }
+
+#[tokio::test]
+async fn twenty_concurrent_refreshes_meeting_a_few_portal_errors_never_lose_the_session() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    cli.add_fault(serde_json::json!({
+        "path": TOKEN_PATH, "kind": "http_error", "status": 503, "count": 5
+    }))
+    .await;
+    cli.reset_request_counts().await;
+    let running: Vec<_> = (0..PROCESSES)
+        .map(|_| cli.tokendesk(&["token", "demo", "--refresh"]).spawn())
+        .collect();
+    let runs = join_all(running.into_iter().map(|r| r.finish())).await;
+    for run in &runs {
+        match run.code {
+            Some(0) => cli.assert_token_works(&run.single_line()).await,
+            Some(4) => assert!(run.stdout.is_empty(), "{run}"),
+            _ => panic!("a portal error is exit 4, never a lost session: {run}"),
+        }
+    }
+    let requests = cli.requests_to(TOKEN_PATH).await;
+    assert!(
+        requests <= 3 * PROCESSES as u64,
+        "{requests} token requests from {PROCESSES} processes"
+    );
+    let token = cli.token("demo", &["--refresh"]).await;
+    cli.assert_token_works(&token).await;
+    still_signed_in(&cli).await;
+    cli.assert_no_secret_leaked();
+}

@@ -243,6 +243,18 @@ async fn an_out_of_band_profile_signs_in_with_the_code_pasted_on_stdin() {
 }
 
 #[tokio::test]
+async fn a_timeout_that_is_not_a_positive_number_of_seconds_is_a_usage_error() {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    for timeout in ["0", "-5", "soon"] {
+        let run = cli.run(&["login", "demo", "--timeout", timeout]).await;
+        run.expect_code(2);
+        assert!(run.took < Duration::from_secs(10), "{run}");
+    }
+    assert!(!cli.browser_log_file().exists(), "{}", cli.browser_log());
+}
+
+#[tokio::test]
 async fn logging_in_to_an_unknown_profile_is_a_usage_error() {
     let cli = Cli::start(&[]).await;
     let run = cli.run(&["login", "nope", "--timeout", "5"]).await;
