@@ -217,3 +217,52 @@ async fn a_failing_code_exchange_ends_login_with_exit_4_and_leaves_the_profile_s
     cli.refresh_token("demo").await;
     cli.assert_no_secret_leaked();
 }
+
+/// Real time has to pass here (the CLI has no clock to advance): the 20-second access token
+/// must come due for renewal on its own.
+#[tokio::test]
+async fn token_processes_in_a_row_share_the_backoff_instead_of_each_hitting_a_failing_portal() {
+    let cli = Cli::start(&["--access-token-seconds", "20"]).await;
+    cli.signed_in("demo").await;
+    let status = cli.status("demo").await;
+    let expires = support_cli::status_time(&status, "access_expires_at");
+    // Wait (bounded) until the token is inside its renewal margin: 20 % of 20 s = 4 s.
+    let due = expires - chrono::Duration::seconds(3);
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    while chrono::Utc::now() < due {
+        assert!(
+            chrono::Utc::now() < expires + chrono::Duration::seconds(30),
+            "bounded"
+        );
+        tick.tick().await;
+    }
+    cli.add_fault(json!({
+        "path": TOKEN_PATH, "kind": "http_error", "status": 500, "count": 1000
+    }))
+    .await;
+    cli.reset_request_counts().await;
+    for _ in 0..10 {
+        let run = cli.run(&["token", "demo"]).await;
+        assert!(
+            matches!(run.code, Some(0 | 4)),
+            "a still-valid token or a portal error: {run}"
+        );
+    }
+    let requests = cli.requests_to(TOKEN_PATH).await;
+    assert!(
+        (1..=4).contains(&requests),
+        "10 processes in a row sent {requests} token requests: the backoff is shared"
+    );
+    let status = cli.status("demo").await;
+    assert!(
+        !matches!(
+            status["state"].as_str(),
+            Some("signed_out" | "needs_sign_in")
+        ),
+        "{status}"
+    );
+    cli.clear_faults().await;
+    let token = cli.token("demo", &["--refresh"]).await;
+    cli.assert_token_works(&token).await;
+    cli.assert_no_secret_leaked();
+}
