@@ -8,7 +8,8 @@
 
 mod support_cli;
 
-use support_cli::{Cli, Run};
+use support_cli::Cli;
+use support_cli::process::Run;
 
 /// `tokendesk ARGS` with no D-Bus session bus to reach.
 async fn without_bus(cli: &Cli, args: &[&str]) -> Run {

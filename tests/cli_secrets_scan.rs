@@ -10,7 +10,8 @@
 
 mod support_cli;
 
-use support_cli::{Cli, CmdlineSampler, exe, wait_for_line};
+use support_cli::scan::{CmdlineSampler, files_under};
+use support_cli::{Cli, exe, wait_for_line};
 
 #[tokio::test]
 async fn no_secret_of_a_whole_session_appears_on_disk_in_logs_or_in_process_arguments() {
@@ -114,7 +115,7 @@ fn only_the_owner_can_read_the_dirs(cli: &Cli) {
     use std::os::unix::fs::PermissionsExt;
     let files = [cli.config_dir(), cli.data_dir(), cli.cache_dir()]
         .iter()
-        .flat_map(|dir| support_cli::files_under(dir))
+        .flat_map(|dir| files_under(dir))
         .collect::<Vec<_>>();
     assert!(!files.is_empty());
     for file in files {

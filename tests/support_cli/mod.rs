@@ -13,24 +13,33 @@
 //! stand-in browser's log.
 //!
 //! The keyring is the throw-away gnome-keyring of `scripts/with-test-session`.
+//!
+//! | file       | what                                                                     |
+//! |------------|--------------------------------------------------------------------------|
+//! | `mod.rs`   | [`Cli`]: the temp home, the portal, profiles, sign-in, portal checks      |
+//! | `process`  | running `tokendesk`: invocation, live outputs, the finished run          |
+//! | `scan`     | files under a dir, command lines of running processes                    |
+//! | `proxy`    | an HTTPS proxy that cuts token answers short (a fault the portal lacks)  |
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod process;
 pub mod proxy;
+pub mod scan;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 use tokendesk::store::{Paths, ProfileId, ProfileStore, SecretKind, SecretStore, open_keyring};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, Command};
-use tokio::sync::watch;
 use tokio::time::timeout;
+
+use process::{Invocation, Run};
+use scan::{contains, files_under};
 
 /// Upper bound for any single command or wait.
 pub const BOUND: Duration = Duration::from_secs(90);
@@ -60,86 +69,6 @@ pub fn in_test_session() {
         "run these system tests through scripts/with-test-session (a private D-Bus session \
          with a throw-away gnome-keyring), not against your own keyring"
     );
-}
-
-/// What one finished `tokendesk` run gave.
-#[derive(Debug, Clone)]
-pub struct Run {
-    /// The command line after `tokendesk`, for messages.
-    pub args: Vec<String>,
-    /// Exit code (None: killed by a signal).
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-    pub took: Duration,
-}
-
-impl Run {
-    /// Asserts the exit code, showing the whole run otherwise.
-    pub fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, Some(code), "unexpected exit code: {self}");
-        self
-    }
-
-    /// Asserts exit 0.
-    pub fn ok(&self) -> &Self {
-        self.expect_code(0)
-    }
-
-    /// The stderr in lower case (messages are checked case-insensitively).
-    pub fn said(&self) -> String {
-        self.stderr.to_lowercase()
-    }
-
-    /// Asserts stderr contains every one of `words` (case-insensitive).
-    pub fn says(&self, words: &[&str]) -> &Self {
-        let said = self.said();
-        for word in words {
-            assert!(
-                said.contains(&word.to_lowercase()),
-                "stderr should mention {word:?}: {self}"
-            );
-        }
-        self
-    }
-
-    /// Asserts stderr contains at least one of `words` (case-insensitive).
-    pub fn says_one_of(&self, words: &[&str]) -> &Self {
-        let said = self.said();
-        assert!(
-            words.iter().any(|w| said.contains(&w.to_lowercase())),
-            "stderr should mention one of {words:?}: {self}"
-        );
-        self
-    }
-
-    /// stdout must be exactly one line (with its newline); returns it.
-    pub fn single_line(&self) -> String {
-        let line = self
-            .stdout
-            .strip_suffix('\n')
-            .unwrap_or_else(|| panic!("stdout must end with one newline: {self}"));
-        assert!(
-            !line.is_empty() && !line.contains('\n') && !line.contains('\r'),
-            "stdout must be exactly one line: {self}"
-        );
-        line.to_owned()
-    }
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The test output only ever sees test secrets of a throw-away portal.
-        write!(
-            f,
-            "`tokendesk {}` → exit {:?} after {:?}\n--- stdout ---\n{}--- stderr ---\n{}",
-            self.args.join(" "),
-            self.code,
-            self.took,
-            self.stdout,
-            self.stderr
-        )
-    }
 }
 
 /// A captured output the final scan searches.
@@ -708,159 +637,6 @@ impl Drop for Cli {
     }
 }
 
-/// A `tokendesk` command about to run.
-pub struct Invocation<'a> {
-    cli: &'a Cli,
-    command: Command,
-    args: Vec<String>,
-}
-
-impl<'a> Invocation<'a> {
-    /// Sets an environment variable of the child.
-    pub fn env(mut self, name: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
-        self.command.env(name, value);
-        self
-    }
-
-    /// The stand-in browser's action: approve | deny | ignore | tamper-state.
-    pub fn browser(self, action: &str) -> Self {
-        self.env("TOKENDESK_TEST_BROWSER_ACTION", action)
-    }
-
-    /// Keeps stdin open as a pipe (write with [`Running::write_stdin`]).
-    pub fn piped_stdin(mut self) -> Self {
-        self.command.stdin(Stdio::piped());
-        self
-    }
-
-    /// Starts the process; its outputs are read as they come.
-    pub fn spawn(mut self) -> Running<'a> {
-        let started = Instant::now();
-        let mut child = self.command.spawn().unwrap();
-        let (stdout_tx, stdout) = watch::channel(String::new());
-        let (stderr_tx, stderr) = watch::channel(String::new());
-        let readers = vec![
-            tokio::spawn(pump(child.stdout.take().unwrap(), stdout_tx)),
-            tokio::spawn(pump(child.stderr.take().unwrap(), stderr_tx)),
-        ];
-        Running {
-            cli: self.cli,
-            args: self.args,
-            child,
-            stdout,
-            stderr,
-            readers,
-            started,
-        }
-    }
-
-    /// Runs to the end (bounded) and records the outputs.
-    pub async fn run(self) -> Run {
-        self.spawn().finish().await
-    }
-}
-
-/// Appends everything read to the watched text.
-async fn pump(mut from: impl tokio::io::AsyncRead + Unpin, to: watch::Sender<String>) {
-    let mut buffer = [0u8; 4096];
-    loop {
-        match from.read(&mut buffer).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => to.send_modify(|text| text.push_str(&String::from_utf8_lossy(&buffer[..n]))),
-        }
-    }
-}
-
-/// A running `tokendesk` process.
-pub struct Running<'a> {
-    cli: &'a Cli,
-    args: Vec<String>,
-    pub child: Child,
-    stdout: watch::Receiver<String>,
-    stderr: watch::Receiver<String>,
-    readers: Vec<tokio::task::JoinHandle<()>>,
-    started: Instant,
-}
-
-impl Running<'_> {
-    /// The process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id().unwrap()
-    }
-
-    /// Waits (bounded) until stderr satisfies `done`; returns stderr so far.
-    pub async fn wait_stderr(&mut self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let receiver = &mut self.stderr;
-        let found = timeout(BOUND, async {
-            loop {
-                if done(&receiver.borrow_and_update()) {
-                    return true;
-                }
-                if receiver.changed().await.is_err() {
-                    return done(&receiver.borrow());
-                }
-            }
-        })
-        .await;
-        let text = self.stderr.borrow().clone();
-        assert!(
-            matches!(found, Ok(true)),
-            "`tokendesk {}`: stderr never showed {what}:\n{text}",
-            self.args.join(" ")
-        );
-        text
-    }
-
-    /// Writes to the child's stdin (see [`Invocation::piped_stdin`]).
-    pub async fn write_stdin(&mut self, text: &str) {
-        let stdin = self.child.stdin.as_mut().expect("stdin is piped");
-        stdin.write_all(text.as_bytes()).await.unwrap();
-        stdin.flush().await.unwrap();
-    }
-
-    /// Sends a signal (`INT`, `TERM`) with kill(1).
-    pub fn signal(&self, name: &str) {
-        let status = std::process::Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(self.pid().to_string())
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill -{name}");
-    }
-
-    /// Waits for the exit (bounded; killed and failed beyond), collects and records outputs.
-    pub async fn finish(mut self) -> Run {
-        // Held open until the exit, as a terminal's would be (tokio's `wait` closes it).
-        let _stdin = self.child.stdin.take();
-        let status = match timeout(BOUND, self.child.wait()).await {
-            Ok(status) => status.unwrap(),
-            Err(_) => {
-                let _ = self.child.kill().await;
-                panic!(
-                    "`tokendesk {}` did not end within {BOUND:?}; stderr:\n{}",
-                    self.args.join(" "),
-                    self.stderr.borrow().as_str()
-                );
-            }
-        };
-        for reader in self.readers.drain(..) {
-            timeout(BOUND, reader)
-                .await
-                .expect("outputs close after the exit")
-                .unwrap();
-        }
-        let run = Run {
-            args: self.args.clone(),
-            code: status.code(),
-            stdout: self.stdout.borrow().clone(),
-            stderr: self.stderr.borrow().clone(),
-            took: self.started.elapsed(),
-        };
-        self.cli.record_run(&run);
-        run
-    }
-}
-
 /// Asserts a `status --json` object has every contract key, with the right types.
 pub fn assert_status_shape(status: &Value) {
     let object = status
@@ -916,31 +692,6 @@ fn token_in(value: &str, field: &str) -> String {
         .unwrap_or_else(|| value.to_owned())
 }
 
-/// Every file below `dir` (recursively; none when it does not exist).
-pub fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut todo = vec![dir.to_owned()];
-    while let Some(dir) = todo.pop() {
-        let Ok(read) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in read.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found
-}
-
-/// Does `haystack` contain `needle`?
-pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
-}
-
 /// The first `https://…oauth2/authorize…` URL in `text` (what login prints on stderr).
 pub fn authorize_url(text: &str) -> Option<url::Url> {
     text.split_whitespace()
@@ -978,62 +729,5 @@ pub async fn wait_for_line(file: &Path, prefix: &str) -> String {
             file.display()
         );
         tick.tick().await;
-    }
-}
-
-/// Samples the command lines of every process that runs `tokendesk` or the stand-in browser,
-/// on a thread, until [`CmdlineSampler::stop`].
-pub struct CmdlineSampler {
-    stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<BTreeSet<String>>,
-}
-
-impl CmdlineSampler {
-    /// Starts sampling /proc/*/cmdline (bounded to [`BOUND`]).
-    pub fn start() -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let mut seen = BTreeSet::new();
-            let deadline = Instant::now() + BOUND;
-            while !flag.load(Ordering::SeqCst) && Instant::now() < deadline {
-                for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-                    let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
-                        continue;
-                    };
-                    let line = String::from_utf8_lossy(&raw).replace('\0', " ");
-                    if line.contains(exe()) || line.contains("tests/browser/xdg-open") {
-                        seen.insert(line);
-                    }
-                }
-                // The sampling cadence, not a synchronisation: the thread runs until stopped.
-                std::thread::sleep(Duration::from_millis(3));
-            }
-            seen
-        });
-        Self { stop, thread }
-    }
-
-    /// Stops sampling; returns every distinct command line seen.
-    pub fn stop(self) -> BTreeSet<String> {
-        self.stop.store(true, Ordering::SeqCst);
-        self.thread.join().unwrap()
-    }
-}
-
-impl Cli {
-    /// Asserts no recorded secret appears in any of `cmdlines`.
-    pub fn assert_no_secret_in(&self, cmdlines: &BTreeSet<String>) {
-        let secrets = self.secrets.lock().unwrap().clone();
-        for line in cmdlines {
-            for secret in &secrets {
-                assert!(
-                    !line.contains(secret.as_str()),
-                    "a secret ({}…) appears in a process's arguments: {}",
-                    &secret[..4],
-                    line.replace(secret.as_str(), "[the secret]")
-                );
-            }
-        }
     }
 }
