@@ -161,11 +161,13 @@ impl Engine {
         ))
     }
 
-    /// The stored access token as it is, without renewing (no network, no lock).
+    /// The stored access token as it is, without renewing (no network). Read under the
+    /// lock, so it is never caught between a renewal's two keyring writes.
     pub async fn stored_token(
         &self,
         profile: &Profile,
     ) -> Result<Option<AccessTokenRecord>, EngineError> {
+        let _lock = self.lock(profile).await?;
         Ok(self.read(profile).await?.1)
     }
 
