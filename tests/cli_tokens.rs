@@ -673,3 +673,29 @@ async fn profile_add_derives_the_kind_from_the_url_and_applies_the_contract_defa
         "nothing bad was added: {list}"
     );
 }
+
+/// Real time has to pass here: the access token must expire while no TokenDesk runs (a
+/// laptop asleep), so the next process finds it past its end.
+#[tokio::test]
+async fn a_new_process_after_the_access_token_expired_refreshes_silently() {
+    let cli = Cli::start(&["--access-token-seconds", "20"]).await;
+    cli.signed_in("demo").await;
+    let old = cli.token("demo", &[]).await;
+    let expires = support_cli::status_time(&cli.status("demo").await, "access_expires_at");
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+    while chrono::Utc::now() <= expires + chrono::Duration::seconds(1) {
+        assert!(
+            chrono::Utc::now() < expires + chrono::Duration::seconds(60),
+            "bounded"
+        );
+        tick.tick().await;
+    }
+    cli.assert_token_refused(&old).await;
+    let token = cli.token("demo", &[]).await;
+    assert_ne!(token, old);
+    cli.assert_token_works(&token).await;
+    let status = cli.status("demo").await;
+    assert_eq!(status["state"], "valid", "{status}");
+    assert_eq!(cli.browser_visits(), 1, "no sign-in: {}", cli.browser_log());
+    cli.assert_no_secret_leaked();
+}
