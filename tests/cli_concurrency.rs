@@ -102,9 +102,16 @@ async fn twenty_concurrent_refreshes_with_a_short_lived_refresh_token_keep_the_s
     ])
     .await;
     cli.signed_in("demo").await;
+    let before = cli.refresh_token("demo").await;
     all_at_once(&cli, &["token", "demo", "--refresh"]).await;
     still_signed_in(&cli).await;
     let refresh_token = cli.refresh_token("demo").await;
+    if refresh_token != before {
+        assert!(
+            !cli.refresh_token_works(&before).await,
+            "an exchange happened: the old refresh token is dead"
+        );
+    }
     assert!(
         cli.refresh_token_works(&refresh_token).await,
         "the refresh token in the keyring is the live one"
