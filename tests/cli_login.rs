@@ -25,6 +25,15 @@ async fn login_through_the_browser_signs_in_and_status_shows_valid_for_analyst()
 
     let run = cli.login("demo").await;
     run.says(&["signed in to", &format!("as {USER}")]);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("Signed in to"))
+        .unwrap_or_else(|| panic!("{run}"));
+    assert!(
+        line.contains(&cli.origin),
+        "the message names the portal: {line}"
+    );
     assert!(
         run.stdout.is_empty(),
         "login prints nothing on stdout: {run}"
