@@ -9,13 +9,13 @@
 //! | [`auth`]       | sign-in flows (browser PKCE with a loopback listener, out-of-band)    |
 //! | [`arcgis`]     | the ArcGIS wire protocol: URLs, typed requests/responses, errors      |
 //! | [`demo_portal`]| an independent HTTPS emulator of ArcGIS portal and server endpoints   |
-//! | [`engine`]     | the token lifecycle: renewal schedule, backoff, failure handling      |
+//! | [`engine`]     | the token lifecycle: state, renewal under a cross-process lock, runner |
 //! | [`clock`]      | the injected wall clock                                               |
 //! | [`secret`]     | `Secret<T>`: redacting wrapper for tokens, passwords and secrets      |
 //! | [`store`]      | profiles (`profiles.toml`) and secrets (OS keyring or session memory)  |
 //!
-//! Still to come, each with its own issue: `ui/` (egui screens), `engine/` (the token
-//! lifecycle state machine) and `output/` (copy formats and the clipboard).
+//! Still to come, each with its own issue: `ui/` (egui screens) and `output/` (copy formats
+//! and the clipboard).
 
 pub mod arcgis;
 pub mod auth;

@@ -358,3 +358,26 @@ async fn the_runner_renews_when_due_and_on_command_and_its_events_hold_no_secret
     }
     assert_eq!(rig.token_requests().await, 2);
 }
+
+#[tokio::test]
+async fn the_runner_renews_at_once_when_told_a_token_was_rejected() {
+    let rig = rig(20160).await;
+    let engine = Arc::new(rig.engine());
+    rig.sign_in(&engine).await;
+    let (sender, mut events) = mpsc::unbounded_channel();
+    let runner = Runner::spawn(Arc::clone(&engine), rig.profile.clone(), sender);
+    let rejected = engine.stored_token(&rig.profile).await.unwrap().unwrap();
+    assert!(
+        runner
+            .send(RunnerCommand::TokenRejected(rejected.token.clone()))
+            .await
+    );
+    let (message, renewal) = next_activity(&mut events).await;
+    assert_eq!(renewal, Some(RenewalKind::Refreshed), "{message}");
+    assert!(message.contains("rejected"), "{message}");
+    let renewed = engine.stored_token(&rig.profile).await.unwrap().unwrap();
+    assert_ne!(renewed.token.expose(), rejected.token.expose());
+    assert_eq!(rig.check(&renewed.token).await.unwrap(), USER);
+    runner.stop().await;
+    assert_eq!(rig.token_requests().await, 1);
+}

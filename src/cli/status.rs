@@ -180,3 +180,35 @@ fn countdown(delta: TimeDelta) -> String {
         (d, h, _) => format!("{d}d {h}h"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+
+    #[test]
+    fn countdowns_read_in_the_largest_useful_units() {
+        assert_eq!(countdown(TimeDelta::seconds(42)), "42s");
+        assert_eq!(countdown(TimeDelta::seconds(29 * 60 + 10)), "29m 10s");
+        assert_eq!(countdown(TimeDelta::seconds(3 * 3600 + 120)), "3h 2m");
+        assert_eq!(
+            countdown(TimeDelta::days(13) + TimeDelta::hours(23)),
+            "13d 23h"
+        );
+    }
+
+    #[test]
+    fn deadlines_are_utc_rfc3339_with_a_countdown_or_an_age() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        assert_eq!(
+            when(now + TimeDelta::seconds(90), now),
+            "2027-01-15T08:01:30Z (in 1m 30s)"
+        );
+        assert_eq!(
+            when(now - TimeDelta::seconds(5), now),
+            "2027-01-15T07:59:55Z (5s ago)"
+        );
+        assert_eq!(rfc3339(None), Value::Null);
+    }
+}

@@ -121,12 +121,10 @@ impl EngineError {
             Self::NotSignedIn { .. } | Self::SignInNeeded { .. } => FailureClass::SignInNeeded,
             Self::Portal { source, .. } | Self::Stopped { source, .. } => class_of(source.kind()),
             Self::SignIn { source, .. } => match source {
-                SignInError::Portal(err) => match class_of(err.kind()) {
-                    FailureClass::Network if err.kind() == ErrorKind::InvalidGrant => {
-                        FailureClass::SignInNeeded
-                    }
-                    other => other,
-                },
+                SignInError::Portal(err) if err.kind() == ErrorKind::InvalidGrant => {
+                    FailureClass::SignInNeeded
+                }
+                SignInError::Portal(err) => class_of(err.kind()),
                 SignInError::PortInUse { .. } | SignInError::Listener { .. } => FailureClass::Local,
                 _ => FailureClass::SignInNeeded,
             },

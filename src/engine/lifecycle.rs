@@ -607,3 +607,104 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+
+    fn t(seconds: i64) -> Instant {
+        DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
+    }
+
+    fn session(refresh_for: i64) -> SessionRecord {
+        SessionRecord {
+            refresh_token: Secret::new("rt".to_owned()),
+            refresh_issued_at: t(0),
+            refresh_expires_at: Some(t(refresh_for)),
+            exchange_extends: true,
+            redirect_uri: "http://127.0.0.1:5000/".to_owned(),
+            username: Some("analyst".to_owned()),
+            renewed_at: t(0),
+            failures: 0,
+            next_retry_at: None,
+            last_error: None,
+            needs_sign_in: None,
+            stopped: None,
+        }
+    }
+
+    fn access(until: i64) -> AccessTokenRecord {
+        AccessTokenRecord {
+            token: Secret::new("at".to_owned()),
+            expires_at: t(until),
+            username: None,
+        }
+    }
+
+    fn tokens(refresh_for: Option<i64>, now: i64) -> OAuthTokens {
+        OAuthTokens {
+            access_token: Secret::new("new-at".to_owned()),
+            expires_at: t(now + 20),
+            username: Some("analyst".to_owned()),
+            ssl: true,
+            refresh_token: refresh_for.map(|_| Secret::new("new-rt".to_owned())),
+            refresh_token_expires_at: refresh_for.map(t),
+        }
+    }
+
+    #[test]
+    fn an_exchange_that_gives_a_new_lifetime_starts_the_twenty_percent_rule_again() {
+        let (next, access) = renewed_session(&session(120), tokens(Some(216), 96), t(96));
+        assert!(next.exchange_extends);
+        assert_eq!(next.refresh_issued_at, t(96));
+        assert_eq!(next.refresh_expires_at, Some(t(216)));
+        assert_eq!(access.expires_at, t(116));
+        assert_eq!(
+            plan_for(&next, Some(&access), t(97)),
+            Plan::Wait { until: t(112) }
+        );
+    }
+
+    #[test]
+    fn an_exchange_that_keeps_the_old_expiry_is_not_repeated() {
+        let (next, access) = renewed_session(&session(120), tokens(Some(120), 96), t(96));
+        assert!(!next.exchange_extends);
+        assert_eq!(
+            plan_for(&next, Some(&access), t(100)),
+            Plan::Wait { until: t(112) }
+        );
+        assert_eq!(plan_for(&next, Some(&access), t(112)), Plan::Renew);
+        assert!(matches!(
+            plan_for(&next, Some(&access), t(120)),
+            Plan::SignInNeeded { .. }
+        ));
+    }
+
+    #[test]
+    fn a_refresh_grant_keeps_the_refresh_token_and_clears_failures() {
+        let mut failing = session(1000);
+        failing.failures = 3;
+        failing.last_error = Some("HTTP 500".to_owned());
+        failing.next_retry_at = Some(t(50));
+        let (next, _) = renewed_session(&failing, tokens(None, 40), t(40));
+        assert_eq!(next.refresh_token.expose(), "rt");
+        assert_eq!(next.refresh_expires_at, Some(t(1000)));
+        assert_eq!(next.renewed_at, t(40));
+        assert_eq!(
+            (next.failures, next.next_retry_at, next.last_error),
+            (0, None, None)
+        );
+    }
+
+    #[test]
+    fn the_access_lifetime_is_measured_from_its_last_renewal() {
+        let stored = session(14 * 24 * 3600);
+        assert_eq!(
+            plan_for(&stored, Some(&access(1800)), t(10)),
+            Plan::Wait { until: t(1500) }
+        );
+        assert_eq!(plan_for(&stored, None, t(10)), Plan::Renew);
+    }
+}

@@ -114,6 +114,7 @@ impl Task {
             self.publish_status().await;
             let wait = match self.engine.due(&self.profile).await {
                 Ok(Due::Now) => {
+                    self.set_state(TokenState::Refreshing);
                     let result = self.engine.obtain(&self.profile, Want::Fresh).await;
                     self.after(result, "scheduled renewal")
                 }

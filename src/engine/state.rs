@@ -166,3 +166,70 @@ impl ProfileStatus {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::secret::Secret;
+
+    fn t(seconds: i64) -> Instant {
+        DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
+    }
+
+    fn session() -> SessionRecord {
+        SessionRecord {
+            refresh_token: Secret::new("rt".to_owned()),
+            refresh_issued_at: t(0),
+            refresh_expires_at: Some(t(100)),
+            exchange_extends: true,
+            redirect_uri: "urn:ietf:wg:oauth:2.0:oob".to_owned(),
+            username: Some("analyst".to_owned()),
+            renewed_at: t(0),
+            failures: 0,
+            next_retry_at: None,
+            last_error: None,
+            needs_sign_in: None,
+            stopped: None,
+        }
+    }
+
+    #[test]
+    fn the_stored_session_says_which_state_a_profile_is_in() {
+        assert_eq!(
+            ProfileStatus::from_stored(None, None, t(0)).state,
+            TokenState::SignedOut
+        );
+        let valid = ProfileStatus::from_stored(Some(&session()), None, t(10));
+        assert_eq!(valid.state.name(), "valid");
+        assert_eq!(valid.user.as_deref(), Some("analyst"));
+        assert_eq!(valid.deadlines.refresh_expires_at, Some(t(100)));
+        let expired = ProfileStatus::from_stored(Some(&session()), None, t(100));
+        assert_eq!(expired.state.name(), "needs_sign_in");
+
+        let mut failing = session();
+        failing.failures = 2;
+        failing.last_error = Some("HTTP 502".to_owned());
+        let state = ProfileStatus::from_stored(Some(&failing), None, t(10)).state;
+        assert_eq!(state.name(), "refresh_failing");
+        assert!(state.message().unwrap().contains("HTTP 502"));
+
+        let mut stopped = failing.clone();
+        stopped.stopped = Some("invalid client id".to_owned());
+        assert_eq!(
+            ProfileStatus::from_stored(Some(&stopped), None, t(10))
+                .state
+                .name(),
+            "error"
+        );
+        let mut dead = stopped;
+        dead.needs_sign_in = Some("revoked".to_owned());
+        assert_eq!(
+            ProfileStatus::from_stored(Some(&dead), None, t(10))
+                .state
+                .name(),
+            "needs_sign_in"
+        );
+    }
+}
