@@ -236,3 +236,39 @@ async fn twenty_concurrent_refreshes_meeting_a_few_portal_errors_never_lose_the_
     still_signed_in(&cli).await;
     cli.assert_no_secret_leaked();
 }
+
+#[tokio::test]
+async fn status_answers_promptly_while_another_process_is_in_a_slow_refresh() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    cli.add_fault(serde_json::json!({
+        "path": TOKEN_PATH, "kind": "delay", "millis": 12000, "count": 1
+    }))
+    .await;
+    cli.reset_request_counts().await;
+    let refreshing = cli.tokendesk(&["token", "demo", "--refresh"]).spawn();
+    let deadline = std::time::Instant::now() + support_cli::BOUND;
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(20));
+    while cli.requests_to(TOKEN_PATH).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the refresh never started"
+        );
+        tick.tick().await;
+    }
+    let status = cli.run(&["status", "demo", "--json"]).await;
+    status.ok();
+    assert!(
+        status.took < std::time::Duration::from_secs(6),
+        "status is read-only and does not wait for a 12 s refresh: {status}"
+    );
+    let shown: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert!(
+        matches!(shown["state"].as_str(), Some("valid" | "refreshing")),
+        "{shown}"
+    );
+    let refreshed = refreshing.finish().await;
+    refreshed.ok();
+    cli.assert_token_works(&refreshed.single_line()).await;
+    cli.assert_no_secret_leaked();
+}
