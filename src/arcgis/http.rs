@@ -176,10 +176,18 @@ pub fn decode<R: FromWire>(
                 ErrorKind::UnexpectedResponse,
                 site,
                 step,
-                Cause::Unexpected(format!(
-                    "the answer is not JSON ({err}); it starts with \"{}\"",
-                    excerpt(body)
-                )),
+                Cause::Unexpected(if looks_like_json(body) {
+                    format!(
+                        "the answer is cut-off or malformed JSON ({err}); its {} bytes are not \
+                         shown because they may hold a token",
+                        body.len()
+                    )
+                } else {
+                    format!(
+                        "the answer is not JSON ({err}); it starts with \"{}\"",
+                        excerpt(body)
+                    )
+                }),
             ));
         }
     };
@@ -219,8 +227,15 @@ fn http_status_error(status: u16, body: &[u8], site: &str, step: &'static str) -
 }
 
 /// A short, single-line view of a body: an HTML page's `<title>`, else its first characters.
+///
+/// A body that starts like JSON is never quoted (the excerpt is empty): a token answer cut
+/// short (`{"access_token":"…`) would otherwise put the token into an error message, a log
+/// line or the status shown to the person.
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
+    if looks_like_json(body) {
+        return String::new();
+    }
     let lower = text.to_ascii_lowercase();
     let shown = match (lower.find("<title>"), lower.find("</title>")) {
         (Some(start), Some(end)) if start + 7 <= end => &text[start + 7..end],
@@ -232,6 +247,13 @@ fn excerpt(body: &[u8]) -> String {
         short.push('…');
     }
     short
+}
+
+/// Whether a body starts like a JSON document (after white space).
+fn looks_like_json(body: &[u8]) -> bool {
+    body.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| matches!(b, b'{' | b'['))
 }
 
 fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, ArcGisError> {
@@ -301,4 +323,41 @@ fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
         current = inner.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arcgis::oauth::OAuthTokens;
+
+    fn now() -> Instant {
+        chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    #[test]
+    fn a_token_answer_cut_short_never_shows_the_token_in_the_error() {
+        let token = "SECRETtoken0123456789abcdefSECRET";
+        for body in [
+            format!("{{\"access_token\":\"{token}\""),
+            format!("  [{{\"access_token\":\"{token}\""),
+        ] {
+            let err = decode::<OAuthTokens>(200, body.as_bytes(), "site", "refreshing", now())
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::UnexpectedResponse);
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains(token), "{shown}");
+            assert!(shown.contains("not shown"), "{shown}");
+            let failed = decode::<OAuthTokens>(500, body.as_bytes(), "site", "refreshing", now())
+                .unwrap_err();
+            let shown = format!("{failed} {failed:?}");
+            assert!(!shown.contains(token), "{shown}");
+        }
+    }
+
+    #[test]
+    fn an_html_error_page_is_shown_by_its_title() {
+        let body = b"<html><head><title>Service Unavailable</title></head><body>x</body></html>";
+        let err = decode::<OAuthTokens>(200, body, "site", "refreshing", now()).unwrap_err();
+        assert!(err.to_string().contains("Service Unavailable"), "{err}");
+    }
 }

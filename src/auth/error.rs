@@ -26,7 +26,7 @@ pub enum SignInError {
     },
     /// No valid answer arrived in time.
     #[error(
-        "No answer came back from the browser within {after}, so the sign-in was stopped. \
+        "The sign-in timed out: no answer came back from the browser within {after}, so it was stopped. \
          Start it again and finish signing in within that time (if no browser window \
          opened, open the sign-in address TokenDesk shows by hand).", after = human(*after)
     )]

@@ -24,7 +24,7 @@ pub struct LoginArgs {
     #[arg(long)]
     pub no_browser: bool,
     /// How long to wait for the browser (or the pasted code), in seconds (default 300).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
 }
 
