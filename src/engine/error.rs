@@ -2,7 +2,7 @@
 //! portal), the step, what ArcGIS or the system said, and what to do. No variant carries a
 //! secret.
 
-use crate::arcgis::{ArcGisError, ErrorKind};
+use crate::arcgis::{ArcGisError, ErrorKind, Instant};
 use crate::auth::SignInError;
 use crate::store::{LockError, SecretError, SignInMethod};
 
@@ -36,6 +36,26 @@ pub enum EngineError {
         profile: String,
         /// What failed, where, what ArcGIS said, what to do.
         source: ArcGisError,
+    },
+    /// A renewal was asked for while renewals back off after failures (the window every
+    /// process shares); no request was sent.
+    #[error(
+        "profile `{profile}` ({portal}): renewing the token failed {attempts} time(s) in a row, so TokenDesk waits before asking the portal again; no request was sent now. The next try will be at {next} (in {seconds_left} s). The portal said last: {last_error}",
+        next = .next_try_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )]
+    BackingOff {
+        /// The profile name.
+        profile: String,
+        /// The portal.
+        portal: String,
+        /// Failures in a row.
+        attempts: u32,
+        /// When the next renewal may be tried.
+        next_try_at: Instant,
+        /// Seconds from the failed call to `next_try_at`, rounded up.
+        seconds_left: i64,
+        /// The last failure, in plain words (never a secret).
+        last_error: String,
     },
     /// Renewal stopped on something retrying cannot fix (client id, CA file…).
     #[error("profile `{profile}`: renewal stopped: {source}")]
@@ -119,6 +139,7 @@ impl EngineError {
     pub fn class(&self) -> FailureClass {
         match self {
             Self::NotSignedIn { .. } | Self::SignInNeeded { .. } => FailureClass::SignInNeeded,
+            Self::BackingOff { .. } => FailureClass::Network,
             Self::Portal { source, .. } | Self::Stopped { source, .. } => class_of(source.kind()),
             Self::SignIn { source, .. } => match source {
                 SignInError::Portal(err) if err.kind() == ErrorKind::InvalidGrant => {

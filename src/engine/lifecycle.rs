@@ -30,9 +30,10 @@ use crate::store::{AccessTokenRecord, AsyncSecrets, FileLock, Paths, Profile, Se
 /// HTTP request may take).
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A stored access token is handed out while it has at least this much life left, even when a
-/// renewal that was due failed.
-const STILL_USABLE: TimeDelta = TimeDelta::seconds(5);
+/// A forced renewal (or one for a rejected token) that meets a backoff window ending within
+/// this time waits for the window to pass and then tries once; a longer window fails at once
+/// with a message saying when the next try will be.
+const WAIT_OUT_BACKOFF: TimeDelta = TimeDelta::seconds(5);
 
 /// What the caller wants from [`Engine::obtain`].
 #[derive(Debug, Clone)]
@@ -254,8 +255,39 @@ impl Engine {
             .map(|_| ())
     }
 
-    /// The core: under the lock, re-read, decide, renew if needed, write.
+    /// The core: under the lock, re-read, decide, renew if needed, write. Every renewal
+    /// honours the backoff window shared in the session record: before its end no request is
+    /// made. A plain request ([`Want::Fresh`]) then gets the stored token while it is still
+    /// valid (with a warning) and else fails at once; a forced renewal or a rejected token
+    /// waits out a short window (without holding the lock) and then tries once, and fails at
+    /// once on a longer one.
     pub async fn obtain(&self, profile: &Profile, want: Want) -> Result<FreshToken, EngineError> {
+        match self.obtain_locked(profile, &want).await {
+            Err(EngineError::BackingOff { next_try_at, .. })
+                if !matches!(want, Want::Fresh)
+                    && next_try_at - self.clock.now() <= WAIT_OUT_BACKOFF =>
+            {
+                let wait = (next_try_at - self.clock.now())
+                    .to_std()
+                    .unwrap_or_default();
+                tracing::info!(
+                    profile = profile.name(),
+                    ?wait,
+                    "waiting for the end of the renewal backoff"
+                );
+                tokio::time::sleep(wait).await;
+                self.obtain_locked(profile, &want).await
+            }
+            result => result,
+        }
+    }
+
+    /// One pass of [`Engine::obtain`], under the lock.
+    async fn obtain_locked(
+        &self,
+        profile: &Profile,
+        want: &Want,
+    ) -> Result<FreshToken, EngineError> {
         let _lock = self.lock(profile).await?;
         let now = self.clock.now();
         let (session, access) = self.read(profile).await?;
@@ -264,75 +296,87 @@ impl Engine {
                 profile: profile.name().to_owned(),
             });
         };
-        let usable = access
-            .as_ref()
-            .filter(|a| a.expires_at - now > STILL_USABLE);
+        let valid = access.as_ref().filter(|a| a.expires_at > now);
         if let Some(reason) = &session.needs_sign_in {
             return Err(self.sign_in_needed(profile, reason.clone()));
         }
         let plan = plan_for(&session, access.as_ref(), now);
         let stored = |warning: Option<String>| {
-            usable.map(|a| FreshToken {
+            valid.map(|a| FreshToken {
                 warning,
                 ..FreshToken::stored(a, session.username.as_ref())
             })
         };
-        let kind = match (&want, plan) {
-            (_, Plan::SignInNeeded { .. }) => {
-                let reason = "the refresh token has expired".to_owned();
-                if matches!(want, Want::Fresh)
-                    && let Some(token) = stored(Some(format!(
-                        "{reason}; this token still works until it expires, then `tokendesk login {}` is needed",
-                        profile.name()
-                    )))
-                {
-                    return Ok(token);
-                }
-                return Err(self.sign_in_needed(profile, reason));
-            }
-            (Want::Fresh, Plan::Wait { .. }) => {
-                if let Some(token) = stored(None) {
-                    return Ok(token);
-                }
-                RenewalKind::Refreshed
-            }
-            (Want::Fresh, _) if session.next_retry_at.is_some_and(|at| at > now) => {
-                let warning = session.last_error.clone().map(|e| {
-                    format!("renewing the token failed recently; the stored token is still good. Last error: {e}")
-                });
-                if let Some(token) = stored(warning) {
-                    return Ok(token);
-                }
-                kind_for(plan)
-            }
-            (Want::RenewedAfter { after }, _) if session.renewed_at > *after => {
-                if let Some(token) = stored(None) {
-                    return Ok(token);
-                }
-                kind_for(plan)
-            }
-            (Want::Replacing(rejected), _)
-                if usable.is_some_and(|a| a.token.expose() != rejected.expose()) =>
+        if let Plan::SignInNeeded { .. } = plan {
+            let reason = "the refresh token has expired".to_owned();
+            if matches!(want, Want::Fresh)
+                && let Some(token) = stored(Some(format!(
+                    "{reason}; this token still works until it expires, then `tokendesk login {}` is needed",
+                    profile.name()
+                )))
             {
-                if let Some(token) = stored(None) {
-                    return Ok(token);
-                }
-                kind_for(plan)
+                return Ok(token);
             }
-            _ => kind_for(plan),
+            return Err(self.sign_in_needed(profile, reason));
+        }
+        let satisfied = match (want, plan) {
+            (Want::Fresh, Plan::Wait { .. }) => true,
+            (Want::RenewedAfter { after }, _) => session.renewed_at > *after,
+            (Want::Replacing(rejected), _) => {
+                valid.is_some_and(|a| a.token.expose() != rejected.expose())
+            }
+            _ => false,
         };
-        match self.renew(profile, &session, kind, now).await {
+        if satisfied && let Some(token) = stored(None) {
+            return Ok(token);
+        }
+        if let Some(next_try_at) = session.next_retry_at.filter(|at| *at > now) {
+            let paused = self.backing_off(profile, &session, next_try_at, now);
+            if matches!(want, Want::Fresh)
+                && let Some(token) = stored(Some(format!(
+                    "{paused} The stored token still works until {} and was used.",
+                    valid.map_or_else(String::new, |a| rfc3339(a.expires_at))
+                )))
+            {
+                return Ok(token);
+            }
+            return Err(paused);
+        }
+        match self.renew(profile, &session, kind_for(plan), now).await {
             Ok(token) => Ok(token),
             Err(err) if matches!(want, Want::Fresh) => match (&err, stored(None)) {
                 (EngineError::Portal { .. }, Some(token)) => Ok(FreshToken {
                     warning: Some(format!(
-                        "{err} The stored token is still good and was used."
+                        "{err} The stored token still works until {} and was used.",
+                        rfc3339(token.expires_at)
                     )),
                     ..token
                 }),
                 _ => Err(err),
             },
             Err(err) => Err(err),
+        }
+    }
+
+    /// The failure for a renewal asked for before the shared backoff window ends.
+    fn backing_off(
+        &self,
+        profile: &Profile,
+        session: &SessionRecord,
+        next_try_at: Instant,
+        now: Instant,
+    ) -> EngineError {
+        tracing::info!(profile = profile.name(), next_try_at = %rfc3339(next_try_at), "renewal is backing off; no request sent");
+        EngineError::BackingOff {
+            profile: profile.name().to_owned(),
+            portal: profile.url().to_owned(),
+            attempts: session.failures,
+            next_try_at,
+            seconds_left: (next_try_at - now + TimeDelta::milliseconds(999)).num_seconds(),
+            last_error: session
+                .last_error
+                .clone()
+                .unwrap_or_else(|| "nothing was recorded".to_owned()),
         }
     }
 
@@ -520,6 +564,11 @@ impl Engine {
                 source,
             })
     }
+}
+
+/// A moment as RFC 3339 UTC, to the second.
+fn rfc3339(at: Instant) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn portal_error(profile: &Profile, source: ArcGisError) -> EngineError {

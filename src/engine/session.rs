@@ -1,7 +1,8 @@
 //! Signing a profile in and out through the engine: the auth flows run with the profile's
 //! settings, and their result is stored (under the profile's lock) as the session the engine
-//! keeps fresh. Sign-out revokes the refresh token on the portal, then deletes the profile's
-//! secrets — even when the revocation fails.
+//! keeps fresh; a sign-in that replaces a session revokes the replaced refresh token (best
+//! effort: a failure is logged as a warning). Sign-out revokes the refresh token on the
+//! portal, then deletes the profile's secrets — even when the revocation fails.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -47,7 +48,8 @@ pub struct SignedOut {
 
 impl Engine {
     /// Signs the profile in (browser PKCE or out-of-band, as the profile says) and stores the
-    /// session. A session stored before is replaced.
+    /// session. A session stored before is replaced, and its refresh token revoked on the
+    /// portal once the new one is stored (a failed revocation is only a warning).
     pub async fn sign_in(
         &self,
         profile: &Profile,
@@ -141,9 +143,45 @@ impl Engine {
             expires_at: tokens.expires_at,
             username: Some(signed_in.user.username.clone()),
         };
-        let _lock = self.lock(profile).await?;
-        self.write_session(profile, &session).await?;
-        self.write_access(profile, &access).await
+        let replaced = {
+            let _lock = self.lock(profile).await?;
+            // An unreadable old record is simply replaced; there is nothing to revoke then.
+            let previous = self.read(profile).await.ok().and_then(|(old, _)| old);
+            self.write_session(profile, &session).await?;
+            self.write_access(profile, &access).await?;
+            previous
+                .map(|old| old.refresh_token)
+                .filter(|old| old.expose() != session.refresh_token.expose())
+        };
+        if let Some(old) = replaced
+            && let Err(reason) = self
+                .revoke(profile, &old, TokenTypeHint::RefreshToken)
+                .await
+        {
+            tracing::warn!(profile = profile.name(), %reason, "signed in, but revoking the replaced refresh token failed; it stays valid on the portal until it expires");
+        }
+        Ok(())
+    }
+
+    /// Revokes `token` on the profile's portal; on failure, says why in plain words.
+    async fn revoke(
+        &self,
+        profile: &Profile,
+        token: &Secret<String>,
+        hint: TokenTypeHint,
+    ) -> Result<(), String> {
+        let (client, portal) = self.connection(profile).map_err(|err| err.to_string())?;
+        revoke_token(
+            &client,
+            &portal,
+            profile.client_id().unwrap_or_default(),
+            token,
+            hint,
+            self.clock().now(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|err| err.to_string())
     }
 
     /// Revokes the refresh token on the portal (best effort), then deletes every secret of
@@ -161,25 +199,11 @@ impl Engine {
         };
         let had_session = token.is_some() || stored.is_err();
         let mut revoke_failed = None;
-        if let Some(token) = token {
-            let revoked = match self.connection(profile) {
-                Ok((client, portal)) => revoke_token(
-                    &client,
-                    &portal,
-                    profile.client_id().unwrap_or_default(),
-                    &token,
-                    hint,
-                    self.clock().now(),
-                )
-                .await
-                .map(|_| ())
-                .map_err(|err| err.to_string()),
-                Err(err) => Err(err.to_string()),
-            };
-            if let Err(reason) = revoked {
-                tracing::warn!(profile = profile.name(), %reason, "revoking the refresh token failed; deleting the secrets anyway");
-                revoke_failed = Some(reason);
-            }
+        if let Some(token) = token
+            && let Err(reason) = self.revoke(profile, &token, hint).await
+        {
+            tracing::warn!(profile = profile.name(), %reason, "revoking the refresh token failed; deleting the secrets anyway");
+            revoke_failed = Some(reason);
         }
         self.secrets()
             .delete_all(profile.id())
