@@ -569,7 +569,10 @@ async fn http_500_with_an_html_page_is_a_server_error_quoting_the_page_title() {
 #[tokio::test]
 async fn malformed_json_with_status_200_is_an_unexpected_response() {
     let server = TestServer::start().await;
-    server.respond_json(TOKEN_PATH, r#"{"access_token": "abc", "expires_in": "#);
+    server.respond_json(
+        TOKEN_PATH,
+        r#"{"access_token": "tok-abc-123", "expires_in": "#,
+    );
     let grant = Grant::RefreshToken {
         refresh_token: &secret("rt-1"),
     };
@@ -577,7 +580,10 @@ async fn malformed_json_with_status_200_is_an_unexpected_response() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnexpectedResponse);
-    assert!(err.to_string().contains("not JSON"), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("malformed JSON"), "{message}");
+    // A cut-off token answer is never quoted: the token would reach messages and logs.
+    assert!(!message.contains("tok-abc-123"), "{message}");
 }
 
 #[tokio::test]
