@@ -53,3 +53,18 @@ fn probe_without_a_url_exits_2() {
     let output = tokendesk(&["probe"]);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn logs_written_to_a_pipe_carry_no_terminal_colour_codes() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tokendesk"))
+        .args(["probe", "https://127.0.0.1:1/portal"])
+        .env("TOKENDESK_LOG", "debug")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    let text = String::from_utf8(output.stderr).unwrap();
+    assert!(text.contains("DEBUG"), "debug logs are on: {text}");
+    assert!(!text.contains('\u{1b}'), "no ANSI escape codes: {text:?}");
+}

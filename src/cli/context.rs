@@ -52,9 +52,10 @@ pub async fn keyring() -> Result<AsyncSecrets, KeyringUnavailable> {
 /// The sentence every keyring-less command says.
 pub fn no_keyring(err: &KeyringUnavailable) -> String {
     format!(
-        "no keyring was reachable, so TokenDesk cannot keep or read tokens: {err}. The CLI keeps \
-         secrets only in the OS keyring (never in a file): start or unlock gnome-keyring or \
-         KWallet (or run inside your desktop session) and try again"
+        "no keyring was reachable, so TokenDesk cannot keep or read tokens: {err}. Session-only \
+         mode belongs to the desktop app: the command line keeps secrets only in the OS keyring \
+         (never in a file), so start or unlock gnome-keyring or KWallet (or run inside your \
+         desktop session) and try again"
     )
 }
 
