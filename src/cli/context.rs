@@ -67,6 +67,15 @@ pub async fn engine(paths: &Paths) -> Result<Engine, Outcome> {
     Ok(Engine::new(secrets, paths, Arc::new(SystemClock)))
 }
 
+/// What a command about one signed-in profile needs: the profile named `name` and the
+/// engine over the OS keyring. Exit 2 for an unknown profile, 1 without a keyring.
+pub async fn profile_and_engine(name: &str) -> Result<(Profile, Engine), Outcome> {
+    let paths = paths()?;
+    let profile = find(&profiles(&paths)?, name)?;
+    let engine = engine(&paths).await?;
+    Ok((profile, engine))
+}
+
 /// An engine failure as an outcome: 3 sign-in needed, 4 network or portal, 1 local.
 pub fn engine_failure(err: &EngineError) -> Outcome {
     let exit = match err.class() {

@@ -10,7 +10,7 @@ use tokio::io::BufReader;
 use tokio_util::sync::CancellationToken;
 
 use super::Outcome;
-use super::context::{self, engine_failure, find, profiles};
+use super::context::{self, engine_failure};
 use crate::auth::{Browser, DEFAULT_TIMEOUT, ManualBrowser, Progress, SystemBrowser, oob};
 use crate::engine::SignInRequest;
 use crate::store::SignInMethod;
@@ -30,16 +30,8 @@ pub struct LoginArgs {
 
 /// Signs the profile in and stores the session in the keyring.
 pub async fn run(args: LoginArgs) -> Outcome {
-    let paths = match context::paths() {
-        Ok(paths) => paths,
-        Err(outcome) => return outcome,
-    };
-    let profile = match profiles(&paths).and_then(|store| find(&store, &args.name)) {
-        Ok(profile) => profile,
-        Err(outcome) => return outcome,
-    };
-    let engine = match context::engine(&paths).await {
-        Ok(engine) => engine,
+    let (profile, engine) = match context::profile_and_engine(&args.name).await {
+        Ok(found) => found,
         Err(outcome) => return outcome,
     };
     let browser: Arc<dyn Browser> = if args.no_browser {

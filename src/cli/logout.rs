@@ -4,7 +4,7 @@
 use clap::Args;
 
 use super::Outcome;
-use super::context::{self, engine_failure, find, profiles};
+use super::context::{self, engine_failure};
 
 /// Arguments of `tokendesk logout`.
 #[derive(Debug, Args)]
@@ -15,16 +15,8 @@ pub struct LogoutArgs {
 
 /// Signs the profile out.
 pub async fn run(args: LogoutArgs) -> Outcome {
-    let paths = match context::paths() {
-        Ok(paths) => paths,
-        Err(outcome) => return outcome,
-    };
-    let profile = match profiles(&paths).and_then(|store| find(&store, &args.name)) {
-        Ok(profile) => profile,
-        Err(outcome) => return outcome,
-    };
-    let engine = match context::engine(&paths).await {
-        Ok(engine) => engine,
+    let (profile, engine) = match context::profile_and_engine(&args.name).await {
+        Ok(found) => found,
         Err(outcome) => return outcome,
     };
     match engine.sign_out(&profile).await {

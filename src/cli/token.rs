@@ -5,7 +5,7 @@
 use clap::Args;
 
 use super::Outcome;
-use super::context::{self, engine_failure, find, profiles};
+use super::context::{self, engine_failure};
 use super::profile::{HeaderStyle, header_for};
 use crate::engine::FreshToken;
 use crate::store::{PreferredHeader, Profile};
@@ -60,9 +60,7 @@ pub async fn run_header(args: HeaderArgs) -> Outcome {
 }
 
 async fn fresh(name: &str, force: bool, check: bool) -> Result<(Profile, FreshToken), Outcome> {
-    let paths = context::paths()?;
-    let profile = find(&profiles(&paths)?, name)?;
-    let engine = context::engine(&paths).await?;
+    let (profile, engine) = context::profile_and_engine(name).await?;
     let result = if check {
         engine.checked_token(&profile, force).await
     } else {
