@@ -31,7 +31,7 @@ ensure_debian_packages() {
 }
 
 # What building TokenDesk needs on Debian (beyond Rust itself).
-BUILD_PACKAGES=(ca-certificates pkg-config build-essential cmake git)
+BUILD_PACKAGES=(ca-certificates pkg-config build-essential cmake git libwayland-dev libxkbcommon-dev)
 
 ensure_rust() {
   command -v cargo >/dev/null 2>&1 \
