@@ -10,6 +10,7 @@
 //! | [`arcgis`]     | the ArcGIS wire protocol: URLs, typed requests/responses, errors      |
 //! | [`demo_portal`]| an independent HTTPS emulator of ArcGIS portal and server endpoints   |
 //! | [`engine`]     | the token lifecycle: state, renewal under a cross-process lock, runner |
+//! | [`identity`]   | the desktop app's id, name and icon (shared with `packaging/`)        |
 //! | [`clock`]      | the injected wall clock                                               |
 //! | [`secret`]     | `Secret<T>`: redacting wrapper for tokens, passwords and secrets      |
 //! | [`store`]      | profiles (`profiles.toml`) and secrets (OS keyring or session memory)  |
@@ -23,5 +24,6 @@ pub mod cli;
 pub mod clock;
 pub mod demo_portal;
 pub mod engine;
+pub mod identity;
 pub mod secret;
 pub mod store;

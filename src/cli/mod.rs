@@ -6,6 +6,7 @@
 mod context;
 mod demo_portal;
 mod exit;
+pub mod generate_assets;
 mod login;
 mod logout;
 mod probe;
