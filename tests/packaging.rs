@@ -73,7 +73,11 @@ fn the_metainfo_carries_the_app_id_and_launches_the_desktop_entry() {
     assert_eq!(between(&metainfo, "<id>", "</id>"), Some(APP_ID));
     assert_eq!(between(&metainfo, "<name>", "</name>"), Some(APP_NAME));
     assert_eq!(
-        between(&metainfo, "<launchable type=\"desktop-id\">", "</launchable>"),
+        between(
+            &metainfo,
+            "<launchable type=\"desktop-id\">",
+            "</launchable>"
+        ),
         Some(format!("{APP_ID}.desktop").as_str())
     );
     assert_eq!(
@@ -118,7 +122,10 @@ fn every_deb_asset_from_the_source_tree_exists_and_every_icon_is_installed() {
             (asset[0].as_str().unwrap(), asset[1].as_str().unwrap())
         })
         .collect();
-    for (source, _) in pairs.iter().filter(|(source, _)| !source.starts_with("target/")) {
+    for (source, _) in pairs
+        .iter()
+        .filter(|(source, _)| !source.starts_with("target/"))
+    {
         assert!(repo(source).is_file(), "deb asset {source} does not exist");
     }
     for size in ICON_SIZES {
@@ -182,7 +189,10 @@ fn generated_man_pages_cover_the_program_and_each_subcommand_but_no_help() {
     pages.sort();
     assert_eq!(on_disk, pages, "no page for `help` or anything else");
     let main = std::fs::read_to_string(dir.path().join("man/tokendesk.1")).unwrap();
-    assert!(main.contains("Exit codes"), "the exit codes are in the main page");
+    assert!(
+        main.contains("Exit codes"),
+        "the exit codes are in the main page"
+    );
 }
 
 #[test]
@@ -193,4 +203,27 @@ fn generating_into_a_file_instead_of_a_directory_names_the_path_in_the_error() {
     let err = write_all(&file).unwrap_err().to_string();
     assert!(err.contains("not-a-directory"), "{err}");
     assert!(err.starts_with("could not write"), "{err}");
+}
+
+#[test]
+fn the_windows_and_macos_recipes_name_this_version_the_app_id_and_existing_icons() {
+    for recipe in [
+        "packaging/windows/cargo-packager.toml",
+        "packaging/macos/cargo-packager.toml",
+    ] {
+        let config: toml::Table = read(recipe).parse().unwrap();
+        assert_eq!(
+            config["version"].as_str(),
+            Some(env!("CARGO_PKG_VERSION")),
+            "{recipe}"
+        );
+        assert_eq!(config["identifier"].as_str(), Some(APP_ID), "{recipe}");
+        assert_eq!(config["product-name"].as_str(), Some(APP_NAME), "{recipe}");
+        let dir = repo(recipe).parent().unwrap().to_path_buf();
+        for icon in config["icons"].as_array().unwrap() {
+            let icon = dir.join(icon.as_str().unwrap());
+            assert!(icon.is_file(), "{recipe}: {icon:?} does not exist");
+        }
+        assert!(dir.join(config["license-file"].as_str().unwrap()).is_file());
+    }
 }
