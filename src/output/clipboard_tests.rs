@@ -1,24 +1,12 @@
 //! The clipboard policy with the in-memory backend and a settable clock.
 
-use std::sync::Mutex;
-
 use chrono::TimeZone;
 
 use super::*;
+use crate::clock::ManualClock;
 
-struct TestClock(Mutex<DateTime<Utc>>);
-
-impl TestClock {
-    fn advance(&self, seconds: f64) {
-        let mut now = self.0.lock().unwrap();
-        *now += chrono::Duration::milliseconds((seconds * 1000.0) as i64);
-    }
-}
-
-impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap()
-    }
+fn advance(clock: &ManualClock, seconds: f64) {
+    clock.advance(chrono::Duration::milliseconds((seconds * 1000.0) as i64));
 }
 
 fn setup(
@@ -26,11 +14,11 @@ fn setup(
 ) -> (
     SecureClipboard<MemoryClipboard>,
     MemoryClipboard,
-    Arc<TestClock>,
+    Arc<ManualClock>,
 ) {
-    let clock = Arc::new(TestClock(Mutex::new(
+    let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
-    )));
+    ));
     let memory = MemoryClipboard::default();
     let clipboard = SecureClipboard::new(
         memory.clone(),
@@ -56,10 +44,10 @@ fn copied_text_is_on_the_clipboard_and_marked_sensitive() {
 fn the_text_is_cleared_once_the_delay_has_passed_and_not_before() {
     let (mut clipboard, memory, clock) = setup(30);
     clipboard.copy(&Secret::from("abc")).unwrap();
-    clock.advance(29.9);
+    advance(&clock, 29.9);
     assert_eq!(clipboard.tick().unwrap(), Tick::Waiting);
     assert_eq!(content(&memory).as_deref(), Some("abc"));
-    clock.advance(0.1);
+    advance(&clock, 0.1);
     assert_eq!(clipboard.tick().unwrap(), Tick::Cleared);
     assert_eq!(content(&memory), None);
     assert_eq!(clipboard.clears_in(), None);
@@ -71,7 +59,7 @@ fn something_the_user_copied_meanwhile_is_left_alone() {
     let (mut clipboard, memory, clock) = setup(30);
     clipboard.copy(&Secret::from("abc")).unwrap();
     memory.copy_from_elsewhere("my own text");
-    clock.advance(31.0);
+    advance(&clock, 31.0);
     assert_eq!(clipboard.tick().unwrap(), Tick::LeftAlone);
     assert_eq!(content(&memory).as_deref(), Some("my own text"));
     assert_eq!(clipboard.clears_in(), None);
@@ -83,9 +71,9 @@ fn the_countdown_rounds_up_to_whole_seconds_and_ends_at_zero() {
     assert_eq!(clipboard.clears_in(), None);
     clipboard.copy(&Secret::from("abc")).unwrap();
     assert_eq!(clipboard.clears_in(), Some(Duration::from_secs(30)));
-    clock.advance(17.5);
+    advance(&clock, 17.5);
     assert_eq!(clipboard.clears_in(), Some(Duration::from_secs(13)));
-    clock.advance(20.0);
+    advance(&clock, 20.0);
     assert_eq!(clipboard.clears_in(), Some(Duration::ZERO));
 }
 
@@ -94,7 +82,7 @@ fn a_delay_of_zero_never_clears() {
     let (mut clipboard, memory, clock) = setup(0);
     clipboard.copy(&Secret::from("abc")).unwrap();
     assert_eq!(clipboard.clears_in(), None);
-    clock.advance(86_400.0);
+    advance(&clock, 86_400.0);
     assert_eq!(clipboard.tick().unwrap(), Tick::Idle);
     assert_eq!(content(&memory).as_deref(), Some("abc"));
 }
@@ -103,11 +91,11 @@ fn a_delay_of_zero_never_clears() {
 fn a_new_copy_restarts_the_countdown_with_the_current_delay() {
     let (mut clipboard, memory, clock) = setup(30);
     clipboard.copy(&Secret::from("first")).unwrap();
-    clock.advance(20.0);
+    advance(&clock, 20.0);
     clipboard.set_delay(Duration::from_secs(10));
     clipboard.copy(&Secret::from("second")).unwrap();
     assert_eq!(clipboard.clears_in(), Some(Duration::from_secs(10)));
-    clock.advance(10.0);
+    advance(&clock, 10.0);
     assert_eq!(clipboard.tick().unwrap(), Tick::Cleared);
     assert_eq!(content(&memory), None);
 }
