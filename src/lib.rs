@@ -22,6 +22,8 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod demo_portal;
+pub mod desktop;
 pub mod engine;
 pub mod secret;
 pub mod store;
+pub mod ui;
