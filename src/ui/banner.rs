@@ -9,7 +9,7 @@ use super::view::{NoticeLevel, View};
 pub fn banner_ui(ui: &mut egui::Ui, view: &View) -> Option<u64> {
     if !view.ready {
         ui.horizontal(|ui| {
-            ui.add(egui::Spinner::new());
+            super::theme::spinner(ui);
             ui.label("Opening the keyring… (your desktop may ask you to unlock it)");
         });
     }

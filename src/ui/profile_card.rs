@@ -23,7 +23,11 @@ pub fn profile_card_ui(
 ) {
     let profile = &view.profile;
     ui.horizontal(|ui| {
-        ui.label(RichText::new(kind_icon(profile.kind())).size(24.0));
+        ui.label(
+            RichText::new(kind_icon(profile.kind()))
+                .monospace()
+                .size(24.0),
+        );
         ui.heading(profile.name());
     });
     egui::Grid::new("profile-facts")

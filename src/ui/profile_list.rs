@@ -10,12 +10,12 @@ use crate::arcgis::Instant;
 use crate::engine::TokenState;
 use crate::store::{ProfileId, SiteKind};
 
-/// The icon for a kind of site (glyphs from egui's built-in fonts).
+/// The icon for a kind of site (glyphs the built-in fonts have without the emoji fonts).
 pub fn kind_icon(kind: SiteKind) -> &'static str {
     match kind {
-        SiteKind::ArcgisOnline => "☁",
-        SiteKind::EnterprisePortal => "🏢",
-        SiteKind::ArcgisServer => "🖧",
+        SiteKind::ArcgisOnline => "◎",
+        SiteKind::EnterprisePortal => "◆",
+        SiteKind::ArcgisServer => "▣",
     }
 }
 
@@ -44,8 +44,12 @@ fn row_ui(ui: &mut egui::Ui, view: &ProfileView, selected: &mut Option<ProfileId
     let id = view.profile.id();
     let is_selected = selected.as_ref() == Some(id);
     ui.horizontal(|ui| {
-        ui.label(RichText::new(kind_icon(view.profile.kind())).size(18.0))
-            .on_hover_text(view.profile.kind().label());
+        ui.label(
+            RichText::new(kind_icon(view.profile.kind()))
+                .monospace()
+                .size(18.0),
+        )
+        .on_hover_text(view.profile.kind().label());
         let name = ui.selectable_label(is_selected, RichText::new(view.profile.name()).strong());
         if name.clicked() {
             *selected = Some(id.clone());

@@ -18,7 +18,7 @@ pub fn sign_in_wait_ui(
     commands: &mut Vec<Command>,
 ) {
     ui.horizontal(|ui| {
-        ui.add(egui::Spinner::new());
+        super::theme::spinner(ui);
         ui.label(format!(
             "{} {}",
             phase_text(wait),
