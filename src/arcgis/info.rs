@@ -152,7 +152,13 @@ pub struct ServicesDirectory {
     pub current_version: Option<Version>,
 }
 
-wire_is_typed!(PortalInfo, PortalSelf, PortalUser, ServerInfo, ServicesDirectory);
+wire_is_typed!(
+    PortalInfo,
+    PortalSelf,
+    PortalUser,
+    ServerInfo,
+    ServicesDirectory
+);
 
 fn token_field(token: Option<&Secret<String>>) -> Vec<(&'static str, String)> {
     token

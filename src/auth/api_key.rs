@@ -110,7 +110,11 @@ pub async fn check(
 ) -> Result<KeyCheck, ArcGisError> {
     let answer = portal_self(client, portal, Some(key), now).await?;
     let slot = slot_for_key(key.expose());
-    Ok(read_check(answer.user.map(|u| u.username), answer.app_info.as_ref(), slot))
+    Ok(read_check(
+        answer.user.map(|u| u.username),
+        answer.app_info.as_ref(),
+        slot,
+    ))
 }
 
 /// The owner and expiry in a `portals/self` answer.
@@ -285,7 +289,11 @@ mod tests {
         assert_eq!(warning_at(6), Some(7));
         assert_eq!(warning_at(0), Some(1));
         let soon = Expiry::at(key, Some(t(6, 1)), t(0, 0));
-        assert!(soon.describe().ends_with("(in 6 days)"), "{}", soon.describe());
+        assert!(
+            soon.describe().ends_with("(in 6 days)"),
+            "{}",
+            soon.describe()
+        );
         assert!(soon.warning("k").unwrap().contains("expires in 6 days"));
         assert_eq!(
             Expiry::at(key, Some(t(0, 0)), t(0, 0)),
@@ -297,7 +305,11 @@ mod tests {
     fn a_legacy_key_reads_as_retired_and_an_unknown_expiry_says_how_to_give_it() {
         let legacy = Expiry::at(KeyGeneration::Legacy, None, t(0, 0));
         assert_eq!(legacy, Expiry::LegacyRetired);
-        assert!(legacy.describe().contains("no longer works on ArcGIS Online"));
+        assert!(
+            legacy
+                .describe()
+                .contains("no longer works on ArcGIS Online")
+        );
         assert!(legacy.warning("k").unwrap().contains("June 2026"));
         let unknown = Expiry::at(KeyGeneration::Other, None, t(0, 0));
         assert!(unknown.describe().contains("--expires"));

@@ -47,7 +47,11 @@ pub fn check_fits(profile: &Profile, args: &CredentialArgs, username: bool) -> R
         return misfit("--expires", "API key profiles");
     }
     if (args.remember_password || username) && !method.uses_password() {
-        let flag = if username { "--username" } else { "--remember-password" };
+        let flag = if username {
+            "--username"
+        } else {
+            "--remember-password"
+        };
         return misfit(flag, "password profiles");
     }
     Ok(())
@@ -69,7 +73,12 @@ pub async fn enter(
         Ok(done) => {
             let until = done.expires_at.map_or_else(
                 || " (no expiry known)".to_owned(),
-                |at| format!("; valid until {}", at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                |at| {
+                    format!(
+                        "; valid until {}",
+                        at.to_rfc3339_opts(SecondsFormat::Secs, true)
+                    )
+                },
             );
             let verb = match profile.sign_in() {
                 SignInMethod::ApiKey => "API key stored for",
@@ -130,7 +139,9 @@ async fn read(
         SignInMethod::BrowserPkce | SignInMethod::OutOfBand => {
             return Err(Outcome::fail(
                 super::Exit::Usage,
-                format!("profile `{name}` signs in through the browser: run `tokendesk login {name}`"),
+                format!(
+                    "profile `{name}` signs in through the browser: run `tokendesk login {name}`"
+                ),
             ));
         }
     })

@@ -208,8 +208,8 @@ async fn add(args: AddArgs) -> Result<Outcome, Outcome> {
         })?;
         draft.ca_file = Some(absolute);
     }
-    let binds_referer = method.uses_password()
-        && matches!(args.binding, None | Some(TokenBinding::Referer));
+    let binds_referer =
+        method.uses_password() && matches!(args.binding, None | Some(TokenBinding::Referer));
     draft.referer = match args.referer {
         None if binds_referer => Some(DEFAULT_REFERER.to_owned()),
         given => given,
@@ -221,7 +221,9 @@ async fn add(args: AddArgs) -> Result<Outcome, Outcome> {
         draft.header = style.into();
     }
     if args.expires.is_some() && method != SignInMethod::ApiKey {
-        return Err(usage("--expires is for API key profiles (--method api-key)"));
+        return Err(usage(
+            "--expires is for API key profiles (--method api-key)",
+        ));
     }
     let paths = context::paths()?;
     let mut store = profiles(&paths)?;

@@ -207,7 +207,10 @@ fn to_json(row: &Row) -> Value {
 fn text(row: &Row, now: Instant) -> String {
     let mut out = format!("{}: {}\n", row.name, row.words);
     if let Some((generation, expiry)) = &row.api_key {
-        out.push_str(&format!("  key:             {}\n", generation_words(*generation)));
+        out.push_str(&format!(
+            "  key:             {}\n",
+            generation_words(*generation)
+        ));
         out.push_str(&format!("  key expires:     {}\n", expiry.describe()));
     }
     if let Some(referer) = &row.referer {
@@ -219,7 +222,10 @@ fn text(row: &Row, now: Instant) -> String {
         }
         let deadlines = &status.deadlines;
         // An API key's own line says when it expires.
-        if let Some(at) = deadlines.access_expires_at.filter(|_| row.api_key.is_none()) {
+        if let Some(at) = deadlines
+            .access_expires_at
+            .filter(|_| row.api_key.is_none())
+        {
             out.push_str(&format!("  access expires:  {}\n", when(at, now)));
         }
         if let Some(at) = deadlines.refresh_expires_at {

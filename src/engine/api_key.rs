@@ -109,7 +109,11 @@ impl Engine {
             });
         };
         let now = self.clock().now();
-        let expiry = Expiry::at(KeyGeneration::of(record.key.expose()), record.expires_at, now);
+        let expiry = Expiry::at(
+            KeyGeneration::of(record.key.expose()),
+            record.expires_at,
+            now,
+        );
         if let Expiry::Expired { .. } = expiry {
             return Err(EngineError::ApiKeyExpired {
                 profile: profile.name().to_owned(),

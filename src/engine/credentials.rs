@@ -254,12 +254,13 @@ impl Engine {
             return Err(EngineError::SignInNeeded {
                 profile: profile.name().to_owned(),
                 portal: profile.url().to_owned(),
-                reason: format!(
-                    "the token cannot be renewed: there is no {what} in the keyring"
-                ),
+                reason: format!("the token cannot be renewed: there is no {what} in the keyring"),
             });
         };
-        tracing::info!(profile = profile.name(), "re-issuing the token with stored credentials");
+        tracing::info!(
+            profile = profile.name(),
+            "re-issuing the token with stored credentials"
+        );
         Ok(match profile.sign_in() {
             SignInMethod::AppCredentials => self.issue_app_token(profile, &secret, now).await,
             _ => {

@@ -102,9 +102,14 @@ pub enum EngineError {
     /// The site refused what the person entered (a wrong password, client secret or API
     /// key). Never retried automatically: one request per action.
     #[error(
-        "profile `{profile}`: the site refused the {what}: {source} Nothing was retried (one \
-         attempt per action, so the account is never locked by TokenDesk). Enter it again with \
-         `tokendesk login {profile}`"
+        "profile `{profile}`: the site refused the {what}: {source}{retry} Enter it again with \
+         `tokendesk login {profile}`",
+        retry = if *.what == "password" {
+            " Nothing was retried: TokenDesk makes one attempt per action, so it never locks the \
+             account."
+        } else {
+            ""
+        }
     )]
     CredentialsRefused {
         /// The profile name.

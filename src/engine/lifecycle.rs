@@ -281,7 +281,9 @@ impl Engine {
         let referer = profile.bound_referer();
         match (profile.portal_url(), profile.server_url()) {
             (Some(portal), _) if profile.sign_in().uses_redirect() => {
-                community_self(&client, &portal, token, now).await.map(|_| ())
+                community_self(&client, &portal, token, now)
+                    .await
+                    .map(|_| ())
             }
             (Some(portal), _) => portal_self_as(&client, &portal, Some(token), referer, now)
                 .await
@@ -443,12 +445,18 @@ impl Engine {
             }
             let result = self.reissue(profile, session, now).await?;
             return self
-                .after_renewal(profile, session, RenewalKind::Reissued, now, result.map(|access| {
-                    let mut next = session.clone();
-                    next.clear_failures();
-                    next.renewed_at = self.clock.now();
-                    (next, access)
-                }))
+                .after_renewal(
+                    profile,
+                    session,
+                    RenewalKind::Reissued,
+                    now,
+                    result.map(|access| {
+                        let mut next = session.clone();
+                        next.clear_failures();
+                        next.renewed_at = self.clock.now();
+                        (next, access)
+                    }),
+                )
                 .await;
         };
         let (client, portal) = self.connection(profile)?;
@@ -469,7 +477,8 @@ impl Engine {
         let result = request_token(&client, &portal, client_id, &grant, now)
             .await
             .map(|tokens| renewed_session(session, tokens, self.clock.now()));
-        self.after_renewal(profile, session, kind, now, result).await
+        self.after_renewal(profile, session, kind, now, result)
+            .await
     }
 
     /// Writes a renewal's result, or records its failure for every process. Call with the
@@ -663,8 +672,7 @@ fn expired_reason(session: &SessionRecord) -> String {
     if session.refresh_token.is_some() {
         "the refresh token has expired".to_owned()
     } else {
-        "the token has expired, and without a remembered password it cannot be re-issued"
-            .to_owned()
+        "the token has expired, and without a remembered password it cannot be re-issued".to_owned()
     }
 }
 

@@ -150,9 +150,9 @@ impl Engine {
             let previous = self.read(profile).await.ok().and_then(|(old, _)| old);
             self.write_session(profile, &session).await?;
             self.write_access(profile, &access).await?;
-            previous
-                .and_then(|old| old.refresh_token)
-                .filter(|old| Some(old.expose()) != session.refresh_token.as_ref().map(Secret::expose))
+            previous.and_then(|old| old.refresh_token).filter(|old| {
+                Some(old.expose()) != session.refresh_token.as_ref().map(Secret::expose)
+            })
         };
         if let Some(old) = replaced
             && let Err(reason) = self
@@ -193,10 +193,7 @@ impl Engine {
         let (token, hint) = match &stored {
             // App and generateToken tokens cannot be revoked: nothing to send for them.
             _ if !profile.sign_in().uses_redirect() => (None, TokenTypeHint::AccessToken),
-            Ok((Some(session), _)) => (
-                session.refresh_token.clone(),
-                TokenTypeHint::RefreshToken,
-            ),
+            Ok((Some(session), _)) => (session.refresh_token.clone(), TokenTypeHint::RefreshToken),
             Ok((None, Some(access))) => (Some(access.token.clone()), TokenTypeHint::AccessToken),
             _ => (None, TokenTypeHint::RefreshToken),
         };

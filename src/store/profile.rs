@@ -601,7 +601,13 @@ mod tests {
                 SignInMethod::PortalPassword
             ))
         );
-        assert_eq!(pkce("oauth").validate(ProfileId::generate()).unwrap().bound_referer(), None);
+        assert_eq!(
+            pkce("oauth")
+                .validate(ProfileId::generate())
+                .unwrap()
+                .bound_referer(),
+            None
+        );
     }
 
     #[test]
