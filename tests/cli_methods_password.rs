@@ -226,3 +226,50 @@ async fn a_server_administrator_signs_in_through_admin_generate_token() {
         .says(&["not an administrator"]);
     cli.assert_no_secret_leaked();
 }
+
+#[tokio::test]
+async fn a_remembered_password_that_stopped_working_is_tried_once_and_not_again_until_login() {
+    let cli = Cli::start(&[]).await;
+    password_profile(&cli, "pw").await;
+    piped(&cli, &["login", "pw", "--remember-password"], PASSWORD)
+        .await
+        .ok();
+    // The password changes on the portal (the next generateToken answers "invalid"), and the
+    // token expires there.
+    cli.add_fault(
+        serde_json::json!({"path": GENERATE_TOKEN, "kind": "bad_credentials", "count": 100}),
+    )
+    .await;
+    cli.advance_portal_clock(2 * 3600).await;
+    cli.reset_request_counts().await;
+    let run = cli.run(&["token", "pw", "--check"]).await;
+    run.expect_code(3).says(&[
+        "stored credentials",
+        "Invalid username or password",
+        "login pw",
+    ]);
+    assert_eq!(cli.requests_to(GENERATE_TOKEN).await, 1, "one attempt");
+    for args in [
+        &["token", "pw"][..],
+        &["token", "pw", "--check"],
+        &["token", "pw", "--refresh"],
+    ] {
+        cli.run(args).await.expect_code(3);
+    }
+    assert_eq!(
+        cli.requests_to(GENERATE_TOKEN).await,
+        1,
+        "never tried again on its own"
+    );
+    let status = cli.status("pw").await;
+    assert_eq!(status["state"], "needs_sign_in", "{status}");
+
+    // The person acts: a login with the right password works again.
+    cli.clear_faults().await;
+    piped(&cli, &["login", "pw", "--remember-password"], PASSWORD)
+        .await
+        .ok();
+    let token = cli.token("pw", &["--check"]).await;
+    assert_served(&call(&cli, FEDERATED_SERVICE, &token, Some(REFERER)).await);
+    cli.assert_no_secret_leaked();
+}
