@@ -6,6 +6,7 @@
 mod context;
 mod demo_portal;
 mod exit;
+mod for_url;
 mod login;
 mod logout;
 mod probe;

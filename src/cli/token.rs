@@ -5,10 +5,11 @@
 use clap::Args;
 
 use super::Outcome;
+use super::for_url;
 use super::context::{self, engine_failure};
 use super::profile::{HeaderStyle, header_for};
 use crate::engine::FreshToken;
-use crate::store::{PreferredHeader, Profile};
+use crate::store::Profile;
 
 /// Arguments of `tokendesk token`.
 #[derive(Debug, Args)]
@@ -19,8 +20,12 @@ pub struct TokenArgs {
     #[arg(long)]
     pub refresh: bool,
     /// Also check the token with the portal; renew at once if it is rejected (498).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "for_url")]
     pub check: bool,
+    /// The token for this service URL instead: the portal token, a federated server token,
+    /// or nothing when the server needs none.
+    #[arg(long = "for", value_name = "URL")]
+    pub for_url: Option<String>,
 }
 
 /// Arguments of `tokendesk header`.
@@ -31,10 +36,24 @@ pub struct HeaderArgs {
     /// `bearer` (Authorization) or `esri` (X-Esri-Authorization); default: the profile's.
     #[arg(long, value_enum)]
     pub style: Option<HeaderStyle>,
+    /// The header for this service URL (see `token --for`); nothing when none is needed.
+    #[arg(long = "for", value_name = "URL")]
+    pub for_url: Option<String>,
 }
 
 /// Prints a fresh token.
 pub async fn run(args: TokenArgs) -> Outcome {
+    if let Some(url) = &args.for_url {
+        return match for_url::token_for(&args.name, url, args.refresh).await {
+            Ok((_, token)) => {
+                if let Some(token) = token {
+                    println!("{}", token.token.expose());
+                }
+                Outcome::ok()
+            }
+            Err(outcome) => outcome,
+        };
+    }
     match fresh(&args.name, args.refresh, args.check).await {
         Ok((_, token)) => {
             println!("{}", token.token.expose());
@@ -46,13 +65,20 @@ pub async fn run(args: TokenArgs) -> Outcome {
 
 /// Prints a ready-made header with a fresh token.
 pub async fn run_header(args: HeaderArgs) -> Outcome {
-    match fresh(&args.name, false, false).await {
+    let found = match &args.for_url {
+        Some(url) => for_url::token_for(&args.name, url, false)
+            .await
+            .map(|(profile, token)| (profile, token.map(|t| t.token))),
+        None => fresh(&args.name, false, false)
+            .await
+            .map(|(profile, token)| (profile, Some(token.token))),
+    };
+    match found {
         Ok((profile, token)) => {
-            let name = match header_for(&profile, args.style) {
-                PreferredHeader::Authorization => "Authorization",
-                PreferredHeader::XEsriAuthorization => "X-Esri-Authorization",
-            };
-            println!("{name}: Bearer {}", token.token.expose());
+            if let Some(token) = token {
+                let name = header_for(&profile, args.style).name();
+                println!("{name}: Bearer {}", token.expose());
+            }
             Outcome::ok()
         }
         Err(outcome) => outcome,

@@ -91,6 +91,8 @@ pub struct SiteUrls {
     pub federated_root: String,
     /// Stand-alone server instance root: `…/gis`
     pub standalone_root: String,
+    /// Public (unsecured) server instance root: `…/public`
+    pub public_root: String,
 }
 
 impl SiteUrls {
@@ -105,6 +107,7 @@ impl SiteUrls {
             sharing_rest: format!("{origin}/portal/sharing/rest"),
             federated_root: format!("{origin}/server"),
             standalone_root: format!("{origin}/gis"),
+            public_root: format!("{origin}/public"),
             origin,
         }
     }
@@ -238,6 +241,12 @@ impl RunningDemoPortal {
     /// The stand-alone server's services directory, `…/gis/rest/services`.
     pub fn standalone_server_url(&self) -> String {
         format!("{}/rest/services", self.urls.standalone_root)
+    }
+
+    /// The public server's services directory, `…/public/rest/services`: no token
+    /// security (not one of the site lines).
+    pub fn public_server_url(&self) -> String {
+        format!("{}/rest/services", self.urls.public_root)
     }
 
     /// The admin endpoints' root, `https://127.0.0.1:PORT/__admin`.
