@@ -17,7 +17,9 @@ use std::fmt;
 
 use url::Url;
 
-use crate::arcgis::generate_token::{FederatedTokenRequest, GeneratedToken, federated_server_token};
+use crate::arcgis::generate_token::{
+    FederatedTokenRequest, GeneratedToken, federated_server_token,
+};
 use crate::arcgis::info::{ServerInfo, server_info};
 use crate::arcgis::url::token_service_endpoint;
 use crate::arcgis::{ArcGisClient, ArcGisError, ErrorKind, Instant, PortalUrl, ServerUrl, SiteUrl};
@@ -235,11 +237,11 @@ pub async fn locate(
 pub fn route(home: &HomeSite, located: &Located) -> Route {
     let (server, info) = match located {
         Located::Portal(portal) => {
-            return route_by_url(home, &SiteUrl::Portal(portal.clone())).unwrap_or(
-                Route::Refused(Refusal::OtherPortal {
+            return route_by_url(home, &SiteUrl::Portal(portal.clone())).unwrap_or(Route::Refused(
+                Refusal::OtherPortal {
                     portal: portal.base().to_owned(),
-                }),
-            );
+                },
+            ));
         }
         Located::Server(server, info) => (server, info),
     };
@@ -424,12 +426,16 @@ mod tests {
             panic!("a stand-alone server is refused");
         };
         assert!(
-            refusal
-                .to_string()
-                .contains("tokendesk profile add NAME --kind server --url https://gis.example.com/gis"),
+            refusal.to_string().contains(
+                "tokendesk profile add NAME --kind server --url https://gis.example.com/gis"
+            ),
             "{refusal}"
         );
-        let elsewhere = server_at("https://other.example.com/server", Some("https://other.example.com/portal"), true);
+        let elsewhere = server_at(
+            "https://other.example.com/server",
+            Some("https://other.example.com/portal"),
+            true,
+        );
         assert!(matches!(
             route(&home, &elsewhere),
             Route::Refused(Refusal::FederatedElsewhere { .. })

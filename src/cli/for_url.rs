@@ -11,7 +11,9 @@
 use super::context::{self, engine_failure};
 use super::{Exit, Outcome};
 use crate::arcgis::Instant;
-use crate::engine::{FailureClass, ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind};
+use crate::engine::{
+    FailureClass, ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind,
+};
 use crate::store::Profile;
 
 /// The token for `url` with `profile`'s sign-in, or `None` when no token is needed (the
@@ -52,7 +54,11 @@ fn note(profile: &Profile, token: &ServiceToken) -> String {
         ServiceTokenKind::FederatedServer { server } => format!(
             "a server token for {server} (federated with {}), {}; valid until {until}, and only on that server",
             profile.url(),
-            if token.cached { "reused from the keyring" } else { "just issued by the portal" }
+            if token.cached {
+                "reused from the keyring"
+            } else {
+                "just issued by the portal"
+            }
         ),
     }
 }

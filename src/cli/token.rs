@@ -5,8 +5,8 @@
 use clap::Args;
 
 use super::Outcome;
-use super::for_url;
 use super::context::{self, engine_failure};
+use super::for_url;
 use super::profile::{HeaderStyle, header_for};
 use crate::engine::FreshToken;
 use crate::store::Profile;

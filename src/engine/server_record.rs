@@ -28,7 +28,8 @@ impl ServerTokenEntry {
     /// renewal margin of its expiry (the rule access tokens follow, see
     /// [`super::schedule`]).
     pub fn usable(&self, username: Option<&str>, now: Instant) -> bool {
-        let margin = renewal_margin((self.expires_at - self.issued_at).max(chrono::TimeDelta::zero()));
+        let margin =
+            renewal_margin((self.expires_at - self.issued_at).max(chrono::TimeDelta::zero()));
         self.username.as_deref() == username && now < self.expires_at - margin
     }
 }
@@ -155,9 +156,11 @@ mod tests {
 
     #[test]
     fn an_unreadable_value_is_reported_without_its_content() {
-        let err = ServerTokens::from_secret(&Secret::new("{\"servers\": 7, \"x\": \"leak-me\"}".to_owned()))
-            .unwrap_err()
-            .to_string();
+        let err = ServerTokens::from_secret(&Secret::new(
+            "{\"servers\": 7, \"x\": \"leak-me\"}".to_owned(),
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("line 1") && !err.contains("leak-me"), "{err}");
     }
 }

@@ -21,8 +21,7 @@ use crate::arcgis::{
     parse_site_url,
 };
 use crate::auth::federation::{
-    HomeSite, OwnTokenReason, Refusal, Route, locate, route, route_by_url, server_key,
-    server_token,
+    HomeSite, OwnTokenReason, Refusal, Route, locate, route, route_by_url, server_key, server_token,
 };
 use crate::secret::Secret;
 use crate::store::{Profile, SecretKind};
@@ -120,7 +119,9 @@ pub enum ServiceTokenError {
         source: ArcGisError,
     },
     /// The portal did not give a server token.
-    #[error("profile `{profile}`: getting a token for the federated server {server} failed: {source}")]
+    #[error(
+        "profile `{profile}`: getting a token for the federated server {server} failed: {source}"
+    )]
     ServerToken {
         /// The profile name.
         profile: String,
@@ -240,7 +241,10 @@ impl Engine {
             return Err(err);
         }
         if reasons.is_empty() {
-            reasons.push("there are no profiles yet; `tokendesk probe URL` says which kind to add".to_owned());
+            reasons.push(
+                "there are no profiles yet; `tokendesk probe URL` says which kind to add"
+                    .to_owned(),
+            );
         }
         Err(ServiceTokenError::NoProfile {
             url: url.trim().to_owned(),
@@ -324,7 +328,11 @@ impl Engine {
             return Ok(from_entry(server, entry, true));
         }
         let client = client_for(profile, url)?;
-        tracing::info!(profile = profile.name(), server = server.root(), "getting a federated server token");
+        tracing::info!(
+            profile = profile.name(),
+            server = server.root(),
+            "getting a federated server token"
+        );
         let generated = server_token(
             &client,
             token_service,
@@ -370,10 +378,12 @@ impl Engine {
             })?;
         match stored {
             None => Ok(ServerTokens::default()),
-            Some(value) => ServerTokens::from_secret(&value).map_err(|err| EngineError::BadRecord {
-                profile: profile.name().to_owned(),
-                problem: err.to_string(),
-            }),
+            Some(value) => {
+                ServerTokens::from_secret(&value).map_err(|err| EngineError::BadRecord {
+                    profile: profile.name().to_owned(),
+                    problem: err.to_string(),
+                })
+            }
         }
     }
 
@@ -436,9 +446,13 @@ fn home_site(profile: &Profile) -> Result<HomeSite, ServiceTokenError> {
         source,
     };
     if profile.kind().is_portal() {
-        PortalUrl::parse(profile.url()).map(HomeSite::Portal).map_err(bad)
+        PortalUrl::parse(profile.url())
+            .map(HomeSite::Portal)
+            .map_err(bad)
     } else {
-        ServerUrl::parse(profile.url()).map(HomeSite::Server).map_err(bad)
+        ServerUrl::parse(profile.url())
+            .map(HomeSite::Server)
+            .map_err(bad)
     }
 }
 
