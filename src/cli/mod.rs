@@ -7,6 +7,7 @@ mod context;
 mod demo_portal;
 mod exit;
 mod for_url;
+mod from_probe;
 mod login;
 mod logout;
 mod probe;
