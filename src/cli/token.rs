@@ -1,6 +1,7 @@
-//! `tokendesk token NAME [--refresh] [--check]` and `tokendesk header NAME [--style …]`:
-//! a fresh access token (renewed under the cross-process lock when needed) on stdout and
-//! nothing else; every message goes to stderr.
+//! `tokendesk token NAME [--refresh] [--check] [--for URL]` and
+//! `tokendesk header NAME [--style …] [--for URL]`: a fresh access token (renewed under the
+//! cross-process lock when needed) on stdout and nothing else; every message goes to stderr.
+//! `--for URL` is [`super::for_url`]'s.
 
 use clap::Args;
 

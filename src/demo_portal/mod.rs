@@ -1,5 +1,5 @@
 //! An HTTPS emulator of an ArcGIS Enterprise portal (ArcGIS Online-like where the difference
-//! is only data), a federated ArcGIS Server and a stand-alone ArcGIS Server, good enough for
+//! is only data), a federated, a stand-alone and a public ArcGIS Server, good enough for
 //! the official ArcGIS clients and for TokenDesk's own tests.
 //!
 //! Deliberately independent of `crate::arcgis`: it writes its own JSON from
@@ -10,6 +10,7 @@
 //! https://127.0.0.1:PORT/portal/sharing/rest/…   the portal (also /portal/sharing/…)
 //! https://127.0.0.1:PORT/server/rest/…           federated server (tokens from the portal)
 //! https://127.0.0.1:PORT/gis/rest/…, /gis/tokens/generateToken, /gis/admin/generateToken
+//! https://127.0.0.1:PORT/public/rest/…           a server without token security
 //! https://127.0.0.1:PORT/__admin/…               clock, faults, request counts (loopback only)
 //! ```
 //!
