@@ -349,7 +349,8 @@ impl Engine {
     }
 }
 
-/// The lifetime asked for credential-method tokens: the profile's `expiration` minutes.
+/// The lifetime asked for credential-method tokens: the profile's `expiration` minutes (a
+/// "never" set elsewhere asks for two weeks, the usual maximum).
 fn token_minutes(profile: &Profile) -> Expiration {
     match profile.expiration().expiration() {
         Expiration::Never => Expiration::Minutes(crate::store::TokenLifetime::DEFAULT_MINUTES),
