@@ -227,3 +227,12 @@ fn the_windows_and_macos_recipes_name_this_version_the_app_id_and_existing_icons
         assert!(dir.join(config["license-file"].as_str().unwrap()).is_file());
     }
 }
+
+#[test]
+fn the_window_carries_the_app_id_the_title_and_the_icon() {
+    let viewport = tokendesk::desktop::native_options().viewport;
+    assert_eq!(viewport.app_id.as_deref(), Some(APP_ID));
+    assert_eq!(viewport.title.as_deref(), Some(APP_NAME));
+    let icon = viewport.icon.expect("a window icon");
+    assert_eq!((icon.width, icon.height), (256, 256));
+}

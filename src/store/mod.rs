@@ -15,8 +15,11 @@
 //! | [`memory`]        | [`MemoryStore`]: session-only secrets in memory (and tests)              |
 //! | [`async_secrets`] | [`AsyncSecrets`]: store calls on the blocking pool, with a timeout        |
 //! | [`access_token`]  | [`AccessTokenRecord`]: token + expiry + user as one keyring value         |
+//! | [`api_key`]       | [`ApiKeyRecord`]: an API key + its expiry + owner as one keyring value    |
+//! | [`recommend`]     | [`Recommendation`]: the profile to add for a probed site, and why        |
 
 pub mod access_token;
+pub mod api_key;
 pub mod async_secrets;
 mod atomic;
 pub mod fields;
@@ -27,10 +30,12 @@ pub mod memory;
 pub mod paths;
 pub mod profile;
 pub mod profiles;
+pub mod recommend;
 pub mod redirect;
 pub mod secrets;
 
 pub use access_token::AccessTokenRecord;
+pub use api_key::ApiKeyRecord;
 pub use async_secrets::{AsyncSecrets, DEFAULT_SECRET_TIMEOUT};
 pub use fields::{PreferredHeader, ProfileId, SignInMethod, SiteKind, TokenBinding, TokenLifetime};
 pub use keyring::{KeyringStore, KeyringUnavailable, open_keyring, open_keyring_within};
@@ -39,5 +44,6 @@ pub use memory::MemoryStore;
 pub use paths::Paths;
 pub use profile::{Profile, ProfileDraft, ProfileError};
 pub use profiles::{CorruptFileNotice, ProfileStore, StoreError};
+pub use recommend::{Recommendation, recommend};
 pub use redirect::{RedirectError, RedirectUri};
 pub use secrets::{SecretError, SecretKind, SecretStore};
