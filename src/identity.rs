@@ -2,16 +2,12 @@
 //! the AppStream metainfo and the icon (Wayland `app_id`, X11 `WM_CLASS`), the window title, and
 //! the window icon.
 //!
-//! `packaging/linux/` uses the same id for its file names and `Icon=` (`tests/packaging.rs`
-//! checks that they agree). `crate::desktop::native_options` gives the window this id, title and
-//! icon.
-//!
-//! eframe 0.37 hands the app id to Wayland only. On X11 the window class (`WM_CLASS`) is the
-//! binary's name, `tokendesk` (winit's default), so the desktop entry says
-//! `StartupWMClass=tokendesk`; `scripts/test-package` checks the installed app's window for both
-//! its title and that class.
+//! `packaging/linux/` uses the same id for its file names, `Icon=` and `StartupWMClass=`
+//! (`tests/packaging.rs` checks that they agree). `crate::desktop::native_options` gives the
+//! window this id (eframe sets it as the Wayland `app_id` and as the X11 `WM_CLASS` class), title
+//! and icon; `scripts/test-package` checks the installed app's window title and class.
 
-/// The reverse-DNS application id (desktop entry, metainfo, icon names; the Wayland app id).
+/// The reverse-DNS application id (desktop entry, metainfo, icon; Wayland app id, X11 class).
 pub const APP_ID: &str = "io.github.tokendesk.TokenDesk";
 
 /// The name people see: the window title and the desktop entry's `Name`.

@@ -62,8 +62,7 @@ fn the_desktop_entry_is_named_after_the_app_id_and_starts_the_app() {
     assert_eq!(desktop_key(&entry, "Name"), Some(APP_NAME));
     assert_eq!(desktop_key(&entry, "Icon"), Some(APP_ID));
     assert_eq!(desktop_key(&entry, "Exec"), Some("tokendesk"));
-    // X11 window class: the binary's name under eframe 0.37 (see `tokendesk::identity`).
-    assert_eq!(desktop_key(&entry, "StartupWMClass"), Some("tokendesk"));
+    assert_eq!(desktop_key(&entry, "StartupWMClass"), Some(APP_ID));
     assert_eq!(desktop_key(&entry, "Terminal"), Some("false"));
 }
 
