@@ -143,6 +143,7 @@ impl eframe::App for TokenDeskApp {
         let now = self.clock.now();
         let mut commands = Vec::new();
         self.shortcuts(&ctx, &mut commands);
+        let notice_expiry = self.view.expire_notices(now);
 
         if has_banner(&self.view) {
             let dismissed = egui::Panel::top("banners")
@@ -181,7 +182,7 @@ impl eframe::App for TokenDeskApp {
         }
 
         self.send_all(commands);
-        if let Some(delay) = self.next_repaint(now) {
+        if let Some(delay) = countdown::earliest([self.next_repaint(now), notice_expiry]) {
             ctx.request_repaint_after(delay);
         }
     }

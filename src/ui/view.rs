@@ -1,6 +1,8 @@
 //! The [`View`]: everything the screens draw, filled in by the host through [`Event`]s.
 //! Holds no secret: the host never sends a token, only states, deadlines and names.
 
+use std::time::Duration;
+
 use url::Url;
 
 use crate::arcgis::Instant;
@@ -91,7 +93,10 @@ pub enum NoticeLevel {
     Error,
 }
 
-/// A notice in the banner area until dismissed.
+/// How long an [`NoticeLevel::Info`] notice stays; errors stay until dismissed.
+pub const INFO_NOTICE_TIME: Duration = Duration::from_secs(6);
+
+/// A notice in the banner area.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     /// Identifies the notice (for dismissing).
@@ -100,6 +105,8 @@ pub struct Notice {
     pub level: NoticeLevel,
     /// The text.
     pub text: String,
+    /// When it was first drawn.
+    pub shown_at: Option<Instant>,
 }
 
 /// The signed-in user as the portal describes them.
@@ -219,7 +226,26 @@ impl View {
             id: self.next_notice,
             level,
             text: text.into(),
+            shown_at: None,
         });
+    }
+
+    /// Stamps new notices with `now` and drops info notices shown for
+    /// [`INFO_NOTICE_TIME`]; returns when the next one goes.
+    pub fn expire_notices(&mut self, now: Instant) -> Option<Duration> {
+        let keep = chrono::Duration::from_std(INFO_NOTICE_TIME).unwrap_or(chrono::Duration::MAX);
+        for notice in &mut self.notices {
+            notice.shown_at.get_or_insert(now);
+        }
+        self.notices.retain(|n| {
+            n.level == NoticeLevel::Error || n.shown_at.is_none_or(|at| now - at < keep)
+        });
+        self.notices
+            .iter()
+            .filter(|n| n.level == NoticeLevel::Info)
+            .filter_map(|n| n.shown_at)
+            .filter_map(|at| (at + keep - now).to_std().ok())
+            .min()
     }
 
     /// Removes the notice with this id.
