@@ -4,12 +4,14 @@
 //! `async fn run(args) -> Outcome`. Exit codes mean something; see [`Exit`].
 
 mod context;
+mod credentials;
 mod demo_portal;
 mod exit;
 mod login;
 mod logout;
 mod probe;
 mod profile;
+mod secret_input;
 mod status;
 mod token;
 
@@ -45,7 +47,7 @@ pub enum Command {
     DemoPortal(demo_portal::DemoPortalArgs),
     /// Add, list, show or remove profiles.
     Profile(profile::ProfileArgs),
-    /// Sign a profile in (browser, or a pasted code for out-of-band profiles).
+    /// Sign a profile in (browser, a pasted code, or a password / API key / client secret).
     Login(login::LoginArgs),
     /// Sign a profile out: revoke its refresh token and delete its secrets.
     Logout(logout::LogoutArgs),
