@@ -12,7 +12,7 @@ mod support_engine;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use eframe::egui::{Key, Modifiers, OutputCommand};
+use eframe::egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use support_browser::{Click, NoBrowser, PlayingBrowser, Shown};
@@ -20,8 +20,9 @@ use support_engine::{PASSWORD, Rig, USER};
 use tokendesk::auth::Browser;
 use tokendesk::clock::Clock;
 use tokendesk::demo_portal::DemoConfig;
-use tokendesk::desktop::{DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
+use tokendesk::desktop::{ClipboardChoice, DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
 use tokendesk::engine::TokenState;
+use tokendesk::output::clipboard::MemoryClipboard;
 use tokendesk::store::{
     KeyringUnavailable, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretKind,
     SecretStore, SignInMethod,
@@ -49,8 +50,8 @@ struct Gui {
     profile: Profile,
     /// What the in-process browser ended on, page by page.
     shown: Option<mpsc::UnboundedReceiver<Result<Shown, String>>>,
-    /// Every text the app put on the clipboard through egui.
-    copied: Vec<String>,
+    /// The app's clipboard.
+    clipboard: MemoryClipboard,
 }
 
 impl Gui {
@@ -75,9 +76,11 @@ impl Gui {
             Browsing::Fails => (Arc::new(NoBrowser), None),
         };
         let clock: Arc<dyn Clock> = rig.clock.clone();
+        let clipboard = MemoryClipboard::default();
         let config = HostConfig {
             clock: Arc::clone(&clock),
             browser,
+            clipboard: ClipboardChoice::Given(Box::new(clipboard.clone())),
             ..HostConfig::new(
                 Setup::Profiles(rig.paths.clone()),
                 SecretsChoice::Given(Arc::clone(&store)),
@@ -90,7 +93,7 @@ impl Gui {
             store,
             profile,
             shown,
-            copied: Vec::new(),
+            clipboard,
         };
         let id = gui.profile.id().clone();
         gui.wait_until("the profile to be listed", |app| {
@@ -105,8 +108,7 @@ impl Gui {
     }
 
     /// Steps the app until `done` holds (the host works on its own threads; its events
-    /// arrive between frames), collecting what it copies. Polls with a short pause, bounded
-    /// by [`BOUND`].
+    /// arrive between frames). Polls with a short pause, bounded by [`BOUND`].
     fn wait_until(&mut self, what: &str, done: impl Fn(&TokenDeskApp) -> bool) {
         let deadline = Instant::now() + BOUND;
         loop {
@@ -126,17 +128,11 @@ impl Gui {
 
     fn step(&mut self) {
         self.harness.step();
-        self.copied.extend(
-            self.harness
-                .output()
-                .platform_output
-                .commands
-                .iter()
-                .filter_map(|command| match command {
-                    OutputCommand::CopyText(text) => Some(text.clone()),
-                    _ => None,
-                }),
-        );
+    }
+
+    /// The clipboard's text (a token, in most tests: compare it, never print it).
+    fn clipboard_text(&self) -> Option<String> {
+        self.clipboard.content().map(|text| text.expose().clone())
     }
 
     fn state(&self) -> TokenState {
@@ -269,7 +265,11 @@ fn an_out_of_band_sign_in_takes_the_code_pasted_into_the_dialog() {
         let shown = Gui::shown_profile(app, &id);
         shown.status.state == TokenState::Valid && shown.user.is_some()
     });
-    assert!(gui.harness.query_by_label("Paste the sign-in code").is_none());
+    assert!(
+        gui.harness
+            .query_by_label("Paste the sign-in code")
+            .is_none()
+    );
     gui.harness.get_by_label("Demo Analyst (analyst)");
 }
 
@@ -284,7 +284,8 @@ fn when_the_browser_does_not_open_the_wait_shows_the_address_to_copy_and_cancel_
             .as_ref()
             .is_some_and(|wait| wait.browser_failed.is_some() && wait.url.is_some())
     });
-    gui.harness.get_by_label_contains("The browser did not open");
+    gui.harness
+        .get_by_label_contains("The browser did not open");
     gui.harness
         .get_by_label_contains("Waiting for you to sign in in the browser");
     assert_every_widget_is_labelled(&gui.harness, "sign-in wait");
@@ -301,7 +302,7 @@ fn when_the_browser_does_not_open_the_wait_shows_the_address_to_copy_and_cancel_
             .iter()
             .any(|n| n.text.contains("Copied the address"))
     });
-    assert_eq!(gui.copied, vec![address.to_string()]);
+    assert_eq!(gui.clipboard_text(), Some(address.to_string()));
 
     gui.harness.get_by_label("Cancel").click();
     gui.wait_until("the sign-in to end", |app| {
@@ -317,8 +318,18 @@ fn when_the_browser_does_not_open_the_wait_shows_the_address_to_copy_and_cancel_
     gui.harness.get_by_label("Sign in");
 }
 
+/// Waits until the app says it copied something of `what`.
+fn wait_for_copy(gui: &mut Gui, what: &str) {
+    gui.wait_until("the copy", |app| {
+        app.view()
+            .clipboard
+            .as_ref()
+            .is_some_and(|copied| copied.what.contains(what))
+    });
+}
+
 #[test]
-fn ctrl_c_copies_the_preferred_header_and_ctrl_shift_c_the_raw_token() {
+fn ctrl_c_copies_the_preferred_header_and_ctrl_shift_c_the_raw_token_marked_sensitive() {
     let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
     gui.sign_in();
     let token = gui
@@ -329,39 +340,72 @@ fn ctrl_c_copies_the_preferred_header_and_ctrl_shift_c_the_raw_token() {
 
     gui.harness
         .key_combination_modifiers(Modifiers::COMMAND, &[Key::C]);
-    gui.wait_until("the header to be copied", |app| {
-        app.view()
-            .notices
-            .iter()
-            .any(|n| n.text.contains("Copied the Authorization header"))
-    });
+    wait_for_copy(&mut gui, "Authorization: Bearer");
+    // Compared without printing: the texts hold a token.
+    assert!(gui.clipboard_text() == Some(format!("Authorization: Bearer {}", token.expose())));
+    assert!(gui.clipboard.is_sensitive());
+
     gui.harness
         .key_combination_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, &[Key::C]);
-    gui.wait_until("the token to be copied", |app| {
-        app.view()
-            .notices
-            .iter()
-            .any(|n| n.text.contains("Copied the token"))
+    wait_for_copy(&mut gui, "Token of");
+    assert!(gui.clipboard_text().as_ref() == Some(token.expose()));
+}
+
+#[test]
+fn a_copied_token_is_cleared_after_the_delay_unless_something_else_was_copied_meanwhile() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    gui.sign_in();
+    gui.harness
+        .key_combination_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, &[Key::C]);
+    wait_for_copy(&mut gui, "Token of");
+    let clears_at = gui
+        .harness
+        .state()
+        .view()
+        .clipboard
+        .clone()
+        .unwrap()
+        .clears_at
+        .unwrap();
+    let left = clears_at - gui.rig.clock.now();
+    assert!(
+        left.num_seconds() >= 28 && left.num_seconds() <= 30,
+        "{left}"
+    );
+
+    gui.runtime.block_on(gui.rig.advance(31));
+    gui.wait_until("the clipboard to be cleared", |app| {
+        app.view().clipboard.is_none()
     });
-    let expected = vec![
-        format!("Authorization: Bearer {}", token.expose()),
-        token.expose().clone(),
-    ];
-    // Compared without printing: the texts hold a token.
-    assert!(gui.copied == expected, "the clipboard did not get the header, then the token");
+    assert_eq!(gui.clipboard_text(), None);
+
+    gui.harness
+        .key_combination_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, &[Key::C]);
+    wait_for_copy(&mut gui, "Token of");
+    gui.clipboard.copy_from_elsewhere("my own notes");
+    gui.runtime.block_on(gui.rig.advance(31));
+    gui.wait_until("the clipboard to be left alone", |app| {
+        app.view().clipboard.is_none()
+    });
+    assert_eq!(gui.clipboard_text().as_deref(), Some("my own notes"));
+    gui.harness
+        .get_by_label("The clipboard held something else by then, so TokenDesk left it alone.");
 }
 
 #[test]
 fn without_a_keyring_the_app_says_it_runs_in_session_only_mode() {
     let dir = tempfile::tempdir().unwrap();
-    let config = HostConfig::new(
-        Setup::Profiles(Paths::under(dir.path())),
-        SecretsChoice::Open(Box::new(|| {
-            Err(KeyringUnavailable::NoSessionBus {
-                detail: "no DBUS_SESSION_BUS_ADDRESS".to_owned(),
-            })
-        })),
-    );
+    let config = HostConfig {
+        clipboard: ClipboardChoice::Given(Box::new(MemoryClipboard::default())),
+        ..HostConfig::new(
+            Setup::Profiles(Paths::under(dir.path())),
+            SecretsChoice::Open(Box::new(|| {
+                Err(KeyringUnavailable::NoSessionBus {
+                    detail: "no DBUS_SESSION_BUS_ADDRESS".to_owned(),
+                })
+            })),
+        )
+    };
     let clock: Arc<dyn Clock> = Arc::new(tokendesk::clock::SystemClock);
     let mut harness = app(config, clock);
     let deadline = Instant::now() + BOUND;

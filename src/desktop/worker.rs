@@ -7,12 +7,15 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use super::clipboard::HostClipboard;
+use super::copy;
 use super::demo;
 use super::host::{Events, HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
 use super::sign_in::{self, SignInDone, SignInHandle};
 use super::user_info;
 use crate::auth::Browser;
 use crate::engine::{Engine, EngineEvent, Runner, RunnerCommand, TokenState};
+use crate::output::clipboard::Tick;
 use crate::secret::Secret;
 use crate::store::{
     AsyncSecrets, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretStore,
@@ -31,6 +34,7 @@ pub(super) async fn run(
         secrets,
         clock,
         browser,
+        clipboard,
     } = config;
     // Kept alive as long as the loop runs: the demo portal and its throw-away directory.
     let (paths, _demo) = match setup {
@@ -45,6 +49,15 @@ pub(super) async fn run(
         },
     };
     let (store, session_only) = open_secrets(secrets).await;
+    let clipboard = {
+        let events = events.clone();
+        HostClipboard::open(clipboard, Arc::clone(&clock), move |done| {
+            events.send(Event::ClipboardCleared {
+                left_alone: done == Tick::LeftAlone,
+            });
+        })
+        .await
+    };
     let engine = Arc::new(Engine::new(AsyncSecrets::new(store), &paths, clock));
     events.send(Event::Ready { session_only });
 
@@ -60,6 +73,7 @@ pub(super) async fn run(
         users_read: HashSet::new(),
         engine_events,
         done: done_sender,
+        clipboard,
     };
     worker.load_profiles(paths).await;
 
@@ -118,6 +132,7 @@ struct Worker {
     users_read: HashSet<ProfileId>,
     engine_events: mpsc::UnboundedSender<EngineEvent>,
     done: mpsc::UnboundedSender<SignInDone>,
+    clipboard: HostClipboard,
 }
 
 impl Worker {
@@ -196,14 +211,37 @@ impl Worker {
             }
             Command::RefreshNow(id) => self.tell_runner(&id, RunnerCommand::RefreshNow).await,
             Command::CopyPlainText(text) => {
-                self.events.ctx().copy_text(text);
-                self.events.send(Event::Notice {
-                    level: NoticeLevel::Info,
-                    text: "Copied the address to the clipboard.".to_owned(),
+                let (clipboard, events) = (self.clipboard.clone(), self.events.clone());
+                tokio::spawn(async move {
+                    let (level, text) = match clipboard.copy_plain(text).await {
+                        Ok(()) => (
+                            NoticeLevel::Info,
+                            "Copied the address to the clipboard.".to_owned(),
+                        ),
+                        Err(why) => (NoticeLevel::Error, format!("Nothing was copied: {why}")),
+                    };
+                    events.send(Event::Notice { level, text });
                 });
             }
-            Command::CopyPreferredHeader(id) => self.copy_token(&id, true),
-            Command::CopyRawToken(id) => self.copy_token(&id, false),
+            Command::Copy { profile, format } => {
+                if let Some(found) = self.profiles.get(&profile) {
+                    copy::copy_token(
+                        Arc::clone(&self.engine),
+                        self.clipboard.clone(),
+                        found.clone(),
+                        format,
+                        self.events.clone(),
+                    );
+                }
+            }
+            Command::SetClipboardDelay(delay) => {
+                if let Err(why) = self.clipboard.set_delay(delay).await {
+                    notice_error(
+                        &self.events,
+                        format!("The clipboard delay was not changed: {why}"),
+                    );
+                }
+            }
         }
     }
 
@@ -266,42 +304,6 @@ impl Worker {
         }
     }
 
-    /// Copies the profile's token (as its preferred header, or raw) to the clipboard.
-    fn copy_token(&self, id: &ProfileId, as_header: bool) {
-        let Some(profile) = self.profiles.get(id).cloned() else {
-            return;
-        };
-        let engine = Arc::clone(&self.engine);
-        let events = self.events.clone();
-        tokio::spawn(async move {
-            match engine.fresh_token(&profile, false).await {
-                Ok(fresh) => {
-                    let (text, what) = if as_header {
-                        let name = profile.header().name();
-                        (
-                            format!("{name}: Bearer {}", fresh.token.expose()),
-                            format!("the {name} header"),
-                        )
-                    } else {
-                        (fresh.token.expose().clone(), "the token".to_owned())
-                    };
-                    events.ctx().copy_text(text);
-                    events.send(Event::Notice {
-                        level: NoticeLevel::Info,
-                        text: format!("Copied {what} of {} to the clipboard.", profile.name()),
-                    });
-                }
-                Err(err) => notice_error(
-                    &events,
-                    format!(
-                        "Nothing was copied: {}",
-                        for_window(&err.to_string(), profile.name())
-                    ),
-                ),
-            }
-        });
-    }
-
     /// Forwards an engine event; a newly valid session gets its user details read.
     fn forward(&mut self, event: EngineEvent) {
         match event {
@@ -342,6 +344,7 @@ impl Worker {
         for handle in self.sign_ins.values() {
             handle.cancel();
         }
+        self.clipboard.clear_if_ours().await;
         for (_, runner) in self.runners {
             runner.stop().await;
         }

@@ -20,6 +20,7 @@ use super::view::{Event, View};
 use super::{Command, CommandSink};
 use crate::arcgis::Instant;
 use crate::clock::Clock;
+use crate::output::Format;
 use crate::store::ProfileId;
 
 /// The desktop app's state and screens.
@@ -81,9 +82,10 @@ impl TokenDeskApp {
     /// Ctrl+C: the selected profile's preferred header; Ctrl+Shift+C: the raw token. Left
     /// alone while a text field has the keyboard (it copies its own selection then).
     fn shortcuts(&self, ctx: &egui::Context, commands: &mut Vec<Command>) {
-        let Some(id) = self.selected.clone() else {
+        let Some(profile) = self.selected.as_ref().and_then(|id| self.view.profile(id)) else {
             return;
         };
+        let (id, preferred) = (profile.profile.id().clone(), profile.profile.header());
         if ctx.egui_wants_keyboard_input() {
             return;
         }
@@ -100,11 +102,17 @@ impl TokenDeskApp {
             input.events.retain(|e| !matches!(e, egui::Event::Copy));
             copy_event || input.consume_key(egui::Modifiers::COMMAND, egui::Key::C)
         });
-        if raw {
-            commands.push(Command::CopyRawToken(id));
+        let format = if raw {
+            Format::Token
         } else if header {
-            commands.push(Command::CopyPreferredHeader(id));
-        }
+            Format::header(preferred)
+        } else {
+            return;
+        };
+        commands.push(Command::Copy {
+            profile: id,
+            format,
+        });
     }
 
     /// When the screen next changes by itself: the next whole second of a visible countdown

@@ -27,7 +27,8 @@ pub mod view;
 
 pub use app::TokenDeskApp;
 pub use view::{
-    ActivityEntry, Event, Notice, NoticeLevel, ProfileView, SignInPhase, SignInWait, UserInfo, View,
+    ActivityEntry, CopiedStatus, Event, Notice, NoticeLevel, ProfileView, SignInPhase, SignInWait,
+    UserInfo, View,
 };
 
 use crate::secret::Secret;
@@ -55,10 +56,15 @@ pub enum Command {
     RefreshNow(ProfileId),
     /// Copy a text that is not a secret (a sign-in address) to the clipboard.
     CopyPlainText(String),
-    /// Copy the selected profile's token in its preferred header (`Authorization: Bearer …`).
-    CopyPreferredHeader(ProfileId),
-    /// Copy the profile's raw access token.
-    CopyRawToken(ProfileId),
+    /// Copy the profile's token, fresh, in this format (the clipboard clears it later).
+    Copy {
+        /// Whose token.
+        profile: ProfileId,
+        /// How to write it.
+        format: crate::output::Format,
+    },
+    /// Clear copied tokens after this delay from now on (zero: never).
+    SetClipboardDelay(std::time::Duration),
 }
 
 /// Where the screens send their commands (the host's channel; a `Vec` in unit tests).

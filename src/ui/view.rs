@@ -75,6 +75,19 @@ pub enum Event {
         /// The outcome.
         result: Result<(), String>,
     },
+    /// A token was copied.
+    Copied {
+        /// What, in words: `Authorization: Bearer … of work` (never the token).
+        what: String,
+        /// When the clipboard is cleared if it still holds it; `None`: never.
+        clears_at: Option<Instant>,
+    },
+    /// The copied token's time came: `left_alone` when the clipboard held something else by
+    /// then (the person copied), so it was not touched.
+    ClipboardCleared {
+        /// The clipboard was left alone.
+        left_alone: bool,
+    },
     /// Something the person should read (a copy done, a failure with what to do).
     Notice {
         /// How serious.
@@ -107,6 +120,15 @@ pub struct Notice {
     pub text: String,
     /// When it was first drawn.
     pub shown_at: Option<Instant>,
+}
+
+/// What TokenDesk last put on the clipboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopiedStatus {
+    /// What, in words (never the token).
+    pub what: String,
+    /// When the clipboard is cleared if it still holds it; `None`: never.
+    pub clears_at: Option<Instant>,
 }
 
 /// The signed-in user as the portal describes them.
@@ -206,6 +228,8 @@ pub struct View {
     pub profiles: Vec<ProfileView>,
     /// Notices until dismissed.
     pub notices: Vec<Notice>,
+    /// The token on the clipboard, until it is cleared.
+    pub clipboard: Option<CopiedStatus>,
     next_notice: u64,
 }
 
@@ -312,6 +336,18 @@ impl View {
                 if let Some(view) = self.profile_mut(&profile) {
                     view.sign_in = None;
                     view.sign_in_error = result.err();
+                }
+            }
+            Event::Copied { what, clears_at } => {
+                self.clipboard = Some(CopiedStatus { what, clears_at });
+            }
+            Event::ClipboardCleared { left_alone } => {
+                self.clipboard = None;
+                if left_alone {
+                    self.notify(
+                        NoticeLevel::Info,
+                        "The clipboard held something else by then, so TokenDesk left it alone.",
+                    );
                 }
             }
             Event::Notice { level, text } => self.notify(level, text),
