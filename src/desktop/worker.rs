@@ -11,7 +11,7 @@ use super::clipboard::HostClipboard;
 use super::copy;
 use super::demo;
 use super::host::{Events, HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
-use super::sign_in::{self, SignInDone, SignInHandle};
+use super::sign_in::{self, SignInDone, SignInHandle, Way};
 use super::user_info;
 use crate::auth::Browser;
 use crate::engine::{Engine, EngineEvent, Runner, RunnerCommand, TokenState};
@@ -183,7 +183,11 @@ impl Worker {
 
     async fn handle(&mut self, command: Command) {
         match command {
-            Command::SignIn(id) => self.sign_in(&id),
+            Command::SignIn(id) => self.sign_in(&id, Way::Browser(Arc::clone(&self.browser))),
+            Command::SignInWith {
+                profile,
+                credentials,
+            } => self.sign_in(&profile, Way::Credentials(credentials)),
             Command::CancelSignIn(id) => {
                 if let Some(handle) = self.sign_ins.get(&id) {
                     handle.cancel();
@@ -245,7 +249,7 @@ impl Worker {
         }
     }
 
-    fn sign_in(&mut self, id: &ProfileId) {
+    fn sign_in(&mut self, id: &ProfileId, way: Way) {
         if self.sign_ins.contains_key(id) {
             return;
         }
@@ -255,7 +259,7 @@ impl Worker {
         let handle = sign_in::start(
             Arc::clone(&self.engine),
             profile,
-            Arc::clone(&self.browser),
+            way,
             self.events.clone(),
             self.done.clone(),
         );

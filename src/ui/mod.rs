@@ -27,7 +27,7 @@ pub mod view;
 
 pub use app::TokenDeskApp;
 pub use view::{
-    ActivityEntry, CopiedStatus, Event, Notice, NoticeLevel, ProfileView, SignInPhase, SignInWait,
+    ActivityEntry, CopiedStatus, DemoInfo, Event, Notice, NoticeLevel, ProfileView, SignInPhase, SignInWait,
     UserInfo, View,
 };
 
@@ -39,6 +39,14 @@ use crate::store::ProfileId;
 pub enum Command {
     /// Sign the profile in (browser or out-of-band, as the profile says).
     SignIn(ProfileId),
+    /// Sign a credential-method profile in (API key, app credentials, password) with what
+    /// the person entered.
+    SignInWith {
+        /// The profile.
+        profile: ProfileId,
+        /// What was entered (secrets stay in `Secret`s).
+        credentials: crate::engine::Credentials,
+    },
     /// Cancel the profile's sign-in in progress.
     CancelSignIn(ProfileId),
     /// The code pasted into the out-of-band dialog.

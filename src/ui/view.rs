@@ -22,11 +22,8 @@ pub enum Event {
         /// `Some(why)`: no keyring, so secrets live only as long as the window.
         session_only: Option<String>,
     },
-    /// The app runs against the built-in demo portal at this address.
-    DemoPortal {
-        /// The portal's URL.
-        portal_url: String,
-    },
+    /// The app runs against the built-in demo portal.
+    DemoPortal(DemoInfo),
     /// The profiles, as the profiles file holds them (replaces the list).
     Profiles(Vec<Profile>),
     /// A profile's state or deadlines changed.
@@ -120,6 +117,15 @@ pub struct Notice {
     pub text: String,
     /// When it was first drawn.
     pub shown_at: Option<Instant>,
+}
+
+/// The built-in demo portal and what to sign in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoInfo {
+    /// The portal's address.
+    pub portal_url: String,
+    /// What to enter where, one line each (demo accounts and secrets only).
+    pub hints: Vec<String>,
 }
 
 /// What TokenDesk last put on the clipboard.
@@ -222,8 +228,8 @@ pub struct View {
     pub ready: bool,
     /// `Some(why)`: no keyring; secrets live only in memory, for this session.
     pub session_only: Option<String>,
-    /// The demo portal's address, in `--demo` mode.
-    pub demo_portal: Option<String>,
+    /// The demo portal, in `--demo` mode.
+    pub demo: Option<DemoInfo>,
     /// The profiles, in file order.
     pub profiles: Vec<ProfileView>,
     /// Notices until dismissed.
@@ -284,7 +290,7 @@ impl View {
                 self.ready = true;
                 self.session_only = session_only;
             }
-            Event::DemoPortal { portal_url } => self.demo_portal = Some(portal_url),
+            Event::DemoPortal(info) => self.demo = Some(info),
             Event::Profiles(list) => self.set_profiles(list),
             Event::Status { profile, status } => {
                 if let Some(view) = self.profile_mut(&profile) {
