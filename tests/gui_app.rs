@@ -27,7 +27,7 @@ use tokendesk::store::{
     KeyringUnavailable, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretKind,
     SecretStore, SignInMethod,
 };
-use tokendesk::ui::{ProfileView, SignInPhase, TokenDeskApp};
+use tokendesk::ui::{Command, ProfileView, SignInPhase, TokenDeskApp};
 use tokio::sync::mpsc;
 
 /// Bound on every wait.
@@ -390,6 +390,25 @@ fn a_copied_token_is_cleared_after_the_delay_unless_something_else_was_copied_me
     assert_eq!(gui.clipboard_text().as_deref(), Some("my own notes"));
     gui.harness
         .get_by_label("The clipboard held something else by then, so TokenDesk left it alone.");
+}
+
+#[test]
+fn after_the_profiles_file_changes_a_reload_lists_added_profiles_and_drops_removed_ones() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    let (mut profiles, _) = ProfileStore::open(&gui.rig.paths).unwrap();
+    let mut draft = gui.profile.settings().clone();
+    draft.name = "second".to_owned();
+    let second = profiles.add(draft).unwrap();
+    profiles.remove(gui.profile.id()).unwrap();
+
+    gui.harness.state().send(Command::ReloadProfiles);
+    let (first, added) = (gui.profile.id().clone(), second.id().clone());
+    gui.wait_until("the new list", |app| {
+        app.view().profile(&added).is_some() && app.view().profile(&first).is_none()
+    });
+    assert_eq!(gui.harness.state().selected(), Some(&added));
+    gui.harness
+        .get_by_label("Signed out. Press Sign in to get a token.");
 }
 
 #[test]

@@ -74,8 +74,9 @@ pub(super) async fn run(
         engine_events,
         done: done_sender,
         clipboard,
+        paths,
     };
-    worker.load_profiles(paths).await;
+    worker.reload_profiles().await;
 
     loop {
         tokio::select! {
@@ -121,9 +122,17 @@ fn notice_error(events: &Events, text: String) {
     });
 }
 
-struct Worker {
-    engine: Arc<Engine>,
-    events: Events,
+/// The host's state. The screens' own commands get their handlers in sibling files
+/// (`handlers_*.rs`) as `impl Worker` blocks, called from [`Worker::handle`].
+pub(super) struct Worker {
+    /// The engine (keyring or session memory behind it).
+    pub(super) engine: Arc<Engine>,
+    /// To the screens.
+    pub(super) events: Events,
+    /// The profiles file's directories.
+    pub(super) paths: Paths,
+    /// The clipboard.
+    pub(super) clipboard: HostClipboard,
     browser: Arc<dyn Browser>,
     profiles: HashMap<ProfileId, Profile>,
     runners: HashMap<ProfileId, Runner>,
@@ -132,13 +141,14 @@ struct Worker {
     users_read: HashSet<ProfileId>,
     engine_events: mpsc::UnboundedSender<EngineEvent>,
     done: mpsc::UnboundedSender<SignInDone>,
-    clipboard: HostClipboard,
 }
 
 impl Worker {
-    /// Reads the profiles file (off the async threads: it takes a file lock) and starts a
-    /// runner for each profile.
-    async fn load_profiles(&mut self, paths: Paths) {
+    /// Reads the profiles file again (off the async threads: it takes a file lock), tells
+    /// the screens, and starts, restarts or stops runners for what was added, changed or
+    /// removed. Call it after changing the file.
+    pub(super) async fn reload_profiles(&mut self) {
+        let paths = self.paths.clone();
         let opened = tokio::task::spawn_blocking(move || ProfileStore::open(&paths)).await;
         let list = match opened {
             Ok(Ok((store, notice))) => {
@@ -152,20 +162,39 @@ impl Worker {
                     &self.events,
                     format!("The profiles could not be read: {err}"),
                 );
-                Vec::new()
+                return;
             }
             Err(err) => {
                 notice_error(
                     &self.events,
                     format!("Reading the profiles failed unexpectedly: {err}"),
                 );
-                Vec::new()
+                return;
             }
         };
         self.events.send(Event::Profiles(list.clone()));
+        let gone: Vec<ProfileId> = self
+            .profiles
+            .keys()
+            .filter(|id| !list.iter().any(|p| p.id() == *id))
+            .cloned()
+            .collect();
+        for id in gone {
+            self.profiles.remove(&id);
+            self.users_read.remove(&id);
+            if let Some(handle) = self.sign_ins.remove(&id) {
+                handle.cancel();
+            }
+            if let Some(runner) = self.runners.remove(&id) {
+                tokio::spawn(runner.stop());
+            }
+        }
         for profile in list {
-            self.start_runner(&profile);
-            self.profiles.insert(profile.id().clone(), profile);
+            if self.profiles.get(profile.id()) != Some(&profile) {
+                self.users_read.remove(profile.id());
+                self.start_runner(&profile);
+                self.profiles.insert(profile.id().clone(), profile);
+            }
         }
     }
 
@@ -183,6 +212,7 @@ impl Worker {
 
     async fn handle(&mut self, command: Command) {
         match command {
+            Command::ReloadProfiles => self.reload_profiles().await,
             Command::SignIn(id) => self.sign_in(&id, Way::Browser(Arc::clone(&self.browser))),
             Command::SignInWith {
                 profile,

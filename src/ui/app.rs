@@ -73,9 +73,14 @@ impl TokenDeskApp {
         }
     }
 
+    /// Hands `command` to the host.
+    pub fn send(&self, command: Command) {
+        self.host.send(command);
+    }
+
     fn send_all(&self, commands: Vec<Command>) {
         for command in commands {
-            self.host.send(command);
+            self.send(command);
         }
     }
 

@@ -53,8 +53,5 @@ pub fn banner_ui(ui: &mut egui::Ui, view: &View) -> Option<u64> {
 
 /// Whether there is any banner to show (the panel is left out otherwise).
 pub fn has_banner(view: &View) -> bool {
-    !view.ready
-        || view.session_only.is_some()
-        || view.demo.is_some()
-        || !view.notices.is_empty()
+    !view.ready || view.session_only.is_some() || view.demo.is_some() || !view.notices.is_empty()
 }

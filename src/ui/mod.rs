@@ -27,8 +27,8 @@ pub mod view;
 
 pub use app::TokenDeskApp;
 pub use view::{
-    ActivityEntry, CopiedStatus, DemoInfo, Event, Notice, NoticeLevel, ProfileView, SignInPhase, SignInWait,
-    UserInfo, View,
+    ActivityEntry, CopiedStatus, DemoInfo, Event, Notice, NoticeLevel, ProfileView, SignInPhase,
+    SignInWait, UserInfo, View,
 };
 
 use crate::secret::Secret;
@@ -71,6 +71,8 @@ pub enum Command {
         /// How to write it.
         format: crate::output::Format,
     },
+    /// Read the profiles file again (after it changed).
+    ReloadProfiles,
     /// Clear copied tokens after this delay from now on (zero: never).
     SetClipboardDelay(std::time::Duration),
 }

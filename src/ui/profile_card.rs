@@ -50,8 +50,10 @@ pub fn profile_card_ui(
     ui.add_space(8.0);
 
     let state = shown_state(view);
-    state_ui(ui, view, &state);
-    ui.add_space(8.0);
+    if view.sign_in.is_none() {
+        state_ui(ui, view, &state);
+        ui.add_space(8.0);
+    }
 
     if let Some(wait) = &view.sign_in {
         sign_in_wait_ui(ui, view.profile.id(), wait, now, commands);
