@@ -412,6 +412,52 @@ fn after_the_profiles_file_changes_a_reload_lists_added_profiles_and_drops_remov
 }
 
 #[test]
+fn the_demo_opens_with_one_ready_made_profile_per_sign_in_method_and_the_first_selected() {
+    let config = HostConfig {
+        clipboard: ClipboardChoice::Given(Box::new(MemoryClipboard::default())),
+        ..HostConfig::new(
+            Setup::Demo,
+            SecretsChoice::Given(Arc::new(MemoryStore::new())),
+        )
+    };
+    let mut harness = app(config, Arc::new(tokendesk::clock::SystemClock));
+    let deadline = Instant::now() + BOUND;
+    while harness.state().view().profiles.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for the demo profiles"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run();
+    let methods: Vec<SignInMethod> = harness
+        .state()
+        .view()
+        .profiles
+        .iter()
+        .map(|p| p.profile.sign_in())
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            SignInMethod::BrowserPkce,
+            SignInMethod::OutOfBand,
+            SignInMethod::PortalPassword,
+            SignInMethod::AppCredentials,
+            SignInMethod::ApiKey,
+            SignInMethod::ServerPassword,
+        ]
+    );
+    let first = harness.state().view().profiles[0].profile.id().clone();
+    assert_eq!(harness.state().selected(), Some(&first));
+    harness.get_by_label("Demo mode");
+    harness.get_by_label_contains("demo-app: client secret demo-app-secret");
+    harness.get_by_label("Sign in");
+    assert_every_widget_is_labelled(&harness, "demo");
+}
+
+#[test]
 fn without_a_keyring_the_app_says_it_runs_in_session_only_mode() {
     let dir = tempfile::tempdir().unwrap();
     let config = HostConfig {
