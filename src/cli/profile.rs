@@ -29,6 +29,10 @@ pub struct ProfileArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per run; boxing would only complicate clap's derive"
+)]
 enum ProfileCommand {
     /// Add a profile.
     Add(AddArgs),
@@ -213,6 +217,13 @@ async fn add(args: AddArgs) -> Result<Outcome, Outcome> {
         SignInMethod::PortalPassword | SignInMethod::ServerPassword => Some(60),
         _ => None,
     };
+    if args.expiration == Some(-1) && default_minutes.is_some() {
+        return Err(usage(format!(
+            "--expiration -1 (never) is only for OAuth refresh tokens; {} tokens always \
+             expire: give minutes (e.g. 60 or 120)",
+            method.label()
+        )));
+    }
     if let Some(minutes) = args.expiration.or(default_minutes) {
         draft.expiration = TokenLifetime::try_from(minutes).map_err(|e| usage(e.to_string()))?;
     }
