@@ -1,6 +1,7 @@
 //! `tokendesk --demo`: the built-in demo portal, started in-process, and ready-made
 //! profiles for it (one per sign-in method the engine supports) in a throw-away directory
-//! that is removed when the window closes.
+//! that is removed when the window closes. Stdout gets the demo portal contract's lines
+//! (`portal URL`, …, `ca FILE`, `ready`) once the portal is up.
 
 use std::io::Write;
 use std::path::Path;
@@ -35,7 +36,24 @@ pub const DEMO_PROFILES: [(&str, SignInMethod); 6] = [
     ("demo-server", SignInMethod::ServerPassword),
 ];
 
-/// Starts the portal, writes its CA certificate and the demo profiles; tells the screens.
+/// The demo portal's CA certificate, in the throw-away directory.
+const CA_FILE: &str = "demo-ca.pem";
+
+/// Prints the demo portal contract's lines (sites, `ca FILE`, `ready`) on stdout, so that a
+/// script driving the window (the Xvfb end-to-end test) can trust the portal too. A closed
+/// stdout only loses the lines.
+fn announce(lines: &[String]) {
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        if writeln!(out, "{line}").is_err() {
+            return;
+        }
+    }
+    let _ = out.flush();
+}
+
+/// Starts the portal, writes its CA certificate and the demo profiles; announces them on
+/// stdout and tells the screens.
 pub(super) async fn prepare(events: &Events) -> Result<(Paths, DemoGuard), String> {
     let config = DemoConfig::default();
     let portal = DemoPortal::start(config.clone())
@@ -49,6 +67,10 @@ pub(super) async fn prepare(events: &Events) -> Result<(Paths, DemoGuard), Strin
     let (paths, dir) = tokio::task::spawn_blocking(move || write_profiles(&sites, &ca_pem))
         .await
         .map_err(|err| format!("Setting up the demo failed unexpectedly: {err}"))??;
+    let mut lines = portal.site_lines();
+    lines.push(format!("ca {}", dir.path().join(CA_FILE).display()));
+    lines.push("ready".to_owned());
+    announce(&lines);
     events.send(Event::DemoPortal(DemoInfo {
         portal_url: portal.urls().portal_root.clone(),
         hints: hints(&config),
@@ -114,7 +136,7 @@ fn write_profiles(sites: &Sites, ca_pem: &str) -> Result<(Paths, tempfile::TempD
         .prefix("tokendesk-demo-")
         .tempdir()
         .map_err(|err| fail("be set up", &err))?;
-    let ca_path = dir.path().join("demo-ca.pem");
+    let ca_path = dir.path().join(CA_FILE);
     std::fs::File::create(&ca_path)
         .and_then(|mut file| file.write_all(ca_pem.as_bytes()))
         .map_err(|err| fail("write the CA certificate", &err))?;
