@@ -409,3 +409,103 @@ impl SignInWait {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::store::{ProfileDraft, SignInMethod, SiteKind};
+
+    fn t(seconds: i64) -> Instant {
+        DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
+    }
+
+    fn profile(name: &str) -> Profile {
+        let mut draft = ProfileDraft::new(
+            name,
+            SiteKind::EnterprisePortal,
+            "https://gis.example.com/portal",
+            SignInMethod::BrowserPkce,
+        );
+        draft.client_id = Some("app".to_owned());
+        draft.validate(ProfileId::generate()).unwrap()
+    }
+
+    fn url() -> Url {
+        Url::parse("https://gis.example.com/portal/sharing/rest/oauth2/authorize").unwrap()
+    }
+
+    #[test]
+    fn a_sign_in_shows_its_steps_and_ends_with_the_failure_in_words() {
+        let one = profile("one");
+        let id = one.id().clone();
+        let mut view = View::default();
+        view.apply(Event::Profiles(vec![one]));
+        view.apply(Event::SignInStarted {
+            profile: id.clone(),
+            at: t(0),
+            out_of_band: false,
+        });
+        view.apply(Event::SignInProgress {
+            profile: id.clone(),
+            progress: Progress::BrowserDidNotOpen {
+                authorize_url: url(),
+                reason: "no display".to_owned(),
+            },
+        });
+        let wait = view.profile(&id).unwrap().sign_in.clone().unwrap();
+        assert_eq!(wait.url, Some(url()));
+        assert_eq!(wait.browser_failed.as_deref(), Some("no display"));
+        view.apply(Event::SignInFinished {
+            profile: id.clone(),
+            result: Err("the portal refused".to_owned()),
+        });
+        let shown = view.profile(&id).unwrap();
+        assert!(shown.sign_in.is_none());
+        assert_eq!(shown.sign_in_error.as_deref(), Some("the portal refused"));
+    }
+
+    #[test]
+    fn a_new_profile_list_keeps_what_is_known_about_profiles_that_stay() {
+        let (one, two) = (profile("one"), profile("two"));
+        let mut view = View::default();
+        view.apply(Event::Profiles(vec![one.clone()]));
+        view.apply(Event::Activity {
+            profile: one.id().clone(),
+            at: t(0),
+            message: "signed in as analyst".to_owned(),
+        });
+        view.apply(Event::Profiles(vec![two.clone(), one.clone()]));
+        assert_eq!(view.profiles[0].profile.id(), two.id());
+        assert_eq!(view.profile(one.id()).unwrap().activity.len(), 1);
+    }
+
+    #[test]
+    fn the_activity_log_keeps_only_the_latest_lines() {
+        let one = profile("one");
+        let mut view = View::default();
+        view.apply(Event::Profiles(vec![one.clone()]));
+        for n in 0..(ACTIVITY_LIMIT + 5) {
+            view.apply(Event::Activity {
+                profile: one.id().clone(),
+                at: t(0),
+                message: format!("line {n}"),
+            });
+        }
+        let log = &view.profile(one.id()).unwrap().activity;
+        assert_eq!(log.len(), ACTIVITY_LIMIT);
+        assert_eq!(log[0].message, "line 5");
+    }
+
+    #[test]
+    fn info_notices_go_after_a_while_and_errors_stay() {
+        let mut view = View::default();
+        view.notify(NoticeLevel::Info, "copied");
+        view.notify(NoticeLevel::Error, "failed");
+        assert_eq!(view.expire_notices(t(0)), Some(INFO_NOTICE_TIME));
+        assert_eq!(view.expire_notices(t(7)), None);
+        let left: Vec<&str> = view.notices.iter().map(|n| n.text.as_str()).collect();
+        assert_eq!(left, ["failed"]);
+    }
+}
