@@ -84,14 +84,21 @@ impl TokenDeskApp {
         }
     }
 
-    /// Ctrl+C: the selected profile's preferred header; Ctrl+Shift+C: the raw token. Left
-    /// alone while a text field has the keyboard (it copies its own selection then).
+    /// Ctrl+C: the selected profile's preferred header; Ctrl+Shift+C: the raw token;
+    /// Escape: cancel its sign-in. Left alone while a text field has the keyboard (it copies
+    /// its own selection then).
     fn shortcuts(&self, ctx: &egui::Context, commands: &mut Vec<Command>) {
         let Some(profile) = self.selected.as_ref().and_then(|id| self.view.profile(id)) else {
             return;
         };
         let (id, preferred) = (profile.profile.id().clone(), profile.profile.header());
         if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        if profile.sign_in.is_some()
+            && ctx.input_mut(|input| input.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+        {
+            commands.push(Command::CancelSignIn(id));
             return;
         }
         let raw = ctx.input_mut(|input| {
