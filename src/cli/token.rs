@@ -9,12 +9,11 @@
 
 use clap::Args;
 
+use super::Outcome;
 use super::context::{self, engine_failure};
 use super::for_url;
 use super::profile::{HeaderStyle, header_for};
-use super::{Exit, Outcome};
 use crate::engine::FreshToken;
-use crate::output::{Format, Issuer, TokenContext, render};
 use crate::store::Profile;
 
 /// Arguments of `tokendesk token`.
@@ -90,23 +89,10 @@ pub async fn run_header(args: HeaderArgs) -> Outcome {
             let Some(token) = token else {
                 return Outcome::ok();
             };
-            let (portal, server) = (profile.portal_url(), profile.server_url());
-            let issuer = match (&portal, &server) {
-                (Some(portal), _) => Issuer::Portal(portal),
-                (None, Some(server)) => Issuer::Server(server),
-                (None, None) => {
-                    return Outcome::fail(
-                        Exit::Failure,
-                        format!("profile `{}` has an unreadable URL", profile.name()),
-                    );
-                }
-            };
-            let mut context = TokenContext::new(&token, issuer);
-            context.referer = profile.bound_referer().filter(|_| args.with_referer);
-            let format = Format::header(header_for(&profile, args.style));
-            println!("{}", render(format, &context).expose());
+            let name = header_for(&profile, args.style).name();
+            println!("{name}: Bearer {}", token.expose());
             match (profile.bound_referer(), args.with_referer) {
-                (Some(_), true) => {}
+                (Some(referer), true) => println!("Referer: {referer}"),
                 (Some(referer), false) => {
                     eprintln!("tokendesk: warning: {}", referer_warning(&profile, referer));
                 }
