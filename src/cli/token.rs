@@ -1,15 +1,19 @@
 //! `tokendesk token NAME [--refresh] [--check] [--for URL]` and
-//! `tokendesk header NAME [--style …] [--for URL]`: a fresh access token (renewed under the
-//! cross-process lock when needed) on stdout and nothing else; every message goes to stderr.
-//! `--for URL` is [`super::for_url`]'s.
+//! `tokendesk header NAME [--style …] [--with-referer] [--for URL]`: a fresh access token
+//! (renewed under the cross-process lock when needed) on stdout and nothing else; every
+//! message goes to stderr. `--for URL` is [`super::for_url`]'s.
+//!
+//! A referer-bound token (password profiles with the `referer` binding) only works with its
+//! `Referer` header: `header --with-referer` prints that line too, and without it both
+//! commands warn on stderr, because a token pasted without its Referer fails with 498.
 
 use clap::Args;
 
 use super::Outcome;
 use super::context::{self, engine_failure};
 use super::for_url;
+use super::for_url::Printed;
 use super::profile::{HeaderStyle, header_for};
-use crate::engine::FreshToken;
 use crate::store::Profile;
 
 /// Arguments of `tokendesk token`.
@@ -37,6 +41,9 @@ pub struct HeaderArgs {
     /// `bearer` (Authorization) or `esri` (X-Esri-Authorization); default: the profile's.
     #[arg(long, value_enum)]
     pub style: Option<HeaderStyle>,
+    /// Also print the `Referer: …` line a referer-bound token needs (password profiles).
+    #[arg(long)]
+    pub with_referer: bool,
     /// The header for this service URL (see `token --for`); nothing when none is needed.
     #[arg(long = "for", value_name = "URL")]
     pub for_url: Option<String>,
@@ -44,22 +51,19 @@ pub struct HeaderArgs {
 
 /// Prints a fresh token.
 pub async fn run(args: TokenArgs) -> Outcome {
-    if let Some(url) = &args.for_url {
-        return match for_url::token_for(&args.name, url, args.refresh).await {
-            Ok((_, token)) => {
-                if let Some(token) = token {
-                    println!("{}", token.token.expose());
-                }
-                Outcome::ok()
+    let found = match &args.for_url {
+        Some(url) => for_url::token_for(&args.name, url, args.refresh).await,
+        None => fresh(&args.name, args.refresh, args.check).await,
+    };
+    match found {
+        Ok((profile, Some(token))) => {
+            if let Some(referer) = token.bound_referer(&profile) {
+                eprintln!("tokendesk: warning: {}", referer_warning(&profile, referer));
             }
-            Err(outcome) => outcome,
-        };
-    }
-    match fresh(&args.name, args.refresh, args.check).await {
-        Ok((_, token)) => {
             println!("{}", token.token.expose());
             Outcome::ok()
         }
+        Ok((_, None)) => Outcome::ok(),
         Err(outcome) => outcome,
     }
 }
@@ -67,26 +71,48 @@ pub async fn run(args: TokenArgs) -> Outcome {
 /// Prints a ready-made header with a fresh token.
 pub async fn run_header(args: HeaderArgs) -> Outcome {
     let found = match &args.for_url {
-        Some(url) => for_url::token_for(&args.name, url, false)
-            .await
-            .map(|(profile, token)| (profile, token.map(|t| t.token))),
-        None => fresh(&args.name, false, false)
-            .await
-            .map(|(profile, token)| (profile, Some(token.token))),
+        Some(url) => for_url::token_for(&args.name, url, false).await,
+        None => fresh(&args.name, false, false).await,
     };
     match found {
-        Ok((profile, token)) => {
-            if let Some(token) = token {
-                let name = header_for(&profile, args.style).name();
-                println!("{name}: Bearer {}", token.expose());
+        Ok((profile, Some(token))) => {
+            let name = header_for(&profile, args.style).name();
+            println!("{name}: Bearer {}", token.token.expose());
+            match (token.bound_referer(&profile), args.with_referer) {
+                (Some(referer), true) => println!("Referer: {referer}"),
+                (Some(referer), false) => {
+                    eprintln!("tokendesk: warning: {}", referer_warning(&profile, referer));
+                }
+                (None, true) => eprintln!(
+                    "tokendesk: this token is not bound to a Referer; no Referer line is needed"
+                ),
+                (None, false) => {}
             }
             Outcome::ok()
         }
+        Ok((_, None)) => Outcome::ok(),
         Err(outcome) => outcome,
     }
 }
 
-async fn fresh(name: &str, force: bool, check: bool) -> Result<(Profile, FreshToken), Outcome> {
+/// What to say when a referer-bound token is printed without its Referer.
+fn referer_warning(profile: &Profile, referer: &str) -> String {
+    format!(
+        "this token only works together with the header `Referer: {referer}` (profile `{}` \
+         binds its tokens to that referer); sent without it, or with another Referer, ArcGIS \
+         answers 498 Invalid token. Send both lines: `tokendesk header {} --with-referer` \
+         prints them",
+        profile.name(),
+        profile.name()
+    )
+}
+
+/// The profile's own token, as the `--for` answer type.
+async fn fresh(
+    name: &str,
+    force: bool,
+    check: bool,
+) -> Result<(Profile, Option<Printed>), Outcome> {
     let (profile, engine) = context::profile_and_engine(name).await?;
     let result = if check {
         engine.checked_token(&profile, force).await
@@ -97,5 +123,5 @@ async fn fresh(name: &str, force: bool, check: bool) -> Result<(Profile, FreshTo
     if let Some(warning) = &token.warning {
         eprintln!("tokendesk: warning: {warning}");
     }
-    Ok((profile, token))
+    Ok((profile, Some(Printed::own(token))))
 }
