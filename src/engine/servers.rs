@@ -24,7 +24,7 @@ use crate::auth::federation::{
     HomeSite, OwnTokenReason, Refusal, Route, locate, route, route_by_url, server_key, server_token,
 };
 use crate::secret::Secret;
-use crate::store::{Profile, SecretKind};
+use crate::store::{Profile, SecretKind, SignInMethod};
 
 /// Which token a service URL gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,6 +182,17 @@ impl Engine {
                     })?;
                 route(&home, &located)
             }
+        };
+        let decided = match decided {
+            Route::FederatedServer { .. }
+                if matches!(
+                    profile.sign_in(),
+                    SignInMethod::ApiKey | SignInMethod::AppCredentials
+                ) =>
+            {
+                Route::OwnToken(OwnTokenReason::AppTokenOnFederatedServer)
+            }
+            other => other,
         };
         match decided {
             Route::OwnToken(reason) => {
