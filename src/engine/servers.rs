@@ -151,8 +151,9 @@ impl ServiceTokenError {
 
 impl Engine {
     /// Which token of `profile` works at `url`, and that token: the profile's own (on its
-    /// portal or server, or an ArcGIS Online hosted service), a federated server token
-    /// (cached; `force` gets a new one), or none needed. A site where this profile's tokens
+    /// portal or server, an ArcGIS Online hosted service, or — for app-credentials and API
+    /// key profiles — a federated server), a federated server token (cached; `force` gets a
+    /// new one), or none needed. A site where this profile's tokens
     /// do not work is a [`ServiceTokenError::Refused`] that names the profile to add.
     pub async fn token_for(
         &self,
