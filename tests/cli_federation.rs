@@ -78,6 +78,15 @@ async fn token_for_a_federated_service_prints_a_server_token_that_works_there_an
     forced.ok();
     assert_ne!(forced.single_line(), server_token);
     assert_eq!(cli.requests_to(GENERATE_TOKEN).await, 2);
+
+    // Signing out deletes the server tokens with the rest.
+    let id = cli.profile_id("demo");
+    cli.run(&["logout", "demo"]).await.ok();
+    let left = Cli::secrets_left(id).await;
+    assert!(left.is_empty(), "secrets left behind: {left:?}");
+    let after = cli.run(&["token", "demo", "--for", &url]).await;
+    after.expect_code(3);
+    assert!(after.stdout.is_empty(), "{after}");
     cli.assert_no_secret_leaked();
 }
 
