@@ -192,9 +192,10 @@ async fn add(args: AddArgs) -> Result<Outcome, Outcome> {
         (Some(MethodArg::Oob), _) => SignInMethod::OutOfBand,
         (Some(MethodArg::ApiKey), _) => SignInMethod::ApiKey,
         (Some(MethodArg::AppCredentials), _) => SignInMethod::AppCredentials,
-        (None, _) if let Some(probed) = probed.as_ref().filter(|p| p.kind == kind) => probed.method,
-        (Some(MethodArg::Password) | None, SiteKind::ArcgisServer) => SignInMethod::ServerPassword,
+        (Some(MethodArg::Password), SiteKind::ArcgisServer) => SignInMethod::ServerPassword,
         (Some(MethodArg::Password), _) => SignInMethod::PortalPassword,
+        (None, _) if let Some(probed) = probed.as_ref().filter(|p| p.kind == kind) => probed.method,
+        (None, SiteKind::ArcgisServer) => SignInMethod::ServerPassword,
         (None, _) => SignInMethod::BrowserPkce,
     };
     let mut draft = ProfileDraft::new(&args.name, kind, &url, method);
@@ -212,6 +213,13 @@ async fn add(args: AddArgs) -> Result<Outcome, Outcome> {
         SignInMethod::PortalPassword | SignInMethod::ServerPassword => Some(60),
         _ => None,
     };
+    if args.expiration == Some(-1) && default_minutes.is_some() {
+        return Err(usage(format!(
+            "--expiration -1 (never) is only for OAuth refresh tokens; {} tokens always \
+             expire: give minutes (e.g. 60 or 120)",
+            method.label()
+        )));
+    }
     if let Some(minutes) = args.expiration.or(default_minutes) {
         draft.expiration = TokenLifetime::try_from(minutes).map_err(|e| usage(e.to_string()))?;
     }
