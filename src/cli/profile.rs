@@ -31,7 +31,7 @@ pub struct ProfileArgs {
 #[derive(Debug, Subcommand)]
 enum ProfileCommand {
     /// Add a profile.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List the profiles.
     List(ListArgs),
     /// Show every setting of a profile (never a secret).
@@ -158,7 +158,7 @@ struct RemoveArgs {
 /// Runs a `profile` subcommand.
 pub async fn run(args: ProfileArgs) -> Outcome {
     let result = match args.command {
-        ProfileCommand::Add(args) => add(args).await,
+        ProfileCommand::Add(args) => add(*args).await,
         ProfileCommand::List(args) => list(&args),
         ProfileCommand::Show(args) => show(&args),
         ProfileCommand::Remove(args) => remove(&args).await,
