@@ -25,3 +25,4 @@ pub mod demo_portal;
 pub mod engine;
 pub mod secret;
 pub mod store;
+pub mod ui;
