@@ -99,7 +99,9 @@ pub fn activity_log_ui(ui: &mut Ui, log: &ActivityLog, profile: &ProfileId, max_
 
 /// `2026-11-22 14:03:07` in the local time zone.
 fn local_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string()
+    at.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 #[cfg(test)]

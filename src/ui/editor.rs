@@ -104,7 +104,10 @@ fn site_rows(
             }
             let checking = matches!(form.probe, ProbeState::Checking(_));
             let check = ui
-                .add_enabled(!checking && !form.url.trim().is_empty(), egui::Button::new("Check"))
+                .add_enabled(
+                    !checking && !form.url.trim().is_empty(),
+                    egui::Button::new("Check"),
+                )
                 .on_hover_text("Ask the site what it is and how to sign in there");
             if check.clicked() {
                 form.probe = ProbeState::Checking(form.url.clone());

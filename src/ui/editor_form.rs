@@ -347,6 +347,16 @@ impl EditorForm {
     /// the real one), or the first error with its field. `taken` are the names of the other
     /// profiles.
     pub fn check(&self, taken: &[String]) -> Result<ProfileDraft, FormError> {
+        if taken
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(&self.name))
+        {
+            let err = ProfileError::DuplicateName(self.name.clone());
+            return Err(FormError {
+                field: Field::Name,
+                message: err.to_string(),
+            });
+        }
         let draft = self.draft()?;
         draft
             .clone()
@@ -355,13 +365,6 @@ impl EditorForm {
                 field: field_of(&err),
                 message: err.to_string(),
             })?;
-        if taken.iter().any(|name| name.eq_ignore_ascii_case(&draft.name)) {
-            let err = ProfileError::DuplicateName(draft.name.clone());
-            return Err(FormError {
-                field: Field::Name,
-                message: err.to_string(),
-            });
-        }
         Ok(draft)
     }
 
@@ -408,7 +411,8 @@ impl EditorForm {
         if let Some(method) = method {
             self.method = method;
         }
-        self.touched.retain(|field| !matches!(field, Field::Kind | Field::Method));
+        self.touched
+            .retain(|field| !matches!(field, Field::Kind | Field::Method));
         let version = report
             .version
             .as_deref()
@@ -598,7 +602,11 @@ mod tests {
 
     #[test]
     fn a_duplicate_gets_the_first_free_copy_name() {
-        let profile = filled().check(&[]).unwrap().validate(ProfileId::generate()).unwrap();
+        let profile = filled()
+            .check(&[])
+            .unwrap()
+            .validate(ProfileId::generate())
+            .unwrap();
         let taken = vec!["work".to_owned(), "work-copy".to_owned()];
         let form = EditorForm::duplicate(&profile, &taken);
         assert_eq!(form.name, "work-copy-2");
@@ -628,7 +636,11 @@ mod tests {
         let hint = form.redirect_hint().unwrap();
         assert!(hint.starts_with("Register http://127.0.0.1/ as"), "{hint}");
         form.method = SignInMethod::OutOfBand;
-        assert!(form.redirect_hint().unwrap().contains("urn:ietf:wg:oauth:2.0:oob"));
+        assert!(
+            form.redirect_hint()
+                .unwrap()
+                .contains("urn:ietf:wg:oauth:2.0:oob")
+        );
         form.method = SignInMethod::ApiKey;
         assert_eq!(form.redirect_hint(), None);
     }

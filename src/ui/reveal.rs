@@ -2,8 +2,8 @@
 //! [`REVEAL_FOR`]. The host fetches the token when asked ([`RevealRequest`]) and hands it to
 //! [`Reveal::show`]; it is dropped from memory when masked again.
 
-use eframe::egui;
 use chrono::{DateTime, TimeDelta, Utc};
+use eframe::egui;
 use eframe::egui::{RichText, Ui};
 
 use crate::secret::Secret;
@@ -69,7 +69,9 @@ pub fn reveal_ui(
     now: DateTime<Utc>,
 ) -> Option<RevealRequest> {
     let mut request = None;
-    let shown = reveal.visible(profile, now).map(|token| token.expose().clone());
+    let shown = reveal
+        .visible(profile, now)
+        .map(|token| token.expose().clone());
     match shown {
         None => {
             ui.horizontal(|ui| {
@@ -85,14 +87,22 @@ pub fn reveal_ui(
             });
         }
         Some(token) => {
-            ui.add(egui::Label::new(RichText::new(token).monospace()).wrap().selectable(false));
+            ui.add(
+                egui::Label::new(RichText::new(token).monospace())
+                    .wrap()
+                    .selectable(false),
+            );
             ui.horizontal(|ui| {
                 if ui.button("Hide").clicked() {
                     reveal.hide();
                 }
                 if let Some(left) = reveal.left(now) {
                     let secs = left.num_seconds() + i64::from(left.subsec_nanos() > 0);
-                    ui.label(RichText::new(format!("hidden again in {secs} s")).small().weak());
+                    ui.label(
+                        RichText::new(format!("hidden again in {secs} s"))
+                            .small()
+                            .weak(),
+                    );
                     let next = left - TimeDelta::seconds(left.num_seconds());
                     let wait = next.to_std().ok().filter(|d| !d.is_zero());
                     ui.ctx()
@@ -116,7 +126,11 @@ mod tests {
         let start = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
         let mut reveal = Reveal::default();
         reveal.show(profile.clone(), Secret::new("tok".into()), start);
-        assert!(reveal.visible(&profile, start + TimeDelta::seconds(29)).is_some());
+        assert!(
+            reveal
+                .visible(&profile, start + TimeDelta::seconds(29))
+                .is_some()
+        );
         assert!(reveal.visible(&ProfileId::generate(), start).is_none());
         assert!(reveal.visible(&profile, start + REVEAL_FOR).is_none());
         assert!(reveal.shown.is_none());

@@ -99,7 +99,9 @@ impl Settings {
     }
 
     fn clamped(mut self) -> Self {
-        self.clipboard_clear_secs = self.clipboard_clear_secs.min(Self::MAX_CLIPBOARD_CLEAR_SECS);
+        self.clipboard_clear_secs = self
+            .clipboard_clear_secs
+            .min(Self::MAX_CLIPBOARD_CLEAR_SECS);
         self.refresh_margin_minutes = self
             .refresh_margin_minutes
             .clamp(1, Self::MAX_REFRESH_MARGIN_MINUTES);
@@ -170,6 +172,8 @@ pub fn settings_ui(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
 mod tests {
     use std::collections::HashMap;
 
+    use eframe::Storage as _;
+
     use super::*;
 
     #[derive(Default)]
@@ -181,6 +185,9 @@ mod tests {
         }
         fn set_string(&mut self, key: &str, value: String) {
             self.0.insert(key.to_owned(), value);
+        }
+        fn remove_string(&mut self, key: &str) {
+            self.0.remove(key);
         }
         fn flush(&mut self) {}
     }
