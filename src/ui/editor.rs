@@ -302,7 +302,7 @@ fn lifetime_row(ui: &mut Ui, form: &mut EditorForm, error: Option<&FormError>) {
             let combo = egui::ComboBox::from_id_salt("editor_lifetime_unit")
                 .selected_text(unit.label())
                 .show_ui(ui, |ui| {
-                    for choice in LifetimeUnit::ALL {
+                    for &choice in LifetimeUnit::offered(form.method) {
                         ui.selectable_value(&mut unit, choice, choice.label());
                     }
                 });

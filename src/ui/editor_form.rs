@@ -63,8 +63,15 @@ pub enum LifetimeUnit {
 }
 
 impl LifetimeUnit {
-    /// Every unit, in menu order.
-    pub const ALL: [Self; 4] = [Self::Minutes, Self::Hours, Self::Days, Self::Never];
+    /// The units offered for `method`, in menu order: only OAuth refresh tokens can be
+    /// asked not to expire.
+    pub fn offered(method: SignInMethod) -> &'static [Self] {
+        if method.uses_redirect() {
+            &[Self::Minutes, Self::Hours, Self::Days, Self::Never]
+        } else {
+            &[Self::Minutes, Self::Hours, Self::Days]
+        }
+    }
 
     /// The word to show.
     pub fn label(self) -> &'static str {
