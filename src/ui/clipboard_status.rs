@@ -1,23 +1,33 @@
 //! The line that says what was copied and when the clipboard clears ("Copied the
-//! Authorization header · the clipboard clears in 12 s"). The host fills a
-//! [`ClipboardStatus`] from `output::clipboard`; this file only words and draws it.
+//! Authorization header of work · the clipboard clears in 12 s"). The host reports a copy
+//! with its clearing deadline (from `output::clipboard`); this file words and draws it.
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use eframe::egui::{RichText, Ui};
 
 /// What the clipboard holds from TokenDesk, as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClipboardStatus {
-    /// What was copied, e.g. `the Authorization header` (never the token itself).
+    /// What was copied, e.g. `the Authorization header of work` (never the token itself).
     pub what: String,
-    /// Time left until the clipboard is cleared; `None` when it is never cleared.
-    pub clears_in: Option<Duration>,
+    /// When the clipboard is cleared (if it still holds our text); `None`: never.
+    pub clears_at: Option<DateTime<Utc>>,
 }
 
-/// The sentence for `status`.
-pub fn status_text(status: &ClipboardStatus) -> String {
-    match status.clears_in {
+impl ClipboardStatus {
+    /// Time left until clearing at `now`; `None` when the clipboard is never cleared.
+    pub fn clears_in(&self, now: DateTime<Utc>) -> Option<Duration> {
+        self.clears_at
+            .map(|at| (at - now).to_std().unwrap_or(Duration::ZERO))
+    }
+}
+
+/// The sentence for `status` at `now`.
+pub fn status_text(status: &ClipboardStatus, now: DateTime<Utc>) -> String {
+    match status.clears_in(now) {
+        Some(left) if left.is_zero() => format!("Copied {} · clearing the clipboard", status.what),
         Some(left) => format!(
             "Copied {} · the clipboard clears in {} s",
             status.what,
@@ -31,9 +41,9 @@ pub fn status_text(status: &ClipboardStatus) -> String {
 }
 
 /// Draws the line, and asks for a repaint when the shown second changes.
-pub fn clipboard_status_ui(ui: &mut Ui, status: &ClipboardStatus) {
-    ui.label(RichText::new(status_text(status)).small());
-    if let Some(left) = status.clears_in {
+pub fn clipboard_status_ui(ui: &mut Ui, status: &ClipboardStatus, now: DateTime<Utc>) {
+    ui.label(RichText::new(status_text(status, now)).small());
+    if let Some(left) = status.clears_in(now).filter(|left| !left.is_zero()) {
         let into_second = Duration::from_nanos(u64::from(left.subsec_nanos()));
         let next = if into_second.is_zero() {
             Duration::from_secs(1)
@@ -44,24 +54,31 @@ pub fn clipboard_status_ui(ui: &mut Ui, status: &ClipboardStatus) {
     }
 }
 
-/// Seconds, rounded up: 11.2 s left reads "12 s", and "0 s" only when it is done.
+/// Seconds, rounded up: 11.2 s left reads "12 s".
 fn whole_seconds_up(left: Duration) -> u64 {
     left.as_secs() + u64::from(left.subsec_nanos() > 0)
 }
 
 #[cfg(test)]
 mod tests {
+    use chrono::{TimeDelta, TimeZone};
+
     use super::*;
 
     #[test]
     fn the_seconds_left_are_rounded_up() {
+        let now = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
         let status = ClipboardStatus {
             what: "the token".into(),
-            clears_in: Some(Duration::from_millis(11_200)),
+            clears_at: Some(now + TimeDelta::milliseconds(11_200)),
         };
         assert_eq!(
-            status_text(&status),
+            status_text(&status, now),
             "Copied the token · the clipboard clears in 12 s"
+        );
+        assert_eq!(
+            status_text(&status, now + TimeDelta::seconds(12)),
+            "Copied the token · clearing the clipboard"
         );
     }
 
@@ -69,8 +86,9 @@ mod tests {
     fn a_clipboard_that_is_never_cleared_says_so() {
         let status = ClipboardStatus {
             what: "the token".into(),
-            clears_in: None,
+            clears_at: None,
         };
-        assert!(status_text(&status).contains("not cleared automatically"));
+        let now = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+        assert!(status_text(&status, now).contains("not cleared automatically"));
     }
 }
