@@ -20,3 +20,33 @@ impl Clock for SystemClock {
         Utc::now()
     }
 }
+
+/// A clock that stands still until moved: for tests of countdowns and delays, and for
+/// anything that must show a fixed time.
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    /// A clock showing `now`.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self(std::sync::Mutex::new(now))
+    }
+
+    /// Moves the clock forward (or back, with a negative duration).
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *now += by;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

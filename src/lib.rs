@@ -11,18 +11,20 @@
 //! | [`demo_portal`]| an independent HTTPS emulator of ArcGIS portal and server endpoints   |
 //! | [`engine`]     | the token lifecycle: state, renewal under a cross-process lock, runner |
 //! | [`clock`]      | the injected wall clock                                               |
+//! | [`output`]     | copy formats (headers, curl, Python…) and the clipboard with auto-clear |
 //! | [`secret`]     | `Secret<T>`: redacting wrapper for tokens, passwords and secrets      |
 //! | [`store`]      | profiles (`profiles.toml`) and secrets (OS keyring or session memory)  |
 //!
-//! Still to come, each with its own issue: `ui/` (egui screens) and `output/` (copy formats
-//! and the clipboard).
+//! Still to come, with its own issue: `ui/` (egui screens).
 
 pub mod arcgis;
 pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod demo_portal;
+pub mod desktop;
 pub mod engine;
+pub mod output;
 pub mod secret;
 pub mod store;
 pub mod ui;
