@@ -15,7 +15,8 @@ use tokendesk::ui::delete_confirm::{DeleteChoice, delete_confirm_ui};
 use tokendesk::ui::editor::{EditorAction, editor_ui};
 use tokendesk::ui::editor_form::{EditorForm, EditorMode, ProbeState};
 use tokendesk::ui::reveal::{Reveal, RevealRequest, reveal_ui};
-use tokendesk::ui::settings::{Settings, Theme, settings_ui};
+use tokendesk::ui::settings::{Settings, settings_ui};
+use tokendesk::ui::theme::ThemeChoice;
 
 /// The editor with the names of other profiles and what it asked for last.
 struct EditorHarness {
@@ -326,6 +327,6 @@ fn changing_a_setting_reports_the_change() {
     assert_eq!(harness.state().1, 0);
     harness.get_by_label("Dark").click();
     harness.run();
-    assert_eq!(harness.state().0.theme, Theme::Dark);
+    assert_eq!(harness.state().0.theme, ThemeChoice::Dark);
     assert_eq!(harness.state().1, 1);
 }

@@ -1,13 +1,12 @@
-//! The copy menu of a profile with a valid token: one button for the preferred header, a
-//! menu with every [`Format`], and the keyboard shortcuts (Ctrl+C the preferred header,
-//! Ctrl+Shift+C the raw token). The host renders the format with `output::render` and puts
-//! it on the clipboard through `output::clipboard`; nothing here touches the token.
+//! The copy menu of a profile with a valid token: one button for the preferred header and a
+//! menu with every [`Format`] (the keyboard shortcuts are in [`super::app`]). The host
+//! renders the format with `output::render` and puts it on the clipboard through
+//! `output::clipboard`; nothing here touches the token.
 
-use eframe::egui;
-use eframe::egui::{Event, Key, RichText, Ui};
+use eframe::egui::{RichText, Ui};
 
 use crate::output::{Format, Issuer};
-use crate::store::{PreferredHeader, Profile, ProfileId};
+use crate::store::{Profile, ProfileId};
 
 /// The person asked for `profile`'s token in `format`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,9 +32,9 @@ pub fn formats_for(profile: &Profile) -> Vec<Format> {
         .collect()
 }
 
-/// Draws "Copy <header>" and the "Copy as" menu for `profile`; `referer` is the Referer its
-/// tokens are bound to, if any (every format then carries it, and the menu says so).
-pub fn copy_menu_ui(ui: &mut Ui, profile: &Profile, referer: Option<&str>) -> Option<CopyRequest> {
+/// Draws "Copy <header>" and the "Copy as" menu for `profile`; when its tokens are bound to
+/// a Referer, says that every copy carries it.
+pub fn copy_menu_ui(ui: &mut Ui, profile: &Profile) -> Option<CopyRequest> {
     let mut chosen = None;
     ui.horizontal(|ui| {
         let header = Format::header(profile.header());
@@ -59,7 +58,7 @@ pub fn copy_menu_ui(ui: &mut Ui, profile: &Profile, referer: Option<&str>) -> Op
             }
         });
     });
-    if let Some(referer) = referer {
+    if let Some(referer) = profile.bound_referer() {
         ui.label(
             RichText::new(format!(
                 "This token only works with Referer {referer}: every copy includes it."
@@ -71,33 +70,5 @@ pub fn copy_menu_ui(ui: &mut Ui, profile: &Profile, referer: Option<&str>) -> Op
     chosen.map(|format| CopyRequest {
         profile: profile.id().clone(),
         format,
-    })
-}
-
-/// The copy shortcut pressed this frame, if any: Ctrl+Shift+C the raw token, Ctrl+C the
-/// `preferred` header. Ignored while a text field has the keyboard (Ctrl+C copies its
-/// selection there). App-wide: the app calls it once per frame for the selected profile.
-pub fn copy_shortcut(ctx: &egui::Context, preferred: PreferredHeader) -> Option<Format> {
-    if ctx.egui_wants_keyboard_input() {
-        return None;
-    }
-    ctx.input(|input| {
-        input.events.iter().find_map(|event| match event {
-            // egui-winit turns Ctrl+C into `Copy`; Ctrl+Shift+C stays a key press.
-            Event::Copy => Some(Format::header(preferred)),
-            Event::Key {
-                key: Key::C,
-                pressed: true,
-                modifiers,
-                ..
-            } if modifiers.command && modifiers.shift && !modifiers.alt => Some(Format::Token),
-            Event::Key {
-                key: Key::C,
-                pressed: true,
-                modifiers,
-                ..
-            } if modifiers.command_only() => Some(Format::header(preferred)),
-            _ => None,
-        })
     })
 }

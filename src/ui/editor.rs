@@ -12,7 +12,7 @@ use super::editor_form::{
     BindingChoice, EditorForm, EditorMode, Field, FormError, LifetimeUnit, ProbeState,
     lifetime_label, uses_lifetime,
 };
-use crate::store::{PreferredHeader, ProfileDraft, SiteKind};
+use crate::store::{PreferredHeader, ProfileDraft, SignInMethod, SiteKind};
 
 /// What the editor asks the host to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +200,12 @@ fn method_rows(ui: &mut Ui, form: &mut EditorForm, error: Option<&FormError>) {
         );
         binding_row(ui, form, error);
     }
+    if form.method == SignInMethod::ServerPassword {
+        ui.label("");
+        ui.checkbox(&mut form.server_admin, "Sign in as a server administrator")
+            .on_hover_text("Use the server's admin/generateToken (primary site administrator)");
+        ui.end_row();
+    }
 }
 
 fn binding_row(ui: &mut Ui, form: &mut EditorForm, error: Option<&FormError>) {
@@ -350,7 +356,7 @@ fn probe_line(ui: &mut Ui, probe: &ProbeState) {
         ProbeState::Idle => {}
         ProbeState::Checking(url) => {
             ui.horizontal(|ui| {
-                ui.spinner();
+                super::theme::spinner(ui);
                 ui.label(format!("Checking {url}…"));
             });
         }

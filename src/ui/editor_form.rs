@@ -153,6 +153,8 @@ pub struct EditorForm {
     pub redirect: String,
     /// User name (password sign-in; empty: asked at sign-in).
     pub username: String,
+    /// ArcGIS Server sign-in as an administrator (`admin/generateToken`).
+    pub server_admin: bool,
     /// Token binding.
     pub binding: BindingChoice,
     /// The address for [`BindingChoice::Ip`].
@@ -233,6 +235,7 @@ impl EditorForm {
                 .map(ToString::to_string)
                 .unwrap_or_default(),
             username: text(&draft.username),
+            server_admin: draft.server_admin,
             binding,
             binding_ip,
             referer: text(&draft.referer),
@@ -301,6 +304,7 @@ impl EditorForm {
             })?;
             draft.redirect_uri = Some(uri);
         }
+        draft.server_admin = self.server_admin && method == SignInMethod::ServerPassword;
         if method.uses_password() {
             draft.username = optional(&self.username);
             draft.token_binding = self.token_binding()?;
@@ -515,6 +519,7 @@ fn field_of(err: &ProfileError) -> Field {
         ProfileError::RedirectMismatch { .. } => Field::Redirect,
         ProfileError::BindingWithoutReferer => Field::Referer,
         ProfileError::RelativeCaFile(_) => Field::CaFile,
+        ProfileError::NeverExpiringToken(_) => Field::Lifetime,
         ProfileError::NotUsedByMethod { field, .. } | ProfileError::BadText { field } => {
             match *field {
                 "client_id" => Field::ClientId,

@@ -170,7 +170,7 @@ pub fn secret_prompt_ui(ui: &mut Ui, prompt: &mut SecretPrompt) -> Option<Prompt
                 action = Some(PromptAction::Cancel);
             }
             if prompt.pending {
-                ui.spinner();
+                super::theme::spinner(ui);
             }
         });
     });

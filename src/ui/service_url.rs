@@ -92,7 +92,7 @@ pub fn service_url_ui(
     });
     if let Some(url) = &state.finding {
         ui.horizontal(|ui| {
-            ui.spinner();
+            super::theme::spinner(ui);
             ui.label(format!("Finding which token works at {url}…"));
         });
         return action;

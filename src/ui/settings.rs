@@ -4,41 +4,7 @@
 use eframe::egui;
 use serde::{Deserialize, Serialize};
 
-/// The colour theme.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Theme {
-    /// Follow the system's light or dark setting.
-    #[default]
-    System,
-    /// Always light.
-    Light,
-    /// Always dark.
-    Dark,
-}
-
-impl Theme {
-    /// Every theme, in menu order.
-    pub const ALL: [Self; 3] = [Self::System, Self::Light, Self::Dark];
-
-    /// The word to show.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::System => "System",
-            Self::Light => "Light",
-            Self::Dark => "Dark",
-        }
-    }
-
-    /// The egui preference to apply (`ctx.set_theme(…)`).
-    pub fn preference(self) -> egui::ThemePreference {
-        match self {
-            Self::System => egui::ThemePreference::System,
-            Self::Light => egui::ThemePreference::Light,
-            Self::Dark => egui::ThemePreference::Dark,
-        }
-    }
-}
+use super::theme::ThemeChoice;
 
 /// The settings a person can change. No secret, by construction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,7 +16,7 @@ pub struct Settings {
     /// Minutes before expiry at which an access token is renewed, at the latest.
     pub refresh_margin_minutes: u32,
     /// The colour theme.
-    pub theme: Theme,
+    pub theme: ThemeChoice,
 }
 
 impl Default for Settings {
@@ -58,7 +24,7 @@ impl Default for Settings {
         Self {
             clipboard_clear_secs: Self::DEFAULT_CLIPBOARD_CLEAR_SECS,
             refresh_margin_minutes: Self::DEFAULT_REFRESH_MARGIN_MINUTES,
-            theme: Theme::System,
+            theme: ThemeChoice::System,
         }
     }
 }
@@ -159,7 +125,7 @@ pub fn settings_ui(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
 
             ui.label("Theme");
             ui.horizontal(|ui| {
-                for theme in Theme::ALL {
+                for theme in ThemeChoice::ALL {
                     ui.radio_value(&mut settings.theme, theme, theme.label());
                 }
             });
@@ -198,7 +164,7 @@ mod tests {
         let settings = Settings {
             clipboard_clear_secs: 0,
             refresh_margin_minutes: 10,
-            theme: Theme::Dark,
+            theme: ThemeChoice::Dark,
         };
         settings.save(&mut storage);
         assert_eq!(Settings::load(Some(&storage)), settings);
@@ -213,7 +179,7 @@ mod tests {
         storage.set_string(Settings::STORAGE_KEY, "{not json".into());
         assert_eq!(Settings::load(Some(&storage)), Settings::default());
         storage.set_string(Settings::STORAGE_KEY, r#"{"theme":"light"}"#.into());
-        assert_eq!(Settings::load(Some(&storage)).theme, Theme::Light);
+        assert_eq!(Settings::load(Some(&storage)).theme, ThemeChoice::Light);
         assert_eq!(Settings::load(Some(&storage)).clipboard_clear_secs, 30);
     }
 
