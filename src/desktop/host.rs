@@ -9,6 +9,7 @@ use eframe::egui;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
+use super::screens::{ClipboardOpener, system_clipboard};
 use super::worker;
 use crate::auth::{Browser, SystemBrowser};
 use crate::clock::{Clock, SystemClock};
@@ -52,6 +53,8 @@ pub struct HostConfig {
     pub clock: Arc<dyn Clock>,
     /// Shows sign-in pages.
     pub browser: Arc<dyn Browser>,
+    /// Opens the clipboard tokens are copied to (the system's; tests give an in-memory one).
+    pub clipboard: ClipboardOpener,
 }
 
 impl HostConfig {
@@ -62,6 +65,7 @@ impl HostConfig {
             secrets,
             clock: Arc::new(SystemClock),
             browser: Arc::new(SystemBrowser),
+            clipboard: system_clipboard(),
         }
     }
 }

@@ -9,10 +9,12 @@
 //! | `sign_in`     | a browser or out-of-band sign-in as a task, with progress and Cancel     |
 //! | `user_info`   | who is signed in (community/self, portals/self)                          |
 //! | `demo`        | `--demo`: the in-process demo portal and its ready-made profiles          |
+//! | `screens`     | the editor's Check and CA dialog, save/delete, copy with auto-clear, reveal, credential sign-in |
 //! | `window`      | the native window: title, app id, size, renderer                          |
 
 mod demo;
 pub mod host;
+mod screens;
 mod sign_in;
 mod user_info;
 mod window;
@@ -22,6 +24,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub use host::{Host, HostConfig, KeyringOpener, SecretsChoice, Setup};
+pub use screens::{ClipboardOpener, system_clipboard};
 pub use window::{APP_ID, DEFAULT_SIZE, native_options};
 
 use crate::auth::SystemBrowser;

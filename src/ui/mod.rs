@@ -23,6 +23,7 @@
 //! | [`activity_log`] | the per-profile activity log                                         |
 //! | [`settings`]     | clipboard delay, refresh margin, theme (kept without secrets)        |
 //! | [`secret_prompt`] | API key / client secret / password entry, "remember password"       |
+//! | [`screens`]      | the state of the editor, dialogs and token tools; the host's answers |
 
 pub mod activity_log;
 pub mod app;
@@ -37,6 +38,7 @@ mod oob_dialog;
 mod profile_card;
 mod profile_list;
 pub mod reveal;
+pub mod screens;
 pub mod secret_prompt;
 pub mod settings;
 mod sign_in_wait;
@@ -48,8 +50,14 @@ pub use view::{
     ActivityEntry, Event, Notice, NoticeLevel, ProfileView, SignInPhase, SignInWait, UserInfo, View,
 };
 
+use std::path::PathBuf;
+
+use crate::engine::Credentials;
+use crate::output::Format;
 use crate::secret::Secret;
-use crate::store::ProfileId;
+use crate::store::{ProfileDraft, ProfileId};
+use editor_form::EditorMode;
+use settings::Settings;
 
 /// What the screens ask the host to do. Extend freely: the host matches every variant.
 #[derive(Debug)]
@@ -77,6 +85,42 @@ pub enum Command {
     CopyPreferredHeader(ProfileId),
     /// Copy the profile's raw access token.
     CopyRawToken(ProfileId),
+    /// Copy the profile's token in this format (through the clipboard with auto-clear).
+    Copy {
+        /// Whose token.
+        profile: ProfileId,
+        /// The format.
+        format: Format,
+    },
+    /// Fetch the profile's token to show it (answered with `ScreenEvent::Revealed`).
+    Reveal(ProfileId),
+    /// Probe a URL for the editor (answered with `ScreenEvent::ProbeFinished`).
+    CheckSite {
+        /// The URL as typed.
+        url: String,
+        /// A CA file to trust too.
+        ca_file: Option<PathBuf>,
+    },
+    /// Open the native file dialog for a CA file (answered with `ScreenEvent::CaFilePicked`).
+    PickCaFile,
+    /// Add (or, for `EditorMode::Edit`, update) a profile.
+    SaveProfile {
+        /// Add or update.
+        mode: EditorMode,
+        /// The checked settings.
+        draft: ProfileDraft,
+    },
+    /// Sign the profile out and delete it with its secrets.
+    DeleteProfile(ProfileId),
+    /// Sign a credential-method profile in with what the person typed.
+    SignInWith {
+        /// The profile.
+        profile: ProfileId,
+        /// The API key, client secret or password.
+        credentials: Credentials,
+    },
+    /// The settings changed: apply the clipboard delay.
+    ApplySettings(Settings),
 }
 
 /// Where the screens send their commands (the host's channel; a `Vec` in unit tests).

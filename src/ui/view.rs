@@ -73,6 +73,8 @@ pub enum Event {
         /// The outcome.
         result: Result<(), String>,
     },
+    /// An answer for the editor, dialogs and token tools ([`super::screens::Screens`]).
+    Screens(super::screens::ScreenEvent),
     /// Something the person should read (a copy done, a failure with what to do).
     Notice {
         /// How serious.
@@ -289,6 +291,8 @@ impl View {
                 }
             }
             Event::Notice { level, text } => self.notify(level, text),
+            // The app hands these to its `Screens` before the view sees them.
+            Event::Screens(_) => {}
         }
     }
 
