@@ -31,6 +31,7 @@ use crate::auth::SystemBrowser;
 use crate::clock::{Clock, SystemClock};
 use crate::store::{MemoryStore, Paths};
 use crate::ui::TokenDeskApp;
+use crate::ui::settings::Settings;
 
 /// Opens the window: the user's profiles over the OS keyring, or (`demo`) the built-in demo
 /// portal with ready-made profiles in a throw-away directory and session memory.
@@ -60,7 +61,10 @@ pub fn run(demo: bool) -> ExitCode {
                 ..config
             };
             let (host, events) = Host::start(config, cc.egui_ctx.clone())?;
-            Ok(Box::new(TokenDeskApp::new(clock, Box::new(host), events)))
+            let settings = Settings::load(cc.storage);
+            Ok(Box::new(
+                TokenDeskApp::new(clock, Box::new(host), events).with_settings(settings),
+            ))
         }),
     );
     match result {
