@@ -14,9 +14,7 @@ use crate::arcgis::probe::{ProbeReport, probe};
 use crate::arcgis::{ArcGisClient, ClientOptions, ErrorKind, SiteUrl, parse_site_url};
 use crate::clock::Clock;
 use crate::engine::{Credentials, Engine, FreshToken};
-use crate::output::clipboard::{
-    Arboard, ClipboardBackend, ClipboardError, SecureClipboard, Tick,
-};
+use crate::output::clipboard::{Arboard, ClipboardBackend, ClipboardError, SecureClipboard, Tick};
 use crate::output::{Format, Issuer, TokenContext, render};
 use crate::secret::Secret;
 use crate::store::{Paths, Profile, ProfileDraft, ProfileId, ProfileStore};
@@ -29,7 +27,8 @@ use crate::ui::{Event, NoticeLevel};
 const CLIPBOARD_TICK: Duration = Duration::from_millis(250);
 
 /// A clipboard back-end chosen at start-up (tests give an in-memory one).
-pub type ClipboardOpener = Box<dyn FnOnce() -> Result<Box<dyn ClipboardBackend>, ClipboardError> + Send>;
+pub type ClipboardOpener =
+    Box<dyn FnOnce() -> Result<Box<dyn ClipboardBackend>, ClipboardError> + Send>;
 
 /// The system clipboard (arboard).
 pub fn system_clipboard() -> ClipboardOpener {
@@ -63,7 +62,11 @@ pub(super) struct TokenClipboard {
 
 impl TokenClipboard {
     /// Opens the clipboard with `opener` (off the async threads: it may connect to X11).
-    pub(super) async fn open(opener: ClipboardOpener, clock: Arc<dyn Clock>, delay: Duration) -> Self {
+    pub(super) async fn open(
+        opener: ClipboardOpener,
+        clock: Arc<dyn Clock>,
+        delay: Duration,
+    ) -> Self {
         let clock_for_open = Arc::clone(&clock);
         let opened = tokio::task::spawn_blocking(move || {
             opener()
@@ -146,7 +149,13 @@ impl TokenClipboard {
                     }
                     Ok(Err(err)) => {
                         events.send(Event::Screens(ScreenEvent::ClipboardDone));
-                        notice(&events, NoticeLevel::Error, format!("Clearing the clipboard failed: {err}. Clear it yourself if it still holds a token."));
+                        notice(
+                            &events,
+                            NoticeLevel::Error,
+                            format!(
+                                "Clearing the clipboard failed: {err}. Clear it yourself if it still holds a token."
+                            ),
+                        );
                     }
                     Err(err) => tracing::warn!(%err, "the clipboard ticker failed"),
                 }
@@ -202,7 +211,11 @@ pub(super) fn copy(
             Ok(fresh) => fresh,
             Err(err) => {
                 let message = for_window(&err.to_string(), profile.name());
-                return notice(&events, NoticeLevel::Error, format!("Nothing was copied: {message}"));
+                return notice(
+                    &events,
+                    NoticeLevel::Error,
+                    format!("Nothing was copied: {message}"),
+                );
             }
         };
         let (portal, server) = (profile.portal_url(), profile.server_url());
@@ -213,7 +226,10 @@ pub(super) fn copy(
                 return notice(
                     &events,
                     NoticeLevel::Error,
-                    format!("Nothing was copied: the address of {} cannot be read; edit the profile.", profile.name()),
+                    format!(
+                        "Nothing was copied: the address of {} cannot be read; edit the profile.",
+                        profile.name()
+                    ),
                 );
             }
         };
@@ -260,7 +276,10 @@ pub(super) fn reveal(engine: Arc<Engine>, events: Events, profile: Profile) {
             Err(err) => notice(
                 &events,
                 NoticeLevel::Error,
-                format!("The token cannot be shown: {}", for_window(&err.to_string(), profile.name())),
+                format!(
+                    "The token cannot be shown: {}",
+                    for_window(&err.to_string(), profile.name())
+                ),
             ),
         }
     });
@@ -315,7 +334,11 @@ pub(super) fn pick_ca_file(events: Events) {
 }
 
 /// Adds or updates a profile in the profiles file: the saved profile, or why not.
-pub(super) async fn save(paths: Paths, mode: EditorMode, draft: ProfileDraft) -> Result<Profile, String> {
+pub(super) async fn save(
+    paths: Paths,
+    mode: EditorMode,
+    draft: ProfileDraft,
+) -> Result<Profile, String> {
     let saved = tokio::task::spawn_blocking(move || {
         let (mut store, _) = ProfileStore::open(&paths)?;
         match mode {
@@ -330,7 +353,11 @@ pub(super) async fn save(paths: Paths, mode: EditorMode, draft: ProfileDraft) ->
 
 /// Signs `profile` out (revoking where the portal allows, deleting its secrets) and removes
 /// it from the profiles file. A failed revocation is reported; the deletion goes on.
-pub(super) async fn delete(engine: &Engine, paths: Paths, profile: &Profile) -> Result<Option<String>, String> {
+pub(super) async fn delete(
+    engine: &Engine,
+    paths: Paths,
+    profile: &Profile,
+) -> Result<Option<String>, String> {
     let signed_out = engine.sign_out(profile).await.map_err(|err| {
         format!(
             "{} was not deleted: signing it out failed ({err}). Try again.",
@@ -367,7 +394,11 @@ pub(super) fn sign_in_with(
         let result = match result {
             Ok(signed_in) => {
                 if let Some(warning) = signed_in.warning {
-                    notice(&events, NoticeLevel::Info, format!("{}: {warning}", profile.name()));
+                    notice(
+                        &events,
+                        NoticeLevel::Info,
+                        format!("{}: {warning}", profile.name()),
+                    );
                 }
                 events.send(Event::Activity {
                     profile: profile.id().clone(),

@@ -14,13 +14,13 @@ use super::sign_in::{self, SignInDone, SignInHandle};
 use super::user_info;
 use crate::auth::Browser;
 use crate::engine::{Engine, EngineEvent, Runner, RunnerCommand, TokenState};
+use crate::output::Format;
+use crate::output::clipboard::DEFAULT_CLEAR_DELAY;
 use crate::secret::Secret;
 use crate::store::{
     AsyncSecrets, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretStore,
     open_keyring_within,
 };
-use crate::output::Format;
-use crate::output::clipboard::DEFAULT_CLEAR_DELAY;
 use crate::ui::screens::ScreenEvent;
 use crate::ui::{Command, Event, NoticeLevel};
 
@@ -236,10 +236,12 @@ impl Worker {
                     Ok(profile) => {
                         let id = profile.id().clone();
                         self.profile_changed(profile).await;
-                        self.events.send(Event::Screens(ScreenEvent::ProfileSaved(id)));
+                        self.events
+                            .send(Event::Screens(ScreenEvent::ProfileSaved(id)));
                     }
                     Err(message) => {
-                        self.events.send(Event::Screens(ScreenEvent::SaveFailed(message)));
+                        self.events
+                            .send(Event::Screens(ScreenEvent::SaveFailed(message)));
                     }
                 }
             }
@@ -256,16 +258,15 @@ impl Worker {
                         found,
                         credentials,
                         move |signed_in| {
-                            let _ = restart.send(SignInDone {
-                                profile,
-                                signed_in,
-                            });
+                            let _ = restart.send(SignInDone { profile, signed_in });
                         },
                     );
                 }
             }
             Command::ApplySettings(settings) => {
-                let delay = settings.clipboard_clear_after().unwrap_or(std::time::Duration::ZERO);
+                let delay = settings
+                    .clipboard_clear_after()
+                    .unwrap_or(std::time::Duration::ZERO);
                 self.clipboard.set_delay(delay);
             }
         }
@@ -296,8 +297,14 @@ impl Worker {
         let paths = self.paths.clone();
         match tokio::task::spawn_blocking(move || ProfileStore::open(&paths)).await {
             Ok(Ok((store, _))) => self.events.send(Event::Profiles(store.list().to_vec())),
-            Ok(Err(err)) => notice_error(&self.events, format!("The profiles could not be read: {err}")),
-            Err(err) => notice_error(&self.events, format!("Reading the profiles failed unexpectedly: {err}")),
+            Ok(Err(err)) => notice_error(
+                &self.events,
+                format!("The profiles could not be read: {err}"),
+            ),
+            Err(err) => notice_error(
+                &self.events,
+                format!("Reading the profiles failed unexpectedly: {err}"),
+            ),
         }
     }
 

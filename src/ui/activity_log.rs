@@ -34,5 +34,7 @@ pub fn activity_log_ui(ui: &mut Ui, entries: &[ActivityEntry], max_height: f32) 
 
 /// `2026-11-22 14:03:07` in the local time zone.
 fn local_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string()
+    at.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }

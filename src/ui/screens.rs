@@ -121,7 +121,10 @@ impl Screens {
             ScreenEvent::ClipboardDone => self.clipboard = None,
             ScreenEvent::Revealed { profile, token } => self.reveal.show(profile, token, now),
             ScreenEvent::CredentialSignIn { profile, result } => {
-                let open = self.prompt.as_ref().is_some_and(|p| p.profile() == &profile);
+                let open = self
+                    .prompt
+                    .as_ref()
+                    .is_some_and(|p| p.profile() == &profile);
                 match (result, open) {
                     (Ok(()), true) => self.prompt = None,
                     (Err(message), true) => {
@@ -217,7 +220,7 @@ impl Screens {
                 .is_some_and(|at| at > now);
         if live && view.sign_in.is_none() {
             ui.add_space(8.0);
-            ui.label(RichText::new("Token").strong());
+            ui.label(RichText::new("Copy or reveal the token").strong());
             if let Some(request) = copy_menu_ui(ui, profile) {
                 commands.push(Command::Copy {
                     profile: request.profile,
@@ -284,12 +287,13 @@ impl Screens {
         }
         let mut changed = false;
         if self.settings_open {
-            let modal = egui::Modal::new(egui::Id::unique("settings_dialog")).show(ui.ctx(), |ui| {
-                ui.heading("Settings");
-                changed = settings_ui(ui, &mut self.settings);
-                ui.add_space(8.0);
-                ui.button("Close").clicked()
-            });
+            let modal =
+                egui::Modal::new(egui::Id::unique("settings_dialog")).show(ui.ctx(), |ui| {
+                    ui.heading("Settings");
+                    changed = settings_ui(ui, &mut self.settings);
+                    ui.add_space(8.0);
+                    ui.button("Close").clicked()
+                });
             if modal.inner || modal.should_close() {
                 self.settings_open = false;
             }

@@ -110,9 +110,7 @@ impl SecretPrompt {
                 Credentials::ClientSecret(Secret::new(self.secret.trim().to_owned()))
             }
             _ => Credentials::Password {
-                username: self
-                    .ask_username
-                    .then(|| self.username.trim().to_owned()),
+                username: self.ask_username.then(|| self.username.trim().to_owned()),
                 password: Secret::new(self.secret.clone()),
                 remember: self.remember,
             },
@@ -130,7 +128,9 @@ fn parse_date(text: &str) -> Result<Option<NaiveDate>, String> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map(Some)
         .map_err(|_| {
-            format!("`{text}` is not a date: give the key's last day as YYYY-MM-DD, or leave it empty")
+            format!(
+                "`{text}` is not a date: give the key's last day as YYYY-MM-DD, or leave it empty"
+            )
         })
 }
 
