@@ -24,7 +24,9 @@ use tokendesk::engine::TokenState;
 use tokendesk::output::clipboard::{ClipboardBackend, MemoryClipboard};
 use tokendesk::output::{Format, Issuer, TokenContext, render};
 use tokendesk::secret::Secret;
-use tokendesk::store::{MemoryStore, ProfileStore, SecretKind, SecretStore, SignInMethod};
+use tokendesk::store::{
+    MemoryStore, ProfileDraft, ProfileStore, SecretKind, SecretStore, SignInMethod, TokenLifetime,
+};
 use tokendesk::ui::TokenDeskApp;
 
 /// Bound on every wait.
@@ -40,13 +42,20 @@ struct Tokens {
 
 impl Tokens {
     fn start(signed_in: bool) -> Self {
+        Self::with_profile(signed_in, |_| {})
+    }
+
+    /// Like [`Tokens::start`], with the rig's profile settings changed by `edit` first.
+    fn with_profile(signed_in: bool, edit: impl FnOnce(&mut ProfileDraft)) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
         let mut rig =
             runtime.block_on(Rig::start(DemoConfig::default(), 20160, Arc::clone(&store)));
         let (mut profiles, _) = ProfileStore::open(&rig.paths).unwrap();
         // The file gives the profile its own id: the rig signs that one in.
-        rig.profile = profiles.add(rig.profile.settings().clone()).unwrap();
+        let mut settings = rig.profile.settings().clone();
+        edit(&mut settings);
+        rig.profile = profiles.add(settings).unwrap();
         if signed_in {
             runtime.block_on(async { rig.sign_in(&rig.engine()).await });
         }
@@ -282,4 +291,63 @@ fn deleting_a_signed_in_profile_asks_first_then_removes_it_and_its_secrets() {
     for kind in [SecretKind::AccessToken, SecretKind::RefreshToken] {
         assert!(app.rig.store.get(&id, kind).unwrap().is_none(), "{kind:?}");
     }
+}
+
+#[test]
+fn a_password_profile_signs_in_through_the_prompt_and_its_referer_bound_token_is_copied_with_the_referer()
+ {
+    let referer = "https://app.example.com";
+    let mut app = Tokens::with_profile(false, |draft| {
+        draft.sign_in = SignInMethod::PortalPassword;
+        draft.client_id = None;
+        draft.redirect_uri = None;
+        draft.username = Some(support_engine::USER.to_owned());
+        draft.referer = Some(referer.to_owned());
+        draft.expiration = TokenLifetime::minutes(60).unwrap();
+    });
+    let id = app.rig.profile.id().clone();
+    app.harness.get_by_label("Sign in").click();
+    app.harness.run();
+    app.harness.get_by_label("Password").focus();
+    app.harness.run();
+    app.harness
+        .get_by_label("Password")
+        .type_text(support_engine::PASSWORD);
+    app.harness.get_by_label("Remember password").click();
+    app.harness.run();
+    let buttons = app.harness.get_all_by_label("Sign in").count();
+    assert_eq!(buttons, 2, "the card's button and the prompt's");
+    app.harness
+        .get_all_by_label("Sign in")
+        .last()
+        .unwrap()
+        .click();
+    app.wait("the password sign-in", |app| {
+        app.view()
+            .profile(&id)
+            .is_some_and(|p| p.status.state == TokenState::Valid)
+    });
+    assert!(
+        app.harness.query_by_label("Password").is_none(),
+        "the prompt closed"
+    );
+    assert!(
+        app.rig
+            .store
+            .get(&id, SecretKind::Password)
+            .unwrap()
+            .is_some(),
+        "remembered"
+    );
+
+    app.harness.get_by_label_contains("every copy includes it");
+    app.harness
+        .get_by_label("Copy Authorization header")
+        .click();
+    let token = app.token().expose().clone();
+    let want = format!("Authorization: Bearer {token}\nReferer: {referer}");
+    let clipboard = app.clipboard.clone();
+    app.wait_for("the header with its Referer", move |_| {
+        clipboard.content().is_some_and(|c| c.expose() == &want)
+    });
 }
