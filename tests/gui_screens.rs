@@ -330,3 +330,30 @@ fn changing_a_setting_reports_the_change() {
     assert_eq!(harness.state().0.theme, ThemeChoice::Dark);
     assert_eq!(harness.state().1, 1);
 }
+
+#[test]
+fn every_widget_of_the_editor_has_an_accessible_name_whatever_the_method() {
+    use tokendesk::ui::editor_form::BindingChoice;
+    for (kind, method) in [
+        (SiteKind::EnterprisePortal, SignInMethod::BrowserPkce),
+        (SiteKind::EnterprisePortal, SignInMethod::OutOfBand),
+        (SiteKind::ArcgisOnline, SignInMethod::ApiKey),
+        (SiteKind::ArcgisOnline, SignInMethod::AppCredentials),
+        (SiteKind::EnterprisePortal, SignInMethod::PortalPassword),
+        (SiteKind::ArcgisServer, SignInMethod::ServerPassword),
+    ] {
+        let mut form = EditorForm::add();
+        form.set_kind(kind);
+        form.method = method;
+        form.binding = BindingChoice::Ip;
+        form.save_attempted = true;
+        let mut harness = editor(form, &[]);
+        harness.run();
+        let unnamed = harness.unnamed_widgets();
+        assert!(unnamed.is_empty(), "{method:?}: {unnamed:#?}");
+        assert!(
+            harness.query_by_label("Save").is_some(),
+            "{method:?}: the editor was drawn"
+        );
+    }
+}
