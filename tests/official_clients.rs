@@ -99,6 +99,14 @@ impl DemoPortal {
     }
 
     /// The portal URL as people type it for Enterprise: the web adaptor, `https://host:port/portal`.
+    /// The federated server's token-protected sample service.
+    fn protected_service_url(&self) -> String {
+        self.sharing_rest.replace(
+            "/portal/sharing/rest",
+            "/server/rest/services/Demo/MapServer",
+        )
+    }
+
     fn web_adaptor_url(&self) -> String {
         self.sharing_rest
             .trim_end_matches('/')
@@ -188,23 +196,56 @@ fn run_python(portal: &DemoPortal, url: &str, password: &str) -> Finished {
     )
 }
 
-/// `ArcGISIdentityManager.signIn({username, password, portal})` + `getUser()` with REST JS.
-fn run_rest_js(portal: &DemoPortal, password: &str) -> Finished {
+/// `node tests/official/SCRIPT` with REST JS installed, the portal's Sharing REST root and
+/// `password` in the environment.
+fn rest_js_command(portal: &DemoPortal, script_name: &str, password: &str) -> Command {
     let npm = official_dir(
         "TOKENDESK_OFFICIAL_NPM",
         "npm",
         "node_modules/@esri/arcgis-rest-request",
     );
-    let url = &portal.sharing_rest;
-    let mut command = client_command(Path::new("node"), portal, url, password);
+    let mut command = client_command(Path::new("node"), portal, &portal.sharing_rest, password);
     // Node reads extra CAs only at start-up; set them here rather than let the script re-run itself.
     command
-        .arg(script("rest_js_signin.mjs"))
+        .arg(script(script_name))
         .current_dir(&npm)
         .env("NODE_EXTRA_CA_CERTS", &portal.ca_file)
         .env("NODE_PATH", npm.join("node_modules"))
         .env("TOKENDESK_OFFICIAL_NPM", &npm);
+    command
+}
+
+/// `ArcGISIdentityManager.signIn({username, password, portal})` + `getUser()` with REST JS.
+fn run_rest_js(portal: &DemoPortal, password: &str) -> Finished {
+    let command = rest_js_command(portal, "rest_js_signin.mjs", password);
+    let url = &portal.sharing_rest;
     run_bounded(command, &format!("ArcGIS REST JS signing in to {url}"))
+}
+
+/// REST JS's `ApplicationCredentialsManager` (`mode` `app-credentials`) or `ApiKeyManager`
+/// (`api-key`: `api_key`, else a key minted with the credential) calling the federated
+/// server's protected `Demo/MapServer`.
+fn run_rest_js_app_auth(
+    portal: &DemoPortal,
+    mode: &str,
+    client_id: &str,
+    secret: &str,
+    api_key: Option<&str>,
+) -> Finished {
+    let mut command = rest_js_command(portal, "rest_js_app_auth.mjs", "");
+    let service = portal.protected_service_url();
+    command
+        .env("TOKENDESK_MODE", mode)
+        .env("TOKENDESK_SERVICE_URL", &service)
+        .env("TOKENDESK_CLIENT_ID", client_id)
+        .env("TOKENDESK_CLIENT_SECRET", secret);
+    if let Some(key) = api_key {
+        command.env("TOKENDESK_API_KEY", key);
+    }
+    run_bounded(
+        command,
+        &format!("ArcGIS REST JS ({mode}) calling {service}"),
+    )
 }
 
 /// What a client run left behind, with a description for failure messages.
@@ -312,4 +353,104 @@ fn arcgis_rest_js_signs_in_to_the_demo_portal_with_a_password_and_reads_the_user
 fn arcgis_rest_js_is_refused_with_a_wrong_password() {
     let portal = DemoPortal::start();
     assert_refused_as_bad_credentials(&run_rest_js(&portal, WRONG_PASSWORD));
+}
+
+fn assert_service_answered(finished: &Finished, manager: &str) {
+    let Finished {
+        what,
+        status,
+        stdout,
+        stderr,
+    } = finished;
+    assert!(
+        status.success(),
+        "{what} failed ({status}).\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    for line in [
+        format!("manager={manager}"),
+        "service=Demo".to_owned(),
+        "token_reused=true".to_owned(),
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "{what} did not print `{line}`.\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+    }
+}
+
+fn assert_refused_with(finished: &Finished, words: &str) {
+    let Finished {
+        what,
+        status,
+        stdout,
+        stderr,
+    } = finished;
+    assert!(
+        !status.success() && !stdout.contains("service="),
+        "{what} should fail, but it ended {status}.\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(words),
+        "{what} failed, but not with `{words}`.\nstderr:\n{stderr}"
+    );
+}
+
+#[test]
+fn arcgis_rest_js_application_credentials_manager_calls_the_protected_service_with_an_app_token() {
+    let portal = DemoPortal::start();
+    let finished = run_rest_js_app_auth(
+        &portal,
+        "app-credentials",
+        "tokendesk-demo-app",
+        "demo-app-secret",
+        None,
+    );
+    assert_service_answered(&finished, "ApplicationCredentialsManager");
+}
+
+#[test]
+fn arcgis_rest_js_application_credentials_manager_is_refused_with_a_wrong_client_secret() {
+    let portal = DemoPortal::start();
+    let finished = run_rest_js_app_auth(
+        &portal,
+        "app-credentials",
+        "tokendesk-demo-app",
+        "not-the-secret",
+        None,
+    );
+    assert_refused_with(&finished, "Invalid client_secret");
+}
+
+#[test]
+fn arcgis_rest_js_api_key_manager_calls_the_protected_service_with_a_minted_key() {
+    let portal = DemoPortal::start();
+    let finished = run_rest_js_app_auth(
+        &portal,
+        "api-key",
+        "tokendesk-demo-apikeys",
+        "demo-apikey-secret",
+        None,
+    );
+    assert_service_answered(&finished, "ApiKeyManager");
+}
+
+#[test]
+fn arcgis_rest_js_api_key_manager_works_with_the_legacy_key_and_a_made_up_key_gets_498() {
+    let portal = DemoPortal::start();
+    let legacy = run_rest_js_app_auth(
+        &portal,
+        "api-key",
+        "",
+        "",
+        Some("AAPKtokendeskDemoLegacyKeyThatNeverExpires0000000000"),
+    );
+    assert_service_answered(&legacy, "ApiKeyManager");
+    let made_up = run_rest_js_app_auth(
+        &portal,
+        "api-key",
+        "",
+        "",
+        Some("AAPTmadeUpKeyThatThePortalNeverIssued0xAT1_U48KuejH"),
+    );
+    assert_refused_with(&made_up, "code 498");
 }

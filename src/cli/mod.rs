@@ -7,6 +7,8 @@ mod context;
 mod credentials;
 mod demo_portal;
 mod exit;
+mod for_url;
+mod from_probe;
 mod login;
 mod logout;
 mod probe;

@@ -1,6 +1,7 @@
-//! `tokendesk token NAME [--refresh] [--check]` and `tokendesk header NAME [--style …]`:
-//! a fresh access token (renewed under the cross-process lock when needed) on stdout and
-//! nothing else; every message goes to stderr.
+//! `tokendesk token NAME [--refresh] [--check] [--for URL]` and
+//! `tokendesk header NAME [--style …] [--with-referer] [--for URL]`: a fresh access token
+//! (renewed under the cross-process lock when needed) on stdout and nothing else; every
+//! message goes to stderr. `--for URL` is [`super::for_url`]'s.
 //!
 //! A referer-bound token (password profiles with the `referer` binding) only works with its
 //! `Referer` header: `header --with-referer` prints that line too, and without it both
@@ -10,9 +11,10 @@ use clap::Args;
 
 use super::Outcome;
 use super::context::{self, engine_failure};
+use super::for_url;
 use super::profile::{HeaderStyle, header_for};
 use crate::engine::FreshToken;
-use crate::store::{PreferredHeader, Profile};
+use crate::store::Profile;
 
 /// Arguments of `tokendesk token`.
 #[derive(Debug, Args)]
@@ -23,8 +25,12 @@ pub struct TokenArgs {
     #[arg(long)]
     pub refresh: bool,
     /// Also check the token with the portal; renew at once if it is rejected (498).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "for_url")]
     pub check: bool,
+    /// The token for this service URL instead: the portal token, a federated server token,
+    /// or nothing when the server needs none.
+    #[arg(long = "for", value_name = "URL")]
+    pub for_url: Option<String>,
 }
 
 /// Arguments of `tokendesk header`.
@@ -38,10 +44,24 @@ pub struct HeaderArgs {
     /// Also print the `Referer: …` line a referer-bound token needs (password profiles).
     #[arg(long)]
     pub with_referer: bool,
+    /// The header for this service URL (see `token --for`); nothing when none is needed.
+    #[arg(long = "for", value_name = "URL")]
+    pub for_url: Option<String>,
 }
 
 /// Prints a fresh token.
 pub async fn run(args: TokenArgs) -> Outcome {
+    if let Some(url) = &args.for_url {
+        return match for_url::token_for(&args.name, url, args.refresh).await {
+            Ok((_, token)) => {
+                if let Some(token) = token {
+                    println!("{}", token.token.expose());
+                }
+                Outcome::ok()
+            }
+            Err(outcome) => outcome,
+        };
+    }
     match fresh(&args.name, args.refresh, args.check).await {
         Ok((profile, token)) => {
             if let Some(referer) = profile.bound_referer() {
@@ -56,13 +76,21 @@ pub async fn run(args: TokenArgs) -> Outcome {
 
 /// Prints a ready-made header with a fresh token.
 pub async fn run_header(args: HeaderArgs) -> Outcome {
-    match fresh(&args.name, false, false).await {
+    let found = match &args.for_url {
+        Some(url) => for_url::token_for(&args.name, url, false)
+            .await
+            .map(|(profile, token)| (profile, token.map(|t| t.token))),
+        None => fresh(&args.name, false, false)
+            .await
+            .map(|(profile, token)| (profile, Some(token.token))),
+    };
+    match found {
         Ok((profile, token)) => {
-            let name = match header_for(&profile, args.style) {
-                PreferredHeader::Authorization => "Authorization",
-                PreferredHeader::XEsriAuthorization => "X-Esri-Authorization",
+            let Some(token) = token else {
+                return Outcome::ok();
             };
-            println!("{name}: Bearer {}", token.token.expose());
+            let name = header_for(&profile, args.style).name();
+            println!("{name}: Bearer {}", token.expose());
             match (profile.bound_referer(), args.with_referer) {
                 (Some(referer), true) => println!("Referer: {referer}"),
                 (Some(referer), false) => {
