@@ -351,3 +351,31 @@ fn a_password_profile_signs_in_through_the_prompt_and_its_referer_bound_token_is
         clipboard.content().is_some_and(|c| c.expose() == &want)
     });
 }
+
+#[test]
+fn the_service_url_box_finds_the_federated_server_token_and_copies_it() {
+    let mut app = Tokens::start(true);
+    let portal_token = app.token().expose().clone();
+    let service = format!(
+        "{}/server/rest/services/SampleWorldCities/MapServer",
+        app.rig.portal.urls().origin
+    );
+    app.harness.get_by_label("Token for a service URL").click();
+    app.harness.run();
+    app.harness.get_by_label("Service URL").focus();
+    app.harness.run();
+    app.harness.get_by_label("Service URL").type_text(&service);
+    app.harness.run();
+    app.harness.get_by_label("Find token").click();
+    app.wait_for("the answer", |h| {
+        h.query_by_label_contains("a server token for").is_some()
+    });
+    app.harness.get_by_label("Copy token").click();
+    let clipboard = app.clipboard.clone();
+    app.wait_for("the server token on the clipboard", move |_| {
+        clipboard.content().is_some()
+    });
+    let copied = app.clipboard_text().unwrap();
+    assert_ne!(copied, portal_token, "a server token, not the portal's");
+    assert!(!copied.is_empty());
+}

@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use super::host::Events;
 use super::worker::for_window;
+use crate::arcgis::ServerUrl;
 use crate::arcgis::probe::{ProbeReport, probe};
 use crate::arcgis::{ArcGisClient, ClientOptions, ErrorKind, SiteUrl, parse_site_url};
 use crate::clock::Clock;
-use crate::engine::{Credentials, Engine, FreshToken};
+use crate::engine::{Credentials, Engine, ServiceAccess, ServiceTokenKind, UrlAccess};
 use crate::output::clipboard::{Arboard, ClipboardBackend, ClipboardError, SecureClipboard, Tick};
 use crate::output::{Format, Issuer, TokenContext, render};
 use crate::secret::Secret;
@@ -21,6 +22,7 @@ use crate::store::{Paths, Profile, ProfileDraft, ProfileId, ProfileStore};
 use crate::ui::clipboard_status::ClipboardStatus;
 use crate::ui::editor_form::EditorMode;
 use crate::ui::screens::ScreenEvent;
+use crate::ui::service_url::ServiceUrlAnswer;
 use crate::ui::{Event, NoticeLevel};
 
 /// How often a pending clipboard clearing is looked at.
@@ -183,19 +185,73 @@ fn screen(events: &Events, event: ScreenEvent) {
     events.send(Event::Screens(event));
 }
 
-/// What a copy format needs besides the token, from the profile.
-fn token_context<'a>(
-    profile: &'a Profile,
-    fresh: &'a FreshToken,
-    issuer: Issuer<'a>,
-) -> TokenContext<'a> {
-    let mut context = TokenContext::new(&fresh.token, issuer);
+/// A token handed out, with what the formats say about it.
+struct Issued<'a> {
+    token: &'a Secret<String>,
+    expires_at: crate::arcgis::Instant,
+    username: Option<&'a str>,
+    /// The server that issued it, when not the profile's own site (a federated server).
+    server: Option<&'a ServerUrl>,
+}
+
+/// Renders `issued` in `format` with `profile`'s settings (Referer, header, CA file), for
+/// requests to `url` (or the profile's own check URL); `None` when the profile's address
+/// cannot be read.
+fn rendered(
+    format: Format,
+    profile: &Profile,
+    issued: &Issued<'_>,
+    url: Option<&str>,
+) -> Option<Secret<String>> {
+    let (portal, own_server) = (profile.portal_url(), profile.server_url());
+    let issuer = match (issued.server.or(own_server.as_ref()), &portal) {
+        (Some(server), _) => Issuer::Server(server),
+        (None, Some(portal)) => Issuer::Portal(portal),
+        (None, None) => return None,
+    };
+    let mut context = TokenContext::new(issued.token, issuer);
+    context.url = url;
     context.referer = profile.bound_referer();
     context.header = profile.header();
-    context.expires = Some(fresh.expires_at);
-    context.user_id = fresh.username.as_deref();
+    context.expires = Some(issued.expires_at);
+    context.user_id = issued.username;
     context.ca_file = profile.ca_file();
-    context
+    Some(render(format, &context))
+}
+
+/// Puts `text` on the clipboard and tells the window (and `profile`'s activity log).
+async fn hand_out(
+    clipboard: &TokenClipboard,
+    events: &Events,
+    text: Option<Secret<String>>,
+    what: String,
+    profile: &Profile,
+    now: crate::arcgis::Instant,
+) {
+    let Some(text) = text else {
+        return notice(
+            events,
+            NoticeLevel::Error,
+            format!(
+                "Nothing was copied: the address of {} cannot be read; edit the profile.",
+                profile.name()
+            ),
+        );
+    };
+    match clipboard.copy(text, what.clone()).await {
+        Ok(status) => {
+            if status.clears_at.is_some() {
+                clipboard.watch(events.clone());
+            }
+            events.send(Event::Activity {
+                profile: profile.id().clone(),
+                at: now,
+                message: format!("Copied {what}."),
+            });
+            screen(events, ScreenEvent::Copied(status));
+        }
+        Err(message) => notice(events, NoticeLevel::Error, message),
+    }
 }
 
 /// Copies `profile`'s token in `format`.
@@ -218,37 +274,23 @@ pub(super) fn copy(
                 );
             }
         };
-        let (portal, server) = (profile.portal_url(), profile.server_url());
-        let issuer = match (&portal, &server) {
-            (Some(portal), _) => Issuer::Portal(portal),
-            (None, Some(server)) => Issuer::Server(server),
-            (None, None) => {
-                return notice(
-                    &events,
-                    NoticeLevel::Error,
-                    format!(
-                        "Nothing was copied: the address of {} cannot be read; edit the profile.",
-                        profile.name()
-                    ),
-                );
-            }
+        let issued = Issued {
+            token: &fresh.token,
+            expires_at: fresh.expires_at,
+            username: fresh.username.as_deref(),
+            server: None,
         };
-        let text = render(format, &token_context(&profile, &fresh, issuer));
+        let text = rendered(format, &profile, &issued, None);
         let what = format!("{} of {}", what_was_copied(format), profile.name());
-        match clipboard.copy(text, what.clone()).await {
-            Ok(status) => {
-                if status.clears_at.is_some() {
-                    clipboard.watch(events.clone());
-                }
-                events.send(Event::Activity {
-                    profile: profile.id().clone(),
-                    at: engine.clock().now(),
-                    message: format!("Copied {what}."),
-                });
-                screen(&events, ScreenEvent::Copied(status));
-            }
-            Err(message) => notice(&events, NoticeLevel::Error, message),
-        }
+        hand_out(
+            &clipboard,
+            &events,
+            text,
+            what,
+            &profile,
+            engine.clock().now(),
+        )
+        .await;
     });
 }
 
@@ -417,5 +459,109 @@ pub(super) fn sign_in_with(
             },
         );
         done(ok);
+    });
+}
+
+/// The profiles in a stable order (by name), for "which profile's token works there".
+fn in_order(mut profiles: Vec<Profile>) -> Vec<Profile> {
+    profiles.sort_by(|a, b| a.name().cmp(b.name()));
+    profiles
+}
+
+/// Which profile's token works at `url`: answers the service URL box.
+pub(super) fn find_service_token(
+    engine: Arc<Engine>,
+    events: Events,
+    profiles: Vec<Profile>,
+    url: String,
+) {
+    tokio::spawn(async move {
+        let answer = match engine.token_for_url(&in_order(profiles), &url).await {
+            Ok(UrlAccess {
+                access: ServiceAccess::NotNeeded { server },
+                ..
+            }) => ServiceUrlAnswer::NotNeeded { server },
+            Ok(UrlAccess {
+                profile: Some(profile),
+                access: ServiceAccess::Token(token),
+            }) => ServiceUrlAnswer::Token {
+                profile,
+                what: describe(&token.kind),
+                expires_at: token.expires_at,
+            },
+            Ok(UrlAccess { profile: None, .. }) => {
+                ServiceUrlAnswer::Failed("No profile's token works there.".to_owned())
+            }
+            Err(err) => ServiceUrlAnswer::Failed(err.to_string()),
+        };
+        screen(&events, ScreenEvent::ServiceUrl { url, answer });
+    });
+}
+
+fn describe(kind: &ServiceTokenKind) -> String {
+    match kind {
+        ServiceTokenKind::Own(reason) => format!("its own token ({})", reason.describe()),
+        ServiceTokenKind::FederatedServer { server } => {
+            format!("a server token for {server}, issued by its portal")
+        }
+    }
+}
+
+/// Copies the token that works at `url` in `format`, with `url` as the request URL.
+pub(super) fn copy_service_token(
+    engine: Arc<Engine>,
+    clipboard: TokenClipboard,
+    events: Events,
+    profiles: Vec<Profile>,
+    url: String,
+    format: Format,
+) {
+    tokio::spawn(async move {
+        let profiles = in_order(profiles);
+        let found = match engine.token_for_url(&profiles, &url).await {
+            Ok(UrlAccess {
+                profile: Some(name),
+                access: ServiceAccess::Token(token),
+            }) => profiles
+                .into_iter()
+                .find(|p| p.name() == name)
+                .map(|profile| (profile, token)),
+            Ok(_) => None,
+            Err(err) => {
+                return notice(
+                    &events,
+                    NoticeLevel::Error,
+                    format!("Nothing was copied: {err}"),
+                );
+            }
+        };
+        let Some((profile, token)) = found else {
+            return notice(
+                &events,
+                NoticeLevel::Info,
+                format!("Nothing was copied: {url} needs no token."),
+            );
+        };
+        let server = match &token.kind {
+            ServiceTokenKind::FederatedServer { server } => ServerUrl::parse(server).ok(),
+            ServiceTokenKind::Own(_) => None,
+        };
+        let issued = Issued {
+            token: &token.token,
+            expires_at: token.expires_at,
+            username: token.username.as_deref(),
+            server: server.as_ref(),
+        };
+        let text = rendered(format, &profile, &issued, Some(&url));
+        let what = format!("{} for {url}", what_was_copied(format));
+        hand_out(
+            &clipboard,
+            &events,
+            text,
+            what,
+            &profile,
+            engine.clock().now(),
+        )
+        .await;
     });
 }

@@ -263,6 +263,20 @@ impl Worker {
                     );
                 }
             }
+            Command::FindServiceToken(url) => screens::find_service_token(
+                Arc::clone(&self.engine),
+                self.events.clone(),
+                self.profiles.values().cloned().collect(),
+                url,
+            ),
+            Command::CopyServiceToken { url, format } => screens::copy_service_token(
+                Arc::clone(&self.engine),
+                self.clipboard.clone(),
+                self.events.clone(),
+                self.profiles.values().cloned().collect(),
+                url,
+                format,
+            ),
             Command::ApplySettings(settings) => {
                 let delay = settings
                     .clipboard_clear_after()

@@ -187,6 +187,10 @@ impl eframe::App for TokenDeskApp {
                 self.screens.editor_ui(ui, &self.view, &mut commands);
                 return;
             }
+            if self.view.ready && !self.view.profiles.is_empty() {
+                self.screens.service_url_ui(ui, now, &mut commands);
+                ui.separator();
+            }
             match self.selected.as_ref().and_then(|id| self.view.profile(id)) {
                 Some(profile) => {
                     egui::ScrollArea::vertical().show(ui, |ui| {

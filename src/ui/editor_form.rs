@@ -8,7 +8,7 @@ use crate::arcgis::probe::{self, ProbeReport};
 use crate::store::fields::InvalidLifetime;
 use crate::store::{
     PreferredHeader, Profile, ProfileDraft, ProfileError, ProfileId, RedirectUri, SignInMethod,
-    SiteKind, TokenBinding, TokenLifetime,
+    SiteKind, TokenBinding, TokenLifetime, recommend,
 };
 
 /// What the editor was opened for.
@@ -400,27 +400,14 @@ impl EditorForm {
 
     fn apply_probe(&mut self, report: &ProbeReport) -> String {
         let found = report.kind.describe();
-        match report.kind {
-            probe::SiteKind::FederatedServer => {
-                let portal = report.owning_portal.as_deref().unwrap_or("its portal");
-                return format!(
-                    "{found}: sign in to {portal} with a profile for that portal; its token \
-                     works on this server"
-                );
-            }
-            probe::SiteKind::UnsecuredServer => {
-                return format!("{found}: its services need no token");
-            }
-            _ => {}
-        }
-        self.set_kind(SiteKind::from(report.kind));
-        let method = report
-            .sign_in_methods
-            .iter()
-            .filter_map(|offered| SignInMethod::from_offered(*offered))
-            .find(|method| method.works_with(self.kind));
-        if let Some(method) = method {
-            self.method = method;
+        let Some(recommendation) = recommend(report) else {
+            return format!("{found}: its services need no token, so no profile is needed");
+        };
+        self.set_kind(recommendation.kind);
+        self.method = recommendation.method;
+        if report.kind == probe::SiteKind::FederatedServer {
+            self.url = recommendation.url.clone();
+            self.touch(Field::Url);
         }
         self.touched
             .retain(|field| !matches!(field, Field::Kind | Field::Method));
@@ -429,10 +416,9 @@ impl EditorForm {
             .as_deref()
             .map(|v| format!(" {v}"))
             .unwrap_or_default();
-        format!(
-            "{found}{version}: kind and sign-in method filled in ({})",
-            self.method.label()
-        )
+        // The window's font has no arrows ("Content → New item").
+        let why = recommendation.why.replace('→', ">");
+        format!("{found}{version}: kind and sign-in method filled in. {why}")
     }
 
     /// The line that says what to register in the portal for the redirect.
@@ -519,7 +505,6 @@ fn field_of(err: &ProfileError) -> Field {
         ProfileError::RedirectMismatch { .. } => Field::Redirect,
         ProfileError::BindingWithoutReferer => Field::Referer,
         ProfileError::RelativeCaFile(_) => Field::CaFile,
-        ProfileError::NeverExpiringToken(_) => Field::Lifetime,
         ProfileError::NotUsedByMethod { field, .. } | ProfileError::BadText { field } => {
             match *field {
                 "client_id" => Field::ClientId,

@@ -24,6 +24,7 @@
 //! | [`settings`]     | clipboard delay, refresh margin, theme (kept without secrets)        |
 //! | [`secret_prompt`] | API key / client secret / password entry, "remember password"       |
 //! | [`screens`]      | the state of the editor, dialogs and token tools; the host's answers |
+//! | [`service_url`]  | the "token for a service URL" box                                    |
 
 pub mod activity_log;
 pub mod app;
@@ -40,6 +41,7 @@ mod profile_list;
 pub mod reveal;
 pub mod screens;
 pub mod secret_prompt;
+pub mod service_url;
 pub mod settings;
 mod sign_in_wait;
 pub mod theme;
@@ -121,6 +123,16 @@ pub enum Command {
     },
     /// The settings changed: apply the clipboard delay.
     ApplySettings(Settings),
+    /// Find which profile's token works at a service URL (answered with
+    /// `ScreenEvent::ServiceUrl`).
+    FindServiceToken(String),
+    /// Copy the token that works at a service URL, in this format.
+    CopyServiceToken {
+        /// The service URL.
+        url: String,
+        /// The format.
+        format: Format,
+    },
 }
 
 /// Where the screens send their commands (the host's channel; a `Vec` in unit tests).

@@ -15,6 +15,7 @@ use super::editor::{EditorAction, editor_ui};
 use super::editor_form::EditorForm;
 use super::reveal::{Reveal, reveal_ui};
 use super::secret_prompt::{PromptAction, SecretPrompt, secret_prompt_ui};
+use super::service_url::{ServiceUrlAction, ServiceUrlAnswer, ServiceUrlBox, service_url_ui};
 use super::settings::{Settings, settings_ui};
 use super::view::{ProfileView, View};
 use super::{Command, profile_list};
@@ -51,6 +52,13 @@ pub enum ScreenEvent {
         /// The token (dropped from memory when masked again).
         token: Secret<String>,
     },
+    /// What the service URL box asked about.
+    ServiceUrl {
+        /// The URL.
+        url: String,
+        /// Which token works there.
+        answer: ServiceUrlAnswer,
+    },
     /// A credential sign-in finished: `Err` says why (the prompt stays open to try again).
     CredentialSignIn {
         /// The profile.
@@ -72,6 +80,7 @@ pub struct Screens {
     clipboard: Option<ClipboardStatus>,
     prompt: Option<SecretPrompt>,
     select: Option<ProfileId>,
+    service_url: ServiceUrlBox,
 }
 
 impl Screens {
@@ -117,6 +126,7 @@ impl Screens {
                     form.save_error = Some(message);
                 }
             }
+            ScreenEvent::ServiceUrl { url, answer } => self.service_url.answer(&url, answer),
             ScreenEvent::Copied(status) => self.clipboard = Some(status),
             ScreenEvent::ClipboardDone => self.clipboard = None,
             ScreenEvent::Revealed { profile, token } => self.reveal.show(profile, token, now),
@@ -148,6 +158,24 @@ impl Screens {
                 self.settings_open = true;
             }
         });
+    }
+
+    /// The "token for a service URL" box (with the clipboard line when no card shows it).
+    pub fn service_url_ui(&mut self, ui: &mut Ui, now: Instant, commands: &mut Vec<Command>) {
+        egui::CollapsingHeader::new("Token for a service URL")
+            .default_open(false)
+            .show(ui, |ui| {
+                let action = service_url_ui(ui, &mut self.service_url, now);
+                match action {
+                    Some(ServiceUrlAction::Find(url)) => {
+                        commands.push(Command::FindServiceToken(url));
+                    }
+                    Some(ServiceUrlAction::Copy { url, format }) => {
+                        commands.push(Command::CopyServiceToken { url, format });
+                    }
+                    None => {}
+                }
+            });
     }
 
     /// Sign-in of a credential method opens the secret prompt instead of going to the host

@@ -63,12 +63,11 @@ impl ServiceUrlBox {
     }
 }
 
-/// Draws the box; `countdown` words the time left (the app's countdown format).
+/// Draws the box.
 pub fn service_url_ui(
     ui: &mut Ui,
     state: &mut ServiceUrlBox,
     now: DateTime<Utc>,
-    countdown: impl Fn(chrono::TimeDelta) -> String,
 ) -> Option<ServiceUrlAction> {
     let mut action = None;
     ui.horizontal(|ui| {
@@ -119,7 +118,10 @@ pub fn service_url_ui(
                 ));
                 return action;
             }
-            ui.label(format!("Profile {profile}: {what}, expires in {}", countdown(left)));
+            ui.label(format!(
+                "Profile {profile}: {what}, expires in {}",
+                super::countdown::remaining(*expires_at, now)
+            ));
             let into_second = left - chrono::TimeDelta::seconds(left.num_seconds());
             let wait = into_second.to_std().ok().filter(|d| !d.is_zero());
             ui.ctx()
