@@ -13,7 +13,8 @@ pub struct Settings {
     /// Seconds after a copy when the clipboard is cleared (if it still holds our text);
     /// 0 = never.
     pub clipboard_clear_secs: u32,
-    /// Minutes before expiry at which an access token is renewed, at the latest.
+    /// How long before expiry an access token is renewed, in minutes (short-lived tokens:
+    /// when a fifth of their lifetime is left, if that is shorter).
     pub refresh_margin_minutes: u32,
     /// The colour theme.
     pub theme: ThemeChoice,
@@ -105,7 +106,7 @@ pub fn settings_ui(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
             });
             ui.end_row();
 
-            let label = ui.label("Renew tokens ahead of expiry by at least");
+            let label = ui.label("Renew a token before it expires by");
             ui.vertical(|ui| {
                 ui.add(
                     egui::DragValue::new(&mut settings.refresh_margin_minutes)
@@ -115,7 +116,7 @@ pub fn settings_ui(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
                 .labelled_by(label.id);
                 ui.label(
                     egui::RichText::new(
-                        "short-lived tokens are renewed when a fifth of their lifetime is left",
+                        "or when a fifth of its lifetime is left, if that is shorter",
                     )
                     .small()
                     .weak(),
