@@ -357,3 +357,64 @@ fn every_widget_of_the_editor_has_an_accessible_name_whatever_the_method() {
         );
     }
 }
+
+#[test]
+fn the_api_key_prompt_refuses_a_malformed_expiry_date_and_hands_over_the_key_once() {
+    use tokendesk::engine::Credentials;
+    use tokendesk::ui::secret_prompt::{PromptAction, SecretPrompt, secret_prompt_ui};
+
+    let profile = tokendesk::store::ProfileDraft::new(
+        "maps",
+        SiteKind::ArcgisOnline,
+        "https://myorg.maps.arcgis.com",
+        SignInMethod::ApiKey,
+    )
+    .validate(ProfileId::generate())
+    .unwrap();
+    let prompt = SecretPrompt::for_profile(&profile).unwrap();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(700.0, 500.0))
+        .build_ui_state(
+            |ui, state: &mut (SecretPrompt, Vec<PromptAction>)| {
+                ui.ctx()
+                    .global_style_mut(|style| style.animation_time = 0.0);
+                if let Some(action) = secret_prompt_ui(ui, &mut state.0) {
+                    state.1.push(action);
+                }
+            },
+            (prompt, Vec::new()),
+        );
+    harness.run();
+    harness.get_by_label("API key").type_text("AAPTxyz");
+    harness.get_by_label("Expires on (optional)").focus();
+    harness.run();
+    harness
+        .get_by_label("Expires on (optional)")
+        .type_text("next week");
+    harness.run();
+    harness.get_by_label("Sign in").click();
+    harness.run();
+    assert!(harness.query_by_label_contains("is not a date").is_some());
+    assert!(harness.state().1.is_empty());
+
+    harness.get_by_label("Expires on (optional)").focus();
+    harness.run();
+    for _ in 0.."next week".len() {
+        harness.key_press(Key::Backspace);
+    }
+    harness
+        .get_by_label("Expires on (optional)")
+        .type_text("2027-01-31");
+    harness.run();
+    harness.get_by_label("Sign in").click();
+    // The prompt's spinner turns while the host signs in: step, not run.
+    harness.run_steps(3);
+    let [PromptAction::SignIn { credentials, .. }] = harness.state().1.as_slice() else {
+        panic!("expected one SignIn, got {:?}", harness.state().1);
+    };
+    let Credentials::ApiKey { key, expires_on } = credentials else {
+        panic!("expected an API key, got {credentials:?}");
+    };
+    assert_eq!(key.expose(), "AAPTxyz");
+    assert_eq!(expires_on.unwrap().to_string(), "2027-01-31");
+}

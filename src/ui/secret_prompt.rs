@@ -140,7 +140,7 @@ pub fn secret_prompt_ui(ui: &mut Ui, prompt: &mut SecretPrompt) -> Option<Prompt
     let modal = egui::Modal::new(egui::Id::unique("secret_prompt")).show(ui.ctx(), |ui| {
         ui.set_max_width(420.0);
         ui.heading(format!("Sign in to {}", prompt.profile_name));
-        ui.label(RichText::new(prompt.method.label()).weak());
+        ui.label(RichText::new(format!("Sign-in method: {}", prompt.method.label())).weak());
         ui.add_space(6.0);
         egui::Grid::new("secret_prompt_grid")
             .num_columns(2)
