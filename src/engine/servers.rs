@@ -97,7 +97,7 @@ pub enum ServiceTokenError {
         /// The URL asked about.
         url: String,
         /// Why, and what to do.
-        refusal: Refusal,
+        refusal: Box<Refusal>,
         /// Which servers the profile's federated server tokens are for, as a sentence (or
         /// empty): they work only there.
         held: String,
@@ -409,7 +409,7 @@ impl Engine {
             profile: profile.name().to_owned(),
             site: profile.url().to_owned(),
             url: url.trim().to_owned(),
-            refusal,
+            refusal: Box::new(refusal),
             held,
         }
     }
