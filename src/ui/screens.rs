@@ -240,12 +240,13 @@ impl Screens {
         commands: &mut Vec<Command>,
     ) {
         let profile = &view.profile;
+        // A token that has not expired; API keys without an expiry have no deadline.
         let live = profile_list::counts_down(&view.status.state)
             && view
                 .status
                 .deadlines
                 .access_expires_at
-                .is_some_and(|at| at > now);
+                .is_none_or(|at| at > now);
         if live && view.sign_in.is_none() {
             ui.add_space(8.0);
             ui.label(RichText::new("Copy or reveal the token").strong());
