@@ -379,3 +379,23 @@ fn the_service_url_box_finds_the_federated_server_token_and_copies_it() {
     assert_ne!(copied, portal_token, "a server token, not the portal's");
     assert!(!copied.is_empty());
 }
+
+#[test]
+fn ctrl_c_copies_the_preferred_header_and_ctrl_shift_c_the_raw_token() {
+    use eframe::egui::{Key, Modifiers};
+    let mut app = Tokens::start(true);
+    let token = app.token().expose().clone();
+    app.harness
+        .key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::C);
+    let want = token.clone();
+    let clipboard = app.clipboard.clone();
+    app.wait_for("the raw token", move |_| {
+        clipboard.content().is_some_and(|c| c.expose() == &want)
+    });
+    app.harness.key_press_modifiers(Modifiers::COMMAND, Key::C);
+    let want = format!("Authorization: Bearer {token}");
+    let clipboard = app.clipboard.clone();
+    app.wait_for("the header", move |_| {
+        clipboard.content().is_some_and(|c| c.expose() == &want)
+    });
+}
