@@ -281,7 +281,10 @@ fn token_rows(
             }
             if ui
                 .button("Choose…")
-                .on_hover_text("Pick a PEM file of CA certificates to trust for this site")
+                .on_hover_text(
+                    "Pick a PEM file of CA certificates to trust for this site. If no dialog \
+                     opens (no desktop portal), type the absolute path instead.",
+                )
                 .clicked()
             {
                 *action = Some(EditorAction::PickCaFile);

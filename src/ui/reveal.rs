@@ -44,15 +44,17 @@ impl Reveal {
         self.shown = None;
     }
 
-    /// The token of `profile` if it is revealed at `now`; forgets it once its time is up.
+    /// The token of `profile` if it is revealed at `now`. Forgets it once its time is up, or
+    /// when another profile is shown now.
     pub fn visible(&mut self, profile: &ProfileId, now: DateTime<Utc>) -> Option<&Secret<String>> {
-        if self.shown.as_ref().is_some_and(|s| now >= s.until) {
+        if self
+            .shown
+            .as_ref()
+            .is_some_and(|s| now >= s.until || &s.profile != profile)
+        {
             self.shown = None;
         }
-        self.shown
-            .as_ref()
-            .filter(|s| &s.profile == profile)
-            .map(|s| &s.token)
+        self.shown.as_ref().map(|s| &s.token)
     }
 
     fn left(&self, now: DateTime<Utc>) -> Option<TimeDelta> {
@@ -131,8 +133,17 @@ mod tests {
                 .visible(&profile, start + TimeDelta::seconds(29))
                 .is_some()
         );
-        assert!(reveal.visible(&ProfileId::generate(), start).is_none());
         assert!(reveal.visible(&profile, start + REVEAL_FOR).is_none());
         assert!(reveal.shown.is_none());
+    }
+
+    #[test]
+    fn a_revealed_token_is_forgotten_when_another_profile_is_shown() {
+        let profile = ProfileId::generate();
+        let start = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+        let mut reveal = Reveal::default();
+        reveal.show(profile.clone(), Secret::new("tok".into()), start);
+        assert!(reveal.visible(&ProfileId::generate(), start).is_none());
+        assert!(reveal.visible(&profile, start).is_none());
     }
 }

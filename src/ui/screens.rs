@@ -260,7 +260,8 @@ impl Screens {
                 commands.push(Command::Reveal(request.0));
             }
         } else {
-            self.reveal.visible(profile.id(), now);
+            // Signed out or expired meanwhile: nothing to show, nothing to keep.
+            self.reveal.hide();
         }
         if let Some(status) = &self.clipboard {
             clipboard_status_ui(ui, status, now);
