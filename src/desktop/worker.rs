@@ -268,7 +268,8 @@ impl Worker {
                 match screens::save(self.paths.clone(), mode, draft).await {
                     Ok(profile) => {
                         let id = profile.id().clone();
-                        self.profile_changed(profile).await;
+                        // The list is read again; the profile's runner (re)starts.
+                        self.reload_profiles().await;
                         self.events
                             .send(Event::Screens(ScreenEvent::ProfileSaved(id)));
                     }
@@ -334,30 +335,6 @@ impl Worker {
         }
     }
 
-    /// A profile was added or changed: the list is read again and its runner restarted.
-    async fn profile_changed(&mut self, profile: Profile) {
-        self.users_read.remove(profile.id());
-        self.start_runner(&profile);
-        self.profiles.insert(profile.id().clone(), profile);
-        self.send_list().await;
-    }
-
-    /// Sends the profiles file's list (in its order) to the window.
-    async fn send_list(&self) {
-        let paths = self.paths.clone();
-        match tokio::task::spawn_blocking(move || ProfileStore::open(&paths)).await {
-            Ok(Ok((store, _))) => self.events.send(Event::Profiles(store.list().to_vec())),
-            Ok(Err(err)) => notice_error(
-                &self.events,
-                format!("The profiles could not be read: {err}"),
-            ),
-            Err(err) => notice_error(
-                &self.events,
-                format!("Reading the profiles failed unexpectedly: {err}"),
-            ),
-        }
-    }
-
     /// Signs the profile out, removes it and its secrets, and stops its runner.
     async fn delete(&mut self, id: &ProfileId) {
         let Some(profile) = self.profiles.get(id).cloned() else {
@@ -384,7 +361,7 @@ impl Worker {
                     level: NoticeLevel::Info,
                     text,
                 });
-                self.send_list().await;
+                self.reload_profiles().await;
             }
             Err(message) => notice_error(&self.events, message),
         }
