@@ -59,7 +59,12 @@ pub async fn run_header(args: HeaderArgs) -> Outcome {
     }
 }
 
-async fn fresh(name: &str, force: bool, check: bool) -> Result<(Profile, FreshToken), Outcome> {
+/// The profile and a fresh token for it, or the outcome to report; prints a renewal warning.
+pub(super) async fn fresh(
+    name: &str,
+    force: bool,
+    check: bool,
+) -> Result<(Profile, FreshToken), Outcome> {
     let (profile, engine) = context::profile_and_engine(name).await?;
     let result = if check {
         engine.checked_token(&profile, force).await
