@@ -19,6 +19,9 @@ fn tokendesk() -> Command {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Without a display `--demo` serves the command-line guide tested here.
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
         .env_remove("HTTPS_PROXY")
         .env_remove("https_proxy")
         .kill_on_drop(true);

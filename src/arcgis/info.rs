@@ -143,7 +143,22 @@ pub struct ServerInfo {
     pub auth_info: Option<AuthInfo>,
 }
 
-wire_is_typed!(PortalInfo, PortalSelf, PortalUser, ServerInfo);
+/// ArcGIS Server `rest/services` (the folder listing; only its presence matters here).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicesDirectory {
+    /// e.g. `11.3`.
+    #[serde(default)]
+    pub current_version: Option<Version>,
+}
+
+wire_is_typed!(
+    PortalInfo,
+    PortalSelf,
+    PortalUser,
+    ServerInfo,
+    ServicesDirectory
+);
 
 fn token_field(token: Option<&Secret<String>>) -> Vec<(&'static str, String)> {
     token
@@ -175,13 +190,44 @@ pub async fn portal_self(
     token: Option<&Secret<String>>,
     now: Instant,
 ) -> Result<PortalSelf, ArcGisError> {
+    portal_self_as(client, portal, token, None, now).await
+}
+
+/// [`portal_self`] sending a `Referer` too: the one a referer-bound token needs (without
+/// it such a token gets 498).
+pub async fn portal_self_as(
+    client: &ArcGisClient,
+    portal: &PortalUrl,
+    token: Option<&Secret<String>>,
+    referer: Option<&str>,
+    now: Instant,
+) -> Result<PortalSelf, ArcGisError> {
     let site = portal.sharing_rest();
     let call = Call {
         url: portal.endpoint("portals/self"),
         site: &site,
         step: "reading the portal's description (portals/self)",
         form: token_field(token),
-        referer: None,
+        referer,
+    };
+    client.post(call, now).await
+}
+
+/// `POST {server}/rest/services` with a token (and the `Referer` a referer-bound token
+/// needs): a 498 there means the token is no longer good on this server.
+pub async fn server_services(
+    client: &ArcGisClient,
+    server: &ServerUrl,
+    token: &Secret<String>,
+    referer: Option<&str>,
+    now: Instant,
+) -> Result<ServicesDirectory, ArcGisError> {
+    let call = Call {
+        url: server.endpoint("rest/services"),
+        site: server.root(),
+        step: "checking the token on the server (rest/services)",
+        form: token_field(Some(token)),
+        referer,
     };
     client.post(call, now).await
 }

@@ -5,6 +5,9 @@
 //! |---------------|--------------------------------------------------------------------------|
 //! | [`pkce`]      | browser sign-in with PKCE and a loopback redirect (the default)          |
 //! | [`oob`]       | the same with `urn:ietf:wg:oauth:2.0:oob`: the user pastes the code      |
+//! | [`api_key`]   | API keys: kind and slot, the portal's check, expiry countdown/warnings   |
+//! | [`app_credentials`] | `client_credentials`: an app token from client id + secret         |
+//! | [`password`]  | user name + password: portal, server and admin `generateToken`           |
 //! | [`loopback`]  | the redirect listener on 127.0.0.1 (state check, pages, timeout, cancel) |
 //! | [`browser`]   | opening the sign-in page: [`Browser`], [`SystemBrowser`], [`ManualBrowser`] |
 //! | `page`        | the small HTML pages the listener answers the browser with               |
@@ -15,11 +18,14 @@
 //! or the desktop app shows what is happening (the address to open by hand, above all).
 //! They store nothing: keeping the tokens is the caller's business.
 
+pub mod api_key;
+pub mod app_credentials;
 pub mod browser;
 mod error;
 pub mod loopback;
 pub mod oob;
 mod page;
+pub mod password;
 pub mod pkce;
 
 use std::net::SocketAddr;

@@ -156,8 +156,8 @@ fn guide(portal_root: &str, contract_lines: &[String], ca_out: Option<&Path>) ->
         "TokenDesk demo: a local ArcGIS portal and two ArcGIS Servers are running on this \
          computer (HTTPS, 127.0.0.1 only)."
             .to_string(),
-        "The desktop app is not built yet (see the README's feature status); meanwhile the \
-         command line works against this portal."
+        "No graphical session was found (DISPLAY and WAYLAND_DISPLAY are unset), so the \
+         desktop app cannot open; the command line works against this portal."
             .to_string(),
         String::new(),
     ];

@@ -1,6 +1,10 @@
 //! `tokendesk login NAME [--no-browser] [--timeout SECONDS]`: signs a profile in through the
 //! browser (PKCE, loopback listener) or out of band (the code pasted on stdin). Progress and
 //! the sign-in address go to stderr; Ctrl-C cancels cleanly (exit 3, listener closed).
+//!
+//! Credential profiles (password, API key, app credentials) instead read their secret at a
+//! no-echo prompt or from stdin: `login NAME [--username U] [--remember-password]
+//! [--expires YYYY-MM-DD]` (see [`super::credentials`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Outcome;
 use super::context::{self, engine_failure};
+use super::credentials::{self, CredentialArgs};
 use crate::auth::{Browser, DEFAULT_TIMEOUT, ManualBrowser, Progress, SystemBrowser, oob};
 use crate::engine::SignInRequest;
 use crate::store::SignInMethod;
@@ -26,6 +31,11 @@ pub struct LoginArgs {
     /// How long to wait for the browser (or the pasted code), in seconds (default 300).
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
+    /// Password profiles without a user name: the user to sign in as.
+    #[arg(long, value_name = "NAME")]
+    pub username: Option<String>,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
 }
 
 /// Signs the profile in and stores the session in the keyring.
@@ -34,6 +44,14 @@ pub async fn run(args: LoginArgs) -> Outcome {
         Ok(found) => found,
         Err(outcome) => return outcome,
     };
+    if let Err(outcome) =
+        credentials::check_fits(&profile, &args.credentials, args.username.is_some())
+    {
+        return outcome;
+    }
+    if !profile.sign_in().uses_redirect() {
+        return credentials::enter(&profile, &engine, &args.credentials, args.username).await;
+    }
     let browser: Arc<dyn Browser> = if args.no_browser {
         Arc::new(ManualBrowser)
     } else {

@@ -4,12 +4,14 @@
 //! `async fn run(args) -> Outcome`. Exit codes mean something; see [`Exit`].
 
 mod context;
+mod credentials;
 mod demo_portal;
 mod exit;
 mod login;
 mod logout;
 mod probe;
 mod profile;
+mod secret_input;
 mod snippet;
 mod status;
 mod token;
@@ -29,7 +31,8 @@ pub use exit::{Exit, Outcome};
 Logging: set TOKENDESK_LOG (e.g. TOKENDESK_LOG=debug); logs go to stderr and never contain secrets."
 )]
 pub struct Cli {
-    /// Start the built-in demo portal and try TokenDesk against it, offline.
+    /// Open the app with the built-in demo portal and ready-made profiles, offline (without
+    /// a display: the demo portal with a guide for the command line).
     #[arg(long)]
     pub demo: bool,
 
@@ -45,7 +48,7 @@ pub enum Command {
     DemoPortal(demo_portal::DemoPortalArgs),
     /// Add, list, show or remove profiles.
     Profile(profile::ProfileArgs),
-    /// Sign a profile in (browser, or a pasted code for out-of-band profiles).
+    /// Sign a profile in (browser, a pasted code, or a password / API key / client secret).
     Login(login::LoginArgs),
     /// Sign a profile out: revoke its refresh token and delete its secrets.
     Logout(logout::LogoutArgs),
@@ -75,13 +78,19 @@ pub fn main() -> ExitCode {
     };
     init_logging();
 
-    if cli.command.is_none() && !cli.demo {
-        eprintln!(
-            "tokendesk: the desktop app is not built yet (see the README's feature status).\n\
-             Try `tokendesk --demo`, `tokendesk probe URL` or `tokendesk demo-portal`; \
-             `tokendesk --help` lists everything."
-        );
-        return Exit::Usage.into();
+    if cli.command.is_none() {
+        if crate::desktop::display_available() {
+            return crate::desktop::run(cli.demo);
+        }
+        if !cli.demo {
+            eprintln!(
+                "tokendesk: no graphical session was found (neither DISPLAY nor WAYLAND_DISPLAY \
+                 is set), so the desktop app cannot open. Run it inside your desktop session, or \
+                 use the command line: `tokendesk --help` lists everything."
+            );
+            return Exit::Failure.into();
+        }
+        // `--demo` without a display: the demo portal with a guide for the command line.
     }
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()

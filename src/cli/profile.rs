@@ -1,17 +1,24 @@
-//! `tokendesk profile add|list|show|remove`: the profiles in `profiles.toml`. No secrets are
-//! involved except in `remove`, which signs the profile out first.
+//! `tokendesk profile add|list|show|remove`: the profiles in `profiles.toml`. Profiles hold
+//! no secret; `add` of an API key or app-credentials profile then reads the key or client
+//! secret (no-echo prompt, or stdin) and signs in, and `remove` signs the profile out first.
 
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
 use super::context::{self, engine_failure, find, profiles, store_failure};
+use super::credentials::{self, CredentialArgs};
 use super::{Exit, Outcome};
 use crate::arcgis::{SiteUrl, parse_site_url};
 use crate::store::{
-    PreferredHeader, Profile, ProfileDraft, RedirectUri, SignInMethod, SiteKind, TokenLifetime,
+    PreferredHeader, Profile, ProfileDraft, RedirectUri, SignInMethod, SiteKind, TokenBinding,
+    TokenLifetime,
 };
+
+/// The `Referer` password tokens are bound to when the profile gives none.
+pub const DEFAULT_REFERER: &str = "tokendesk";
 
 /// Arguments of `tokendesk profile`.
 #[derive(Debug, Args)]
@@ -43,8 +50,16 @@ enum KindArg {
 /// The sign-in method, as typed on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum MethodArg {
+    /// OAuth sign-in in the browser (PKCE).
     Browser,
+    /// OAuth with a code pasted from the portal's page.
     Oob,
+    /// An API key (entered after the profile is added).
+    ApiKey,
+    /// App credentials: client id + client secret (entered after the profile is added).
+    AppCredentials,
+    /// User name + password (`generateToken`), entered at `tokendesk login`.
+    Password,
 }
 
 /// The header style, as typed on the command line.
@@ -75,7 +90,7 @@ struct AddArgs {
     /// The kind of site (default: from the URL).
     #[arg(long, value_enum)]
     kind: Option<KindArg>,
-    /// How to sign in (default: browser).
+    /// How to sign in (default: browser for portals, password for servers).
     #[arg(long, value_enum)]
     method: Option<MethodArg>,
     /// The OAuth app's client id.
@@ -84,15 +99,30 @@ struct AddArgs {
     /// `any-port`, `oob` or `http://127.0.0.1:PORT/PATH` (default: any-port; oob for --method oob).
     #[arg(long, value_name = "REDIRECT")]
     redirect: Option<String>,
-    /// The refresh token's lifetime in minutes (-1 = never; default 20160, two weeks).
+    /// Token lifetime in minutes: the refresh token's for browser/oob (-1 = never; default
+    /// 20160, two weeks), the app token's for app credentials (default 120), the token's for
+    /// passwords (default 60).
     #[arg(long, value_name = "MINUTES", allow_negative_numbers = true)]
     expiration: Option<i64>,
     /// A PEM file of CA certificates to trust for this site.
     #[arg(long, value_name = "FILE")]
     ca_file: Option<PathBuf>,
-    /// The Referer to send.
+    /// The Referer to send; password tokens are bound to it (default `tokendesk`).
     #[arg(long, value_name = "R")]
     referer: Option<String>,
+    /// Password profiles: the user name (asked for at login when absent).
+    #[arg(long, value_name = "NAME")]
+    username: Option<String>,
+    /// Password profiles: what the token is bound to: `referer` (default), `requestip` or
+    /// `ip:ADDRESS`.
+    #[arg(long, value_name = "BINDING", value_parser = TokenBinding::parse)]
+    binding: Option<TokenBinding>,
+    /// Server password profiles: sign in as a server administrator (admin/generateToken).
+    #[arg(long)]
+    admin: bool,
+    /// API key profiles: the last day the key works (UTC), when the portal does not say.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = credentials::parse_date)]
+    expires: Option<NaiveDate>,
     /// The preferred header (default: bearer).
     #[arg(long, value_enum)]
     header: Option<HeaderStyle>,
@@ -123,7 +153,7 @@ struct RemoveArgs {
 /// Runs a `profile` subcommand.
 pub async fn run(args: ProfileArgs) -> Outcome {
     let result = match args.command {
-        ProfileCommand::Add(args) => add(args),
+        ProfileCommand::Add(args) => add(args).await,
         ProfileCommand::List(args) => list(&args),
         ProfileCommand::Show(args) => show(&args),
         ProfileCommand::Remove(args) => remove(&args).await,
@@ -135,7 +165,7 @@ fn usage(message: impl Into<String>) -> Outcome {
     Outcome::fail(Exit::Usage, message)
 }
 
-fn add(args: AddArgs) -> Result<Outcome, Outcome> {
+async fn add(args: AddArgs) -> Result<Outcome, Outcome> {
     let kind = match args.kind {
         Some(KindArg::Online) => SiteKind::ArcgisOnline,
         Some(KindArg::Enterprise) => SiteKind::EnterprisePortal,
@@ -145,7 +175,10 @@ fn add(args: AddArgs) -> Result<Outcome, Outcome> {
     let method = match (args.method, kind) {
         (Some(MethodArg::Browser), _) => SignInMethod::BrowserPkce,
         (Some(MethodArg::Oob), _) => SignInMethod::OutOfBand,
-        (None, SiteKind::ArcgisServer) => SignInMethod::ServerPassword,
+        (Some(MethodArg::ApiKey), _) => SignInMethod::ApiKey,
+        (Some(MethodArg::AppCredentials), _) => SignInMethod::AppCredentials,
+        (Some(MethodArg::Password) | None, SiteKind::ArcgisServer) => SignInMethod::ServerPassword,
+        (Some(MethodArg::Password), _) => SignInMethod::PortalPassword,
         (None, _) => SignInMethod::BrowserPkce,
     };
     let mut draft = ProfileDraft::new(&args.name, kind, &args.url, method);
@@ -158,7 +191,12 @@ fn add(args: AddArgs) -> Result<Outcome, Outcome> {
         Some("oob") => Some(RedirectUri::OutOfBand),
         Some(text) => Some(RedirectUri::parse(text).map_err(|e| usage(e.to_string()))?),
     };
-    if let Some(minutes) = args.expiration {
+    let default_minutes = match method {
+        SignInMethod::AppCredentials => Some(120),
+        SignInMethod::PortalPassword | SignInMethod::ServerPassword => Some(60),
+        _ => None,
+    };
+    if let Some(minutes) = args.expiration.or(default_minutes) {
         draft.expiration = TokenLifetime::try_from(minutes).map_err(|e| usage(e.to_string()))?;
     }
     if let Some(ca_file) = args.ca_file {
@@ -170,9 +208,22 @@ fn add(args: AddArgs) -> Result<Outcome, Outcome> {
         })?;
         draft.ca_file = Some(absolute);
     }
-    draft.referer = args.referer;
+    let binds_referer =
+        method.uses_password() && matches!(args.binding, None | Some(TokenBinding::Referer));
+    draft.referer = match args.referer {
+        None if binds_referer => Some(DEFAULT_REFERER.to_owned()),
+        given => given,
+    };
+    draft.username = args.username;
+    draft.token_binding = args.binding;
+    draft.server_admin = args.admin;
     if let Some(style) = args.header {
         draft.header = style.into();
+    }
+    if args.expires.is_some() && method != SignInMethod::ApiKey {
+        return Err(usage(
+            "--expires is for API key profiles (--method api-key)",
+        ));
     }
     let paths = context::paths()?;
     let mut store = profiles(&paths)?;
@@ -184,7 +235,37 @@ fn add(args: AddArgs) -> Result<Outcome, Outcome> {
         profile.sign_in().label(),
         profile.url()
     );
-    Ok(Outcome::ok())
+    match method {
+        SignInMethod::ApiKey | SignInMethod::AppCredentials => {
+            let engine = context::engine(&paths).await?;
+            let entered = CredentialArgs {
+                expires: args.expires,
+                remember_password: false,
+            };
+            let outcome = credentials::enter(&profile, &engine, &entered, None).await;
+            Ok(match outcome.message {
+                Some(message) => Outcome::fail(
+                    outcome.exit,
+                    format!(
+                        "{message}\nThe profile was added but holds no working credential yet; \
+                         enter it again with `tokendesk login {}`.",
+                        profile.name()
+                    ),
+                ),
+                None => outcome,
+            })
+        }
+        SignInMethod::PortalPassword | SignInMethod::ServerPassword => {
+            eprintln!(
+                "Sign in with `tokendesk login {}` (it asks for the password; add \
+                 --remember-password to keep it in the keyring so tokens are renewed \
+                 automatically).",
+                profile.name()
+            );
+            Ok(Outcome::ok())
+        }
+        SignInMethod::BrowserPkce | SignInMethod::OutOfBand => Ok(Outcome::ok()),
+    }
 }
 
 /// ArcGIS Online for `*.arcgis.com`, a server for server URLs, else an Enterprise portal.
@@ -239,6 +320,9 @@ fn to_json(profile: &Profile) -> Value {
         "expiration": i64::from(profile.expiration()),
         "ca_file": profile.ca_file().map(|p| p.display().to_string()),
         "referer": profile.referer(),
+        "username": profile.username(),
+        "binding": profile.password_binding().map(|b| b.to_string()),
+        "server_admin": profile.server_admin(),
         "header": header_word(profile.header()),
     })
 }

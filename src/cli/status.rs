@@ -1,6 +1,10 @@
 //! `tokendesk status [NAME] [--json]`: each profile's state in plain words, its user, and
 //! when the access and refresh tokens expire (with countdowns). Reads the keyring only: no
 //! network, no renewal. Without a keyring the states are unknown and the reason is said.
+//!
+//! API key profiles also show the key's kind (legacy `AAPK`, or `AAPT` with its slot) and
+//! its expiry as a countdown in days, with a warning 30, 7 and 1 days ahead; password
+//! profiles bound to a referer show it.
 
 use chrono::{SecondsFormat, TimeDelta, Utc};
 use clap::Args;
@@ -9,8 +13,9 @@ use serde_json::{Value, json};
 use super::context::{self, find, no_keyring, profiles};
 use super::{Exit, Outcome};
 use crate::arcgis::Instant;
+use crate::auth::api_key::{Expiry, KeyGeneration};
 use crate::engine::{Engine, ProfileStatus};
-use crate::store::Profile;
+use crate::store::{Profile, SignInMethod};
 
 /// Arguments of `tokendesk status`.
 #[derive(Debug, Args)]
@@ -29,6 +34,9 @@ struct Row {
     words: String,
     status: Option<ProfileStatus>,
     message: Option<String>,
+    api_key: Option<(KeyGeneration, Expiry)>,
+    warning: Option<String>,
+    referer: Option<String>,
 }
 
 /// Prints the status of one or all profiles.
@@ -63,27 +71,29 @@ pub async fn run(args: StatusArgs) -> Outcome {
     for profile in &chosen {
         rows.push(match &engine {
             Ok(engine) => match engine.status(profile).await {
-                Ok(status) => Row {
-                    name: profile.name().to_owned(),
-                    state: status.state.name(),
-                    words: status.state.to_string(),
-                    message: status.state.message(),
-                    status: Some(status),
-                },
+                Ok(status) => {
+                    let api_key = api_key_of(engine, profile).await;
+                    Row {
+                        name: profile.name().to_owned(),
+                        state: status.state.name(),
+                        words: status.state.to_string(),
+                        message: status.state.message(),
+                        status: Some(status),
+                        warning: api_key
+                            .as_ref()
+                            .and_then(|(_, expiry)| expiry.warning(profile.name())),
+                        api_key,
+                        referer: profile.bound_referer().map(str::to_owned),
+                    }
+                }
                 Err(err) => Row {
-                    name: profile.name().to_owned(),
-                    state: "error",
-                    words: "error".to_owned(),
-                    status: None,
                     message: Some(err.to_string()),
+                    ..Row::bare(profile, "error", "error")
                 },
             },
             Err(why) => Row {
-                name: profile.name().to_owned(),
-                state: "unknown",
-                words: "unknown (no keyring)".to_owned(),
-                status: None,
                 message: Some(why.clone()),
+                ..Row::bare(profile, "unknown", "unknown (no keyring)")
             },
         });
     }
@@ -111,6 +121,66 @@ pub async fn run(args: StatusArgs) -> Outcome {
     Outcome::ok()
 }
 
+impl Row {
+    /// A row with no details.
+    fn bare(profile: &Profile, state: &'static str, words: &str) -> Self {
+        Self {
+            name: profile.name().to_owned(),
+            state,
+            words: words.to_owned(),
+            status: None,
+            message: None,
+            api_key: None,
+            warning: None,
+            referer: None,
+        }
+    }
+}
+
+/// The stored API key's kind and expiry, for API key profiles (`None` on any failure: the
+/// state line already says what is wrong).
+async fn api_key_of(engine: &Engine, profile: &Profile) -> Option<(KeyGeneration, Expiry)> {
+    if profile.sign_in() != SignInMethod::ApiKey {
+        return None;
+    }
+    let generation = engine.api_key_generation(profile).await.ok()??;
+    let expiry = engine.api_key_expiry(profile).await.ok()??;
+    Some((generation, expiry))
+}
+
+fn generation_words(generation: KeyGeneration) -> String {
+    match generation {
+        KeyGeneration::Legacy => "legacy API key (AAPK…)".to_owned(),
+        KeyGeneration::Credential { slot: Some(slot) } => {
+            format!("API key credential key (AAPT…), slot {slot}")
+        }
+        KeyGeneration::Credential { slot: None } => {
+            "API key credential key (AAPT…), slot unknown".to_owned()
+        }
+        KeyGeneration::Other => "API key".to_owned(),
+    }
+}
+
+fn api_key_json(generation: KeyGeneration, expiry: &Expiry) -> Value {
+    let (kind, slot) = match generation {
+        KeyGeneration::Legacy => ("legacy", None),
+        KeyGeneration::Credential { slot } => ("credential", slot),
+        KeyGeneration::Other => ("other", None),
+    };
+    let days = match expiry {
+        Expiry::Ahead { days, .. } => Some(*days),
+        Expiry::Expired { .. } => Some(0),
+        _ => None,
+    };
+    json!({
+        "kind": kind,
+        "slot": slot,
+        "expires_in_days": days,
+        "expired": matches!(expiry, Expiry::Expired { .. }),
+        "retired": matches!(expiry, Expiry::LegacyRetired),
+    })
+}
+
 fn rfc3339(at: Option<Instant>) -> Value {
     at.map_or(Value::Null, |at| {
         Value::String(at.to_rfc3339_opts(SecondsFormat::Secs, true))
@@ -128,17 +198,34 @@ fn to_json(row: &Row) -> Value {
         "refresh_expires_at": rfc3339(deadlines.and_then(|d| d.refresh_expires_at)),
         "last_refresh_at": rfc3339(deadlines.and_then(|d| d.last_refresh_at)),
         "message": row.message,
+        "warning": row.warning,
+        "referer": row.referer,
+        "api_key": row.api_key.as_ref().map(|(g, e)| api_key_json(*g, e)),
     })
 }
 
 fn text(row: &Row, now: Instant) -> String {
     let mut out = format!("{}: {}\n", row.name, row.words);
+    if let Some((generation, expiry)) = &row.api_key {
+        out.push_str(&format!(
+            "  key:             {}\n",
+            generation_words(*generation)
+        ));
+        out.push_str(&format!("  key expires:     {}\n", expiry.describe()));
+    }
+    if let Some(referer) = &row.referer {
+        out.push_str(&format!("  bound to:        Referer: {referer}\n"));
+    }
     if let Some(status) = &row.status {
         if let Some(user) = &status.user {
             out.push_str(&format!("  user:            {user}\n"));
         }
         let deadlines = &status.deadlines;
-        if let Some(at) = deadlines.access_expires_at {
+        // An API key's own line says when it expires.
+        if let Some(at) = deadlines
+            .access_expires_at
+            .filter(|_| row.api_key.is_none())
+        {
             out.push_str(&format!("  access expires:  {}\n", when(at, now)));
         }
         if let Some(at) = deadlines.refresh_expires_at {
@@ -150,6 +237,9 @@ fn text(row: &Row, now: Instant) -> String {
     }
     if let Some(message) = &row.message {
         out.push_str(&format!("  {message}\n"));
+    }
+    if let Some(warning) = &row.warning {
+        out.push_str(&format!("  warning: {warning}\n"));
     }
     out
 }

@@ -1,6 +1,10 @@
 //! `tokendesk token NAME [--refresh] [--check]` and `tokendesk header NAME [--style …]`:
 //! a fresh access token (renewed under the cross-process lock when needed) on stdout and
 //! nothing else; every message goes to stderr.
+//!
+//! A referer-bound token (password profiles with the `referer` binding) only works with its
+//! `Referer` header: `header --with-referer` prints that line too, and without it both
+//! commands warn on stderr, because a token pasted without its Referer fails with 498.
 
 use clap::Args;
 
@@ -31,12 +35,18 @@ pub struct HeaderArgs {
     /// `bearer` (Authorization) or `esri` (X-Esri-Authorization); default: the profile's.
     #[arg(long, value_enum)]
     pub style: Option<HeaderStyle>,
+    /// Also print the `Referer: …` line a referer-bound token needs (password profiles).
+    #[arg(long)]
+    pub with_referer: bool,
 }
 
 /// Prints a fresh token.
 pub async fn run(args: TokenArgs) -> Outcome {
     match fresh(&args.name, args.refresh, args.check).await {
-        Ok((_, token)) => {
+        Ok((profile, token)) => {
+            if let Some(referer) = profile.bound_referer() {
+                eprintln!("tokendesk: warning: {}", referer_warning(&profile, referer));
+            }
             println!("{}", token.token.expose());
             Outcome::ok()
         }
@@ -53,10 +63,33 @@ pub async fn run_header(args: HeaderArgs) -> Outcome {
                 PreferredHeader::XEsriAuthorization => "X-Esri-Authorization",
             };
             println!("{name}: Bearer {}", token.token.expose());
+            match (profile.bound_referer(), args.with_referer) {
+                (Some(referer), true) => println!("Referer: {referer}"),
+                (Some(referer), false) => {
+                    eprintln!("tokendesk: warning: {}", referer_warning(&profile, referer));
+                }
+                (None, true) => eprintln!(
+                    "tokendesk: tokens of profile `{}` are not bound to a Referer; no Referer line is needed",
+                    profile.name()
+                ),
+                (None, false) => {}
+            }
             Outcome::ok()
         }
         Err(outcome) => outcome,
     }
+}
+
+/// What to say when a referer-bound token is printed without its Referer.
+fn referer_warning(profile: &Profile, referer: &str) -> String {
+    format!(
+        "this token only works together with the header `Referer: {referer}` (profile `{}` \
+         binds its tokens to that referer); sent without it, or with another Referer, ArcGIS \
+         answers 498 Invalid token. Send both lines: `tokendesk header {} --with-referer` \
+         prints them",
+        profile.name(),
+        profile.name()
+    )
 }
 
 /// The profile and a fresh token for it, or the outcome to report; prints a renewal warning.

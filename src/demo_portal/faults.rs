@@ -30,6 +30,9 @@ pub enum FaultKind {
     MalformedJson,
     /// Answer the site's 498 "invalid token" error whatever the request.
     InvalidToken,
+    /// Answer `generateToken`'s "Invalid username or password." error whatever the request,
+    /// as after the password was changed on the site.
+    BadCredentials,
 }
 
 /// One fault rule. (Unknown keys are ignored here: serde cannot refuse them next to the

@@ -212,8 +212,15 @@ fn portals_self(shared: &Shared, req: &Req) -> Response {
             Subject::User(username) => {
                 find_user(shared, username).map(|u| ("user", user_json(shared, u)))
             }
-            Subject::App(client_id) | Subject::ApiKey { client_id, .. } => {
-                Some(("appInfo", app_info(shared, client_id)))
+            Subject::App(client_id) => Some(("appInfo", app_info(shared, client_id))),
+            Subject::ApiKey { client_id, slot } => {
+                let mut info = app_info(shared, client_id);
+                if let (Some(expires), Some(obj)) =
+                    (key_expiry(shared, client_id, *slot), info.as_object_mut())
+                {
+                    obj.insert(format!("apiToken{slot}ExpirationDate"), expires.into());
+                }
+                Some(("appInfo", info))
             }
         },
     };
@@ -247,6 +254,22 @@ fn app_info(shared: &Shared, client_id: &str) -> Value {
         "orgId": shared.config.org.id,
         "privileges": ["portal:user:viewOrgItems"],
     })
+}
+
+/// The expiry (epoch ms) of an API key credential's key slot, as the registered app's
+/// `apiToken{1,2}ExpirationDate` says it (protocol §4); `None` for legacy keys (slot 0).
+fn key_expiry(shared: &Shared, client_id: &str, slot: u8) -> Option<i64> {
+    let credential = shared
+        .config
+        .api_key_credentials
+        .iter()
+        .find(|c| c.client_id == client_id)?;
+    let days = match slot {
+        1 => credential.slot1_expires_in_days?,
+        2 => credential.slot2_expires_in_days?,
+        _ => return None,
+    };
+    Some((shared.started + chrono::Duration::days(days.min(365))).timestamp_millis())
 }
 
 /// A stable 32-hex-digit item ID derived from a client ID.

@@ -15,7 +15,7 @@ use axum::routing::any;
 
 use super::Shared;
 use super::faults::FaultKind;
-use super::request::{Params, Req, Site, route_path};
+use super::request::{Format, Params, Req, Site, route_path};
 use super::{admin, portal, respond, server};
 
 /// Largest form body read (1 MiB); ArcGIS token requests are a few hundred bytes.
@@ -129,6 +129,15 @@ fn fault_response(req: &Req, fault: &FaultKind) -> Option<Response> {
         )
             .into_response(),
         FaultKind::InvalidToken => respond::invalid_token(req),
+        FaultKind::BadCredentials => {
+            let body = respond::envelope_a(
+                400,
+                None,
+                "Unable to generate token.",
+                &["Invalid username or password."],
+            );
+            respond::error(req, Format::Html, 400, &body)
+        }
         FaultKind::Delay { .. } => return None,
     };
     Some(response)

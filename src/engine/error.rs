@@ -99,9 +99,60 @@ pub enum EngineError {
         /// Why.
         source: LockError,
     },
-    /// The profile's sign-in method is not one the engine handles yet.
+    /// The site refused what the person entered (a wrong password, client secret or API
+    /// key). Never retried automatically: one request per action.
     #[error(
-        "profile `{profile}` uses {method}, which TokenDesk cannot sign in with yet: use a profile with browser or out-of-band sign-in",
+        "profile `{profile}`: the site refused the {what}: {source}{retry} Enter it again with \
+         `tokendesk login {profile}`",
+        retry = if *.what == "password" {
+            " Nothing was retried: TokenDesk makes one attempt per action, so it never locks the \
+             account."
+        } else {
+            ""
+        }
+    )]
+    CredentialsRefused {
+        /// The profile name.
+        profile: String,
+        /// What was refused: `password`, `client secret`, `API key`.
+        what: &'static str,
+        /// What the site said.
+        source: ArcGisError,
+    },
+    /// The profile's API key has expired (or the portal refuses it).
+    #[error(
+        "profile `{profile}`: the API key is no longer valid: {expiry}. Create a new API key on \
+         the portal and enter it with `tokendesk login {profile}`"
+    )]
+    ApiKeyExpired {
+        /// The profile name.
+        profile: String,
+        /// When it expired, or what the portal said.
+        expiry: String,
+    },
+    /// A password profile without a user name, and none was given.
+    #[error(
+        "profile `{profile}` has no user name: give one with `tokendesk login {profile} --username NAME`"
+    )]
+    NoUsername {
+        /// The profile name.
+        profile: String,
+    },
+    /// Credentials of another kind than the profile's method takes.
+    #[error(
+        "profile `{profile}` uses {method}; the credentials given are for another method",
+        method = .method.label()
+    )]
+    WrongCredentials {
+        /// The profile name.
+        profile: String,
+        /// The profile's method.
+        method: SignInMethod,
+    },
+    /// The operation does not exist for the profile's sign-in method (e.g. browser sign-in
+    /// for a password profile).
+    #[error(
+        "profile `{profile}` uses {method}, which does not sign in through the browser: enter its credentials instead (`tokendesk login {profile}` asks for them)",
         method = .method.label()
     )]
     UnsupportedMethod {
@@ -138,7 +189,10 @@ impl EngineError {
     /// How to treat this failure.
     pub fn class(&self) -> FailureClass {
         match self {
-            Self::NotSignedIn { .. } | Self::SignInNeeded { .. } => FailureClass::SignInNeeded,
+            Self::NotSignedIn { .. }
+            | Self::SignInNeeded { .. }
+            | Self::CredentialsRefused { .. }
+            | Self::ApiKeyExpired { .. } => FailureClass::SignInNeeded,
             Self::BackingOff { .. } => FailureClass::Network,
             Self::Portal { source, .. } | Self::Stopped { source, .. } => class_of(source.kind()),
             Self::SignIn { source, .. } => match source {
@@ -153,6 +207,8 @@ impl EngineError {
             | Self::BadRecord { .. }
             | Self::Lock { .. }
             | Self::UnsupportedMethod { .. }
+            | Self::NoUsername { .. }
+            | Self::WrongCredentials { .. }
             | Self::Io { .. } => FailureClass::Local,
         }
     }

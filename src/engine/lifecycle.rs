@@ -19,12 +19,14 @@ use super::error::EngineError;
 use super::record::SessionRecord;
 use super::schedule::{self, AfterFailure, Backoff, Lifetime, Plan, Renewal};
 use super::state::ProfileStatus;
-use crate::arcgis::info::community_self;
+use crate::arcgis::info::{community_self, portal_self_as, server_services};
 use crate::arcgis::oauth::{Grant, OAuthTokens, request_token};
-use crate::arcgis::{ArcGisClient, ArcGisError, ClientOptions, ErrorKind, Instant, PortalUrl};
+use crate::arcgis::{ArcGisClient, ArcGisError, ErrorKind, Instant, PortalUrl};
 use crate::clock::Clock;
 use crate::secret::Secret;
-use crate::store::{AccessTokenRecord, AsyncSecrets, FileLock, Paths, Profile, SecretKind};
+use crate::store::{
+    AccessTokenRecord, AsyncSecrets, FileLock, Paths, Profile, SecretKind, SignInMethod,
+};
 
 /// How long an operation waits for another process's renewal by default (longer than one
 /// HTTP request may take).
@@ -57,6 +59,9 @@ pub enum RenewalKind {
     Refreshed,
     /// `exchange_refresh_token` grant: a new access token and a new refresh token.
     Exchanged,
+    /// A new token asked for with stored credentials (app credentials, a remembered
+    /// password).
+    Reissued,
 }
 
 /// A token handed out.
@@ -154,6 +159,9 @@ impl Engine {
 
     /// The profile's state, user and deadlines, from the keyring (no network, no lock).
     pub async fn status(&self, profile: &Profile) -> Result<ProfileStatus, EngineError> {
+        if profile.sign_in() == SignInMethod::ApiKey {
+            return self.api_key_status(profile).await;
+        }
         let (session, access) = self.read(profile).await?;
         Ok(ProfileStatus::from_stored(
             session.as_ref(),
@@ -168,6 +176,19 @@ impl Engine {
         &self,
         profile: &Profile,
     ) -> Result<Option<AccessTokenRecord>, EngineError> {
+        if profile.sign_in() == SignInMethod::ApiKey {
+            return match self.api_key_token(profile, false).await {
+                Ok(key) => Ok(Some(AccessTokenRecord {
+                    token: key.token,
+                    expires_at: key.expires_at,
+                    username: key.username,
+                })),
+                Err(EngineError::NotSignedIn { .. } | EngineError::ApiKeyExpired { .. }) => {
+                    Ok(None)
+                }
+                Err(err) => Err(err),
+            };
+        }
         let _lock = self.lock(profile).await?;
         Ok(self.read(profile).await?.1)
     }
@@ -226,6 +247,9 @@ impl Engine {
         profile: &Profile,
         force: bool,
     ) -> Result<FreshToken, EngineError> {
+        if profile.sign_in() == SignInMethod::ApiKey {
+            return self.api_key_token(profile, true).await;
+        }
         let token = self.fresh_token(profile, force).await?;
         match self.verify(profile, &token.token).await {
             Ok(()) => Ok(token),
@@ -244,15 +268,31 @@ impl Engine {
         }
     }
 
+    /// Asks the site whether `token` is still good: `community/self` for OAuth sign-ins,
+    /// `portals/self` for app and password tokens (app tokens have no user), a server's
+    /// `rest/services`; with the `Referer` a referer-bound token needs.
     async fn verify(&self, profile: &Profile, token: &Secret<String>) -> Result<(), ArcGisError> {
-        let (client, portal) = match self.connection(profile) {
-            Ok(connection) => connection,
+        let client = match self.client(profile) {
+            Ok(client) => client,
             Err(EngineError::Stopped { source, .. }) => return Err(source),
             Err(_) => return Ok(()),
         };
-        community_self(&client, &portal, token, self.clock.now())
-            .await
-            .map(|_| ())
+        let now = self.clock.now();
+        let referer = profile.bound_referer();
+        match (profile.portal_url(), profile.server_url()) {
+            (Some(portal), _) if profile.sign_in().uses_redirect() => {
+                community_self(&client, &portal, token, now)
+                    .await
+                    .map(|_| ())
+            }
+            (Some(portal), _) => portal_self_as(&client, &portal, Some(token), referer, now)
+                .await
+                .map(|_| ()),
+            (None, Some(server)) => server_services(&client, &server, token, referer, now)
+                .await
+                .map(|_| ()),
+            (None, None) => Ok(()),
+        }
     }
 
     /// The core: under the lock, re-read, decide, renew if needed, write. Every renewal
@@ -262,6 +302,10 @@ impl Engine {
     /// waits out a short window (without holding the lock) and then tries once, and fails at
     /// once on a longer one.
     pub async fn obtain(&self, profile: &Profile, want: Want) -> Result<FreshToken, EngineError> {
+        if profile.sign_in() == SignInMethod::ApiKey {
+            let checked = matches!(want, Want::Replacing(_));
+            return self.api_key_token(profile, checked).await;
+        }
         match self.obtain_locked(profile, &want).await {
             Err(EngineError::BackingOff { next_try_at, .. })
                 if !matches!(want, Want::Fresh)
@@ -308,7 +352,7 @@ impl Engine {
             })
         };
         if let Plan::SignInNeeded { .. } = plan {
-            let reason = "the refresh token has expired".to_owned();
+            let reason = expired_reason(&session);
             if matches!(want, Want::Fresh)
                 && let Some(token) = stored(Some(format!(
                     "{reason}; this token still works until it expires, then `tokendesk login {}` is needed",
@@ -389,6 +433,32 @@ impl Engine {
         kind: RenewalKind,
         now: Instant,
     ) -> Result<FreshToken, EngineError> {
+        let Some(refresh_token) = &session.refresh_token else {
+            if !session.reissue {
+                let reason = "the site refused the token, and it cannot be renewed without the \
+                              password (it was not remembered)"
+                    .to_owned();
+                let mut dead = session.clone();
+                dead.needs_sign_in = Some(reason.clone());
+                self.write_session(profile, &dead).await?;
+                return Err(self.sign_in_needed(profile, reason));
+            }
+            let result = self.reissue(profile, session, now).await?;
+            return self
+                .after_renewal(
+                    profile,
+                    session,
+                    RenewalKind::Reissued,
+                    now,
+                    result.map(|access| {
+                        let mut next = session.clone();
+                        next.clear_failures();
+                        next.renewed_at = self.clock.now();
+                        (next, access)
+                    }),
+                )
+                .await;
+        };
         let (client, portal) = self.connection(profile)?;
         let client_id = profile.client_id().unwrap_or_default();
         let redirect = session.wire_redirect();
@@ -398,17 +468,31 @@ impl Engine {
         };
         let grant = match (&redirect, kind) {
             (Some(redirect_uri), RenewalKind::Exchanged) => Grant::ExchangeRefreshToken {
-                refresh_token: &session.refresh_token,
+                refresh_token,
                 redirect_uri,
             },
-            _ => Grant::RefreshToken {
-                refresh_token: &session.refresh_token,
-            },
+            _ => Grant::RefreshToken { refresh_token },
         };
         tracing::info!(profile = profile.name(), ?kind, "renewing the token");
-        match request_token(&client, &portal, client_id, &grant, now).await {
-            Ok(tokens) => {
-                let (next, access) = renewed_session(session, tokens, self.clock.now());
+        let result = request_token(&client, &portal, client_id, &grant, now)
+            .await
+            .map(|tokens| renewed_session(session, tokens, self.clock.now()));
+        self.after_renewal(profile, session, kind, now, result)
+            .await
+    }
+
+    /// Writes a renewal's result, or records its failure for every process. Call with the
+    /// lock held.
+    async fn after_renewal(
+        &self,
+        profile: &Profile,
+        session: &SessionRecord,
+        kind: RenewalKind,
+        now: Instant,
+        result: Result<(SessionRecord, AccessTokenRecord), ArcGisError>,
+    ) -> Result<FreshToken, EngineError> {
+        match result {
+            Ok((next, access)) => {
                 self.write_session(profile, &next).await?;
                 self.write_access(profile, &access).await?;
                 Ok(FreshToken {
@@ -429,7 +513,13 @@ impl Engine {
                         portal_error(profile, source)
                     }
                     AfterFailure::SignInNeeded => {
-                        let reason = format!("the portal refused the refresh token ({source})");
+                        let reason = match kind {
+                            RenewalKind::Reissued => format!(
+                                "the site refused the stored credentials ({source}); they are not \
+                                 tried again until you sign in"
+                            ),
+                            _ => format!("the portal refused the refresh token ({source})"),
+                        };
                         failed.needs_sign_in = Some(reason.clone());
                         tracing::warn!(profile = profile.name(), error = %source, "the session is no longer valid");
                         self.sign_in_needed(profile, reason)
@@ -449,7 +539,7 @@ impl Engine {
         }
     }
 
-    /// The HTTP client (with the profile's CA file) and the portal.
+    /// The HTTP client (with the profile's CA file) and the portal of an OAuth profile.
     pub(super) fn connection(
         &self,
         profile: &Profile,
@@ -462,15 +552,7 @@ impl Engine {
             return Err(unsupported());
         }
         let portal = profile.portal_url().ok_or_else(unsupported)?;
-        let client = ArcGisClient::new(&ClientOptions {
-            ca_file: profile.ca_file().map(Path::to_path_buf),
-            ..ClientOptions::default()
-        })
-        .map_err(|source| EngineError::Stopped {
-            profile: profile.name().to_owned(),
-            source,
-        })?;
-        Ok((client, portal))
+        Ok((self.client(profile)?, portal))
     }
 
     fn sign_in_needed(&self, profile: &Profile, reason: String) -> EngineError {
@@ -585,9 +667,19 @@ fn kind_for(plan: Plan) -> RenewalKind {
     }
 }
 
+/// Why a session whose plan says "sign in" needs one.
+fn expired_reason(session: &SessionRecord) -> String {
+    if session.refresh_token.is_some() {
+        "the refresh token has expired".to_owned()
+    } else {
+        "the token has expired, and without a remembered password it cannot be re-issued".to_owned()
+    }
+}
+
 /// What to do about a stored session at `now`. An exchange that did not extend the refresh
 /// token's life is not tried again (it cannot help): the token then serves `refresh_token`
-/// grants until it ends.
+/// grants until it ends. Sessions without refresh token are re-issued with stored
+/// credentials, or used until they expire.
 pub(super) fn plan_for(
     session: &SessionRecord,
     access: Option<&AccessTokenRecord>,
@@ -597,6 +689,14 @@ pub(super) fn plan_for(
         issued_at: session.renewed_at.min(a.expires_at),
         expires_at: a.expires_at,
     });
+    if session.refresh_token.is_none() {
+        let renewal = if session.reissue {
+            Renewal::Reissue
+        } else {
+            Renewal::Impossible
+        };
+        return schedule::plan(access, renewal, now);
+    }
     let refresh = session.refresh_expires_at.map(|expires_at| Lifetime {
         issued_at: session.refresh_issued_at,
         expires_at,
@@ -633,7 +733,7 @@ pub(super) fn renewed_session(
             (Some(new), Some(old)) => new > old + EXTENSION_SLACK,
             _ => true,
         };
-        next.refresh_token = refresh_token;
+        next.refresh_token = Some(refresh_token);
         next.refresh_expires_at = tokens.refresh_token_expires_at;
         if extends {
             next.refresh_issued_at = now;
@@ -669,7 +769,8 @@ mod tests {
 
     fn session(refresh_for: i64) -> SessionRecord {
         SessionRecord {
-            refresh_token: Secret::new("rt".to_owned()),
+            refresh_token: Some(Secret::new("rt".to_owned())),
+            reissue: false,
             refresh_issued_at: t(0),
             refresh_expires_at: Some(t(refresh_for)),
             exchange_extends: true,
@@ -738,13 +839,33 @@ mod tests {
         failing.last_error = Some("HTTP 500".to_owned());
         failing.next_retry_at = Some(t(50));
         let (next, _) = renewed_session(&failing, tokens(None, 40), t(40));
-        assert_eq!(next.refresh_token.expose(), "rt");
+        assert_eq!(next.refresh_token.unwrap().expose(), "rt");
         assert_eq!(next.refresh_expires_at, Some(t(1000)));
         assert_eq!(next.renewed_at, t(40));
         assert_eq!(
             (next.failures, next.next_retry_at, next.last_error),
             (0, None, None)
         );
+    }
+
+    #[test]
+    fn a_session_without_refresh_token_is_reissued_with_stored_credentials_or_used_until_it_ends() {
+        let mut app = SessionRecord::credentials(None, true, t(0));
+        assert_eq!(
+            plan_for(&app, Some(&access(7200)), t(10)),
+            Plan::Wait { until: t(6900) }
+        );
+        assert_eq!(plan_for(&app, Some(&access(7200)), t(6900)), Plan::Renew);
+        app.reissue = false;
+        assert_eq!(
+            plan_for(&app, Some(&access(7200)), t(7000)),
+            Plan::Wait { until: t(7200) }
+        );
+        assert_eq!(
+            plan_for(&app, Some(&access(7200)), t(7200)),
+            Plan::SignInNeeded { usable_until: None }
+        );
+        assert!(expired_reason(&app).contains("remembered password"));
     }
 
     #[test]

@@ -7,9 +7,13 @@
 //! | [`record`]    | [`SessionRecord`]: what is kept in the keyring besides the access token   |
 //! | `lifecycle`   | [`Engine`]: renewal under the cross-process lock, fresh tokens, 498       |
 //! | `session`     | [`Engine::sign_in`] / [`Engine::sign_out`] with the profile's settings    |
+//! | `credentials` | [`Engine::sign_in_with`] ([`Credentials`]): API key, app, password; re-issue |
+//! | `api_key`     | API key profiles: the key handed out as it is, its status and expiry      |
 //! | [`runner`]    | [`Runner`]: the background task for long-running hosts                    |
 //! | `error`       | [`EngineError`] and its [`FailureClass`]                                  |
 
+mod api_key;
+mod credentials;
 mod error;
 mod lifecycle;
 pub mod record;
@@ -18,6 +22,8 @@ pub mod schedule;
 mod session;
 pub mod state;
 
+pub use api_key::no_expiry;
+pub use credentials::{CredentialSignIn, Credentials};
 pub use error::{EngineError, FailureClass};
 pub use lifecycle::{DEFAULT_LOCK_TIMEOUT, Due, Engine, FreshToken, RenewalKind, Want};
 pub use record::SessionRecord;

@@ -10,6 +10,11 @@
 //!
 //! The non-secret facts sit in the same keyring value as the refresh token, so they can never
 //! disagree with it and nothing about a session is written to a file.
+//!
+//! Sessions of the credential methods (app credentials, user name + password) have no refresh
+//! token: `refresh_token` is `None`, and `reissue` says whether the engine can ask for a new
+//! token with stored credentials (a client secret, a remembered password) or the person must
+//! sign in again once the token expires.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,8 +26,11 @@ use crate::store::RedirectUri;
 /// A signed-in session as kept under [`crate::store::SecretKind::RefreshToken`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
-    /// The refresh token.
-    pub refresh_token: Secret<String>,
+    /// The refresh token; `None` for the credential methods, which have none.
+    pub refresh_token: Option<Secret<String>>,
+    /// Credential methods: a new token can be asked for with stored credentials (app
+    /// credentials, a remembered password). Always `false` for OAuth sessions.
+    pub reissue: bool,
     /// When the current refresh token's lifetime started (for the 20 % rule).
     pub refresh_issued_at: Instant,
     /// When the refresh token expires; `None`: it does not.
@@ -31,7 +39,8 @@ pub struct SessionRecord {
     /// came back with the old expiry: exchanging again cannot help, so the token is only used
     /// for `refresh_token` grants until it ends.
     pub exchange_extends: bool,
-    /// The redirect URI used at sign-in, exactly as sent (with the listener's port).
+    /// The redirect URI used at sign-in, exactly as sent (with the listener's port); empty for
+    /// the credential methods.
     pub redirect_uri: String,
     /// The user the session belongs to.
     pub username: Option<String>,
@@ -52,12 +61,16 @@ pub struct SessionRecord {
 /// The JSON form, only built while (de)serialising.
 #[derive(Serialize, Deserialize)]
 struct Wire {
-    refresh_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    reissue: bool,
     refresh_issued_at: Instant,
     #[serde(default)]
     refresh_expires_at: Option<Instant>,
     #[serde(default = "yes")]
     exchange_extends: bool,
+    #[serde(default)]
     redirect_uri: String,
     #[serde(default)]
     username: Option<String>,
@@ -90,7 +103,8 @@ impl SessionRecord {
     /// The value to store in the keyring.
     pub fn to_secret(&self) -> Secret<String> {
         let wire = Wire {
-            refresh_token: self.refresh_token.expose().clone(),
+            refresh_token: self.refresh_token.as_ref().map(|t| t.expose().clone()),
+            reissue: self.reissue,
             refresh_issued_at: self.refresh_issued_at,
             refresh_expires_at: self.refresh_expires_at,
             exchange_extends: self.exchange_extends,
@@ -114,7 +128,8 @@ impl SessionRecord {
             column: err.column(),
         })?;
         Ok(Self {
-            refresh_token: Secret::new(wire.refresh_token),
+            refresh_token: wire.refresh_token.map(Secret::new),
+            reissue: wire.reissue,
             refresh_issued_at: wire.refresh_issued_at,
             refresh_expires_at: wire.refresh_expires_at,
             exchange_extends: wire.exchange_extends,
@@ -138,6 +153,25 @@ impl SessionRecord {
         }
     }
 
+    /// A new session of a credential method (no refresh token) signed in at `now`.
+    pub fn credentials(username: Option<String>, reissue: bool, now: Instant) -> Self {
+        Self {
+            refresh_token: None,
+            reissue,
+            refresh_issued_at: now,
+            refresh_expires_at: None,
+            exchange_extends: false,
+            redirect_uri: String::new(),
+            username,
+            renewed_at: now,
+            failures: 0,
+            next_retry_at: None,
+            last_error: None,
+            needs_sign_in: None,
+            stopped: None,
+        }
+    }
+
     /// Clears every failure mark after a success.
     pub fn clear_failures(&mut self) {
         self.failures = 0;
@@ -157,7 +191,8 @@ mod tests {
     fn record() -> SessionRecord {
         let t = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         SessionRecord {
-            refresh_token: Secret::new("rt-sekrit".to_owned()),
+            refresh_token: Some(Secret::new("rt-sekrit".to_owned())),
+            reissue: false,
             refresh_issued_at: t,
             refresh_expires_at: Some(t + chrono::TimeDelta::days(14)),
             exchange_extends: true,
@@ -179,6 +214,15 @@ mod tests {
             SessionRecord::from_secret(&record.to_secret()).unwrap(),
             record
         );
+    }
+
+    #[test]
+    fn a_credential_session_without_a_refresh_token_round_trips() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let record = SessionRecord::credentials(Some("analyst".to_owned()), true, now);
+        let stored = record.to_secret();
+        assert_eq!(SessionRecord::from_secret(&stored).unwrap(), record);
+        assert!(record.wire_redirect().is_none());
     }
 
     #[test]

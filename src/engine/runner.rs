@@ -164,6 +164,7 @@ impl Task {
                     let message = match kind {
                         RenewalKind::Refreshed => "access token renewed",
                         RenewalKind::Exchanged => "refresh token exchanged for a new one",
+                        RenewalKind::Reissued => "token re-issued with the stored credentials",
                     };
                     self.activity(
                         format!("{message} ({what}); valid until {}", token.expires_at),

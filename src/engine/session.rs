@@ -125,7 +125,8 @@ impl Engine {
             });
         };
         let session = SessionRecord {
-            refresh_token,
+            refresh_token: Some(refresh_token),
+            reissue: false,
             refresh_issued_at: now,
             refresh_expires_at: tokens.refresh_token_expires_at,
             exchange_extends: true,
@@ -149,9 +150,9 @@ impl Engine {
             let previous = self.read(profile).await.ok().and_then(|(old, _)| old);
             self.write_session(profile, &session).await?;
             self.write_access(profile, &access).await?;
-            previous
-                .map(|old| old.refresh_token)
-                .filter(|old| old.expose() != session.refresh_token.expose())
+            previous.and_then(|old| old.refresh_token).filter(|old| {
+                Some(old.expose()) != session.refresh_token.as_ref().map(Secret::expose)
+            })
         };
         if let Some(old) = replaced
             && let Err(reason) = self
@@ -190,14 +191,22 @@ impl Engine {
         let _lock = self.lock(profile).await?;
         let stored = self.read(profile).await;
         let (token, hint) = match &stored {
-            Ok((Some(session), _)) => (
-                Some(session.refresh_token.clone()),
-                TokenTypeHint::RefreshToken,
-            ),
+            // App and generateToken tokens cannot be revoked: nothing to send for them.
+            _ if !profile.sign_in().uses_redirect() => (None, TokenTypeHint::AccessToken),
+            Ok((Some(session), _)) => (session.refresh_token.clone(), TokenTypeHint::RefreshToken),
             Ok((None, Some(access))) => (Some(access.token.clone()), TokenTypeHint::AccessToken),
             _ => (None, TokenTypeHint::RefreshToken),
         };
-        let had_session = token.is_some() || stored.is_err();
+        let had_credentials = !profile.sign_in().uses_redirect()
+            && self
+                .secrets()
+                .get(profile.id(), crate::store::SecretKind::ApiKey)
+                .await
+                .is_ok_and(|key| key.is_some());
+        let had_session = token.is_some()
+            || stored.is_err()
+            || had_credentials
+            || matches!(stored, Ok((Some(_), _)));
         let mut revoke_failed = None;
         if let Some(token) = token
             && let Err(reason) = self.revoke(profile, &token, hint).await

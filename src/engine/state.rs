@@ -143,6 +143,14 @@ impl ProfileStatus {
             TokenState::NeedsSignIn {
                 reason: "the refresh token has expired; sign in again".to_owned(),
             }
+        } else if session.refresh_token.is_none()
+            && !session.reissue
+            && access.is_none_or(|a| a.expires_at <= now)
+        {
+            TokenState::NeedsSignIn {
+                reason: "the token has expired and the password was not remembered; sign in again"
+                    .to_owned(),
+            }
         } else if let Some(message) = &session.stopped {
             TokenState::Error {
                 message: message.clone(),
@@ -180,7 +188,8 @@ mod tests {
 
     fn session() -> SessionRecord {
         SessionRecord {
-            refresh_token: Secret::new("rt".to_owned()),
+            refresh_token: Some(Secret::new("rt".to_owned())),
+            reissue: false,
             refresh_issued_at: t(0),
             refresh_expires_at: Some(t(100)),
             exchange_extends: true,
@@ -193,6 +202,25 @@ mod tests {
             needs_sign_in: None,
             stopped: None,
         }
+    }
+
+    #[test]
+    fn a_password_session_without_a_remembered_password_needs_sign_in_once_its_token_expired() {
+        let session = SessionRecord::credentials(Some("analyst".to_owned()), false, t(0));
+        let access = AccessTokenRecord {
+            token: Secret::new("tok".to_owned()),
+            expires_at: t(60),
+            username: Some("analyst".to_owned()),
+        };
+        let now_valid = ProfileStatus::from_stored(Some(&session), Some(&access), t(30));
+        assert_eq!(now_valid.state, TokenState::Valid);
+        let later = ProfileStatus::from_stored(Some(&session), Some(&access), t(60));
+        assert_eq!(later.state.name(), "needs_sign_in");
+        assert!(later.state.message().unwrap().contains("not remembered"));
+        let mut remembered = session;
+        remembered.reissue = true;
+        let renewing = ProfileStatus::from_stored(Some(&remembered), Some(&access), t(60));
+        assert_eq!(renewing.state, TokenState::Valid);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::arcgis::{PortalUrl, ServerUrl};
 use crate::secret::Secret;
-use crate::store::{PreferredHeader, Profile, TokenBinding};
+use crate::store::{PreferredHeader, Profile};
 
 /// The site that issued a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,9 +77,7 @@ impl<'a> TokenContext<'a> {
     /// `None` if the profile's URL no longer parses.
     pub fn for_profile(token: &'a Secret<String>, profile: &'a Profile) -> Option<Self> {
         let mut ctx = Self::new(token, Issuer::of(profile)?);
-        if profile.token_binding() == Some(TokenBinding::Referer) {
-            ctx.referer = profile.referer();
-        }
+        ctx.referer = profile.bound_referer();
         ctx.header = profile.header();
         ctx.ca_file = profile.ca_file();
         Some(ctx)
@@ -121,7 +119,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::store::{ProfileDraft, ProfileId, SignInMethod, SiteKind};
+    use crate::store::{ProfileDraft, ProfileId, SignInMethod, SiteKind, TokenBinding};
 
     fn profile(method: SignInMethod, kind: SiteKind, url: &str) -> ProfileDraft {
         let mut draft = ProfileDraft::new("work", kind, url, method);

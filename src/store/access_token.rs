@@ -35,6 +35,15 @@ pub struct NotARecord {
     column: usize,
 }
 
+impl From<serde_json::Error> for NotARecord {
+    fn from(err: serde_json::Error) -> Self {
+        Self {
+            line: err.line(),
+            column: err.column(),
+        }
+    }
+}
+
 impl AccessTokenRecord {
     /// The value to store: `{"token":…,"expires_at":"…","username":…}`.
     pub fn to_secret(&self) -> Secret<String> {
@@ -49,10 +58,7 @@ impl AccessTokenRecord {
 
     /// Reads a value written by [`AccessTokenRecord::to_secret`].
     pub fn from_secret(value: &Secret<String>) -> Result<Self, NotARecord> {
-        let wire: Wire = serde_json::from_str(value.expose()).map_err(|err| NotARecord {
-            line: err.line(),
-            column: err.column(),
-        })?;
+        let wire: Wire = serde_json::from_str(value.expose()).map_err(NotARecord::from)?;
         Ok(Self {
             token: Secret::new(wire.token),
             expires_at: wire.expires_at,

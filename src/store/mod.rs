@@ -15,8 +15,10 @@
 //! | [`memory`]        | [`MemoryStore`]: session-only secrets in memory (and tests)              |
 //! | [`async_secrets`] | [`AsyncSecrets`]: store calls on the blocking pool, with a timeout        |
 //! | [`access_token`]  | [`AccessTokenRecord`]: token + expiry + user as one keyring value         |
+//! | [`api_key`]       | [`ApiKeyRecord`]: an API key + its expiry + owner as one keyring value    |
 
 pub mod access_token;
+pub mod api_key;
 pub mod async_secrets;
 mod atomic;
 pub mod fields;
@@ -31,6 +33,7 @@ pub mod redirect;
 pub mod secrets;
 
 pub use access_token::AccessTokenRecord;
+pub use api_key::ApiKeyRecord;
 pub use async_secrets::{AsyncSecrets, DEFAULT_SECRET_TIMEOUT};
 pub use fields::{PreferredHeader, ProfileId, SignInMethod, SiteKind, TokenBinding, TokenLifetime};
 pub use keyring::{KeyringStore, KeyringUnavailable, open_keyring, open_keyring_within};

@@ -52,6 +52,9 @@ pub struct ProfileDraft {
     /// The header tokens are sent in.
     #[serde(default)]
     pub header: PreferredHeader,
+    /// ArcGIS Server password sign-in as a server administrator (`admin/generateToken`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub server_admin: bool,
 }
 
 /// A validated profile with its stable id.
@@ -143,6 +146,12 @@ pub enum ProfileError {
     /// A relative CA file path.
     #[error("ca_file {0} is a relative path: give an absolute path to the PEM file")]
     RelativeCaFile(PathBuf),
+    /// `expiration` -1 (never) for a method whose tokens always expire.
+    #[error(
+        "expiration -1 (never) is only for OAuth refresh tokens; {method} tokens always expire: \
+         give minutes (e.g. 60 or 120)", method = .0.label()
+    )]
+    NeverExpiringToken(SignInMethod),
 }
 
 impl ProfileDraft {
@@ -161,6 +170,7 @@ impl ProfileDraft {
             username: None,
             token_binding: None,
             header: PreferredHeader::default(),
+            server_admin: false,
         }
     }
 
@@ -205,6 +215,15 @@ impl ProfileDraft {
             if binding == TokenBinding::Referer && self.referer.is_none() {
                 return Err(ProfileError::BindingWithoutReferer);
             }
+        }
+        if self.server_admin && method != SignInMethod::ServerPassword {
+            return Err(not_used("server_admin", method));
+        }
+        if !method.uses_redirect()
+            && method != SignInMethod::ApiKey
+            && self.expiration == TokenLifetime::never()
+        {
+            return Err(ProfileError::NeverExpiringToken(method));
         }
         if let Some(ca_file) = &self.ca_file
             && !ca_file.is_absolute()
@@ -366,6 +385,35 @@ impl Profile {
     /// The header tokens are sent in.
     pub fn header(&self) -> PreferredHeader {
         self.settings.header
+    }
+
+    /// Server password sign-in as an administrator (`admin/generateToken`).
+    pub fn server_admin(&self) -> bool {
+        self.settings.server_admin
+    }
+
+    /// What this profile's `generateToken` tokens are bound to: the profile's binding, by
+    /// default `referer` with the profile's referer (and `requestip` when there is none).
+    /// `None` for methods that do not use `generateToken`.
+    pub fn password_binding(&self) -> Option<TokenBinding> {
+        if !self.sign_in().uses_password() {
+            return None;
+        }
+        Some(match (self.settings.token_binding, self.referer()) {
+            (Some(binding), _) => binding,
+            (None, Some(_)) => TokenBinding::Referer,
+            (None, None) => TokenBinding::RequestIp,
+        })
+    }
+
+    /// The `Referer` this profile's tokens only work with, if they are referer-bound
+    /// (password sign-in with the `referer` binding): every use of such a token must send
+    /// it, or the site answers 498.
+    pub fn bound_referer(&self) -> Option<&str> {
+        match self.password_binding() {
+            Some(TokenBinding::Referer) => self.referer(),
+            _ => None,
+        }
     }
 
     /// The settings, to edit and validate again (see [`super::ProfileStore::update`]).
@@ -530,6 +578,49 @@ mod tests {
             assert_eq!(err, ProfileError::BadText { field: "client_id" }, "{bad:?}");
             assert!(err.to_string().starts_with("client_id is empty"), "{err}");
         }
+    }
+
+    #[test]
+    fn password_tokens_are_bound_to_the_profiles_referer_by_default() {
+        let mut draft = pkce("pw");
+        draft.sign_in = SignInMethod::PortalPassword;
+        draft.client_id = None;
+        draft.referer = Some("https://app.example.com".into());
+        let profile = draft.clone().validate(ProfileId::generate()).unwrap();
+        assert_eq!(profile.password_binding(), Some(TokenBinding::Referer));
+        assert_eq!(profile.bound_referer(), Some("https://app.example.com"));
+
+        draft.token_binding = Some(TokenBinding::RequestIp);
+        let profile = draft.clone().validate(ProfileId::generate()).unwrap();
+        assert_eq!(profile.bound_referer(), None);
+
+        draft.expiration = TokenLifetime::never();
+        assert_eq!(
+            draft.validate(ProfileId::generate()),
+            Err(ProfileError::NeverExpiringToken(
+                SignInMethod::PortalPassword
+            ))
+        );
+        assert_eq!(
+            pkce("oauth")
+                .validate(ProfileId::generate())
+                .unwrap()
+                .bound_referer(),
+            None
+        );
+    }
+
+    #[test]
+    fn only_server_password_profiles_can_sign_in_as_administrator() {
+        let mut draft = pkce("admin");
+        draft.server_admin = true;
+        assert!(matches!(
+            draft.validate(ProfileId::generate()),
+            Err(ProfileError::NotUsedByMethod {
+                field: "server_admin",
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -281,7 +281,8 @@ impl Cli {
             Some("token" | "header")
         ) && run.code == Some(0);
         if carries_token {
-            let line = run.stdout.trim_end();
+            // The first line: `header --with-referer` adds a `Referer: …` line after it.
+            let line = run.stdout.lines().next().unwrap_or_default().trim_end();
             let token = line.rsplit(' ').next().unwrap_or(line);
             self.secret(token);
         } else {

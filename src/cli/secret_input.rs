@@ -1,0 +1,105 @@
+//! Reading secrets (passwords, client secrets, API keys) and the odd plain answer (a user
+//! name): at a prompt on the terminal that does not echo (rpassword), or — when stdin is not
+//! a terminal — from stdin, so that `printf %s "$KEY" | tokendesk profile add …` works.
+//! Never from a command-line argument, where other users of the machine could read it.
+
+use std::io::{IsTerminal, Read};
+
+use super::{Exit, Outcome};
+use crate::secret::Secret;
+
+/// The most read from a pipe: far more than any key, secret or password.
+const MAX_PIPED: u64 = 64 * 1024;
+
+/// Reads one secret: a no-echo prompt on a terminal, else all of stdin (one line; a final
+/// line break is dropped). `what` names it in the prompt and in errors, e.g. "API key".
+pub async fn read_secret(prompt: String, what: &'static str) -> Result<Secret<String>, Outcome> {
+    let value = tokio::task::spawn_blocking(move || read_blocking(&prompt, what))
+        .await
+        .map_err(|err| {
+            Outcome::fail(Exit::Failure, format!("could not read the {what}: {err}"))
+        })??;
+    Ok(value)
+}
+
+fn read_blocking(prompt: &str, what: &'static str) -> Result<Secret<String>, Outcome> {
+    let failed = |err: std::io::Error| {
+        Outcome::fail(Exit::Failure, format!("could not read the {what}: {err}"))
+    };
+    let text = if std::io::stdin().is_terminal() {
+        Secret::new(rpassword::prompt_password(prompt).map_err(failed)?)
+    } else {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(MAX_PIPED)
+            .read_to_string(&mut text)
+            .map_err(failed)?;
+        Secret::new(text)
+    };
+    one_line(text, what)
+}
+
+/// The value without one final line break; refused when empty, blank around, or on several
+/// lines (the message never quotes it).
+pub fn one_line(text: Secret<String>, what: &'static str) -> Result<Secret<String>, Outcome> {
+    let raw = text.expose();
+    let value = raw
+        .strip_suffix("\r\n")
+        .or_else(|| raw.strip_suffix('\n'))
+        .unwrap_or(raw);
+    if value.is_empty() {
+        return Err(Outcome::fail(
+            Exit::Usage,
+            format!(
+                "no {what} was entered: type it at the prompt, or pipe it in on stdin (e.g. \
+                 printf %s \"$SECRET\" | tokendesk …)"
+            ),
+        ));
+    }
+    if value.contains(['\n', '\r']) || value.trim() != value {
+        return Err(Outcome::fail(
+            Exit::Usage,
+            format!(
+                "the {what} read has line breaks or spaces around it: give the value alone, on \
+                 one line (it is not shown here)"
+            ),
+        ));
+    }
+    Ok(Secret::new(value.to_owned()))
+}
+
+/// Reads a plain answer (a user name) from the terminal; `None` when stdin is not one.
+pub async fn ask(prompt: String) -> Option<String> {
+    tokio::task::spawn_blocking(move || {
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        eprint!("{prompt}");
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).ok()?;
+        Some(line.trim().to_owned()).filter(|answer| !answer.is_empty())
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_piped_secret_loses_its_final_line_break_and_nothing_else() {
+        let read = |text: &str| one_line(Secret::new(text.to_owned()), "API key");
+        assert_eq!(read("AAPTkey\n").unwrap().expose(), "AAPTkey");
+        assert_eq!(read("AAPTkey\r\n").unwrap().expose(), "AAPTkey");
+        assert_eq!(read("AAPTkey").unwrap().expose(), "AAPTkey");
+        for bad in ["", "\n", "two\nlines", " padded", "AAPTkey\n\n"] {
+            let err = read(bad).unwrap_err();
+            assert_eq!(err.exit, Exit::Usage, "{bad:?}");
+            let message = err.message.unwrap_or_default();
+            assert!(message.contains("API key"), "{message}");
+            assert!(bad.is_empty() || !message.contains(bad.trim()), "{message}");
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! The desktop app's host: runs the engine on a tokio runtime (background threads), executes
+//! the screens' [`crate::ui::Command`]s and sends [`crate::ui::Event`]s back, waking the
+//! window with `request_repaint`. The screens ([`crate::ui`]) never do I/O themselves.
+//!
+//! | file          | purpose                                                                  |
+//! |---------------|--------------------------------------------------------------------------|
+//! | [`host`]      | [`Host`]: the runtime and the command channel; [`HostConfig`]             |
+//! | `worker`      | the async loop: secrets, profiles, one engine runner per profile, commands |
+//! | `sign_in`     | a browser or out-of-band sign-in as a task, with progress and Cancel     |
+//! | `user_info`   | who is signed in (community/self, portals/self)                          |
+//! | `demo`        | `--demo`: the in-process demo portal and its ready-made profiles          |
+//! | `window`      | the native window: title, app id, size, renderer                          |
+
+mod demo;
+pub mod host;
+mod sign_in;
+mod user_info;
+mod window;
+mod worker;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub use host::{Host, HostConfig, KeyringOpener, SecretsChoice, Setup};
+pub use window::{APP_ID, DEFAULT_SIZE, native_options};
+
+use crate::auth::SystemBrowser;
+use crate::clock::{Clock, SystemClock};
+use crate::store::{MemoryStore, Paths};
+use crate::ui::TokenDeskApp;
+
+/// Opens the window: the user's profiles over the OS keyring, or (`demo`) the built-in demo
+/// portal with ready-made profiles in a throw-away directory and session memory.
+pub fn run(demo: bool) -> ExitCode {
+    let config = if demo {
+        HostConfig::new(
+            Setup::Demo,
+            SecretsChoice::Given(Arc::new(MemoryStore::new())),
+        )
+    } else {
+        match Paths::from_env() {
+            Ok(paths) => HostConfig::new(Setup::Profiles(paths), SecretsChoice::Keyring),
+            Err(err) => {
+                eprintln!("tokendesk: {err}");
+                return ExitCode::from(1);
+            }
+        }
+    };
+    let result = eframe::run_native(
+        "TokenDesk",
+        native_options(),
+        Box::new(move |cc| {
+            let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+            let config = HostConfig {
+                clock: Arc::clone(&clock),
+                browser: Arc::new(SystemBrowser),
+                ..config
+            };
+            let (host, events) = Host::start(config, cc.egui_ctx.clone())?;
+            Ok(Box::new(TokenDeskApp::new(clock, Box::new(host), events)))
+        }),
+    );
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!(
+                "tokendesk: could not open the window: {err}. Is a graphical session running \
+                 (DISPLAY or WAYLAND_DISPLAY)? The command line works without one: see \
+                 `tokendesk --help`."
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Whether a graphical session seems to be there (on Linux and the BSDs: `DISPLAY` or
+/// `WAYLAND_DISPLAY`; elsewhere always).
+pub fn display_available() -> bool {
+    if cfg!(all(
+        unix,
+        not(any(
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "android"
+        ))
+    )) {
+        ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+    } else {
+        true
+    }
+}

@@ -1,0 +1,384 @@
+//! The host's async loop: opens the secrets (keyring, or session memory said out loud),
+//! reads the profiles, runs one engine [`Runner`] per profile, executes the screens'
+//! commands and forwards what the engine reports.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use super::demo;
+use super::host::{Events, HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
+use super::sign_in::{self, SignInDone, SignInHandle};
+use super::user_info;
+use crate::auth::Browser;
+use crate::engine::{Engine, EngineEvent, Runner, RunnerCommand, TokenState};
+use crate::secret::Secret;
+use crate::store::{
+    AsyncSecrets, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretStore,
+    open_keyring_within,
+};
+use crate::ui::{Command, Event, NoticeLevel};
+
+/// Runs until the window goes away (the command channel closes).
+pub(super) async fn run(
+    config: HostConfig,
+    events: Events,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let HostConfig {
+        setup,
+        secrets,
+        clock,
+        browser,
+    } = config;
+    // Kept alive as long as the loop runs: the demo portal and its throw-away directory.
+    let (paths, _demo) = match setup {
+        Setup::Profiles(paths) => (paths, None),
+        Setup::Demo => match demo::prepare(&events).await {
+            Ok((paths, guard)) => (paths, Some(guard)),
+            Err(message) => {
+                events.send(Event::Ready { session_only: None });
+                notice_error(&events, message);
+                return;
+            }
+        },
+    };
+    let (store, session_only) = open_secrets(secrets).await;
+    let engine = Arc::new(Engine::new(AsyncSecrets::new(store), &paths, clock));
+    events.send(Event::Ready { session_only });
+
+    let (engine_events, mut engine_receiver) = mpsc::unbounded_channel();
+    let (done_sender, mut done_receiver) = mpsc::unbounded_channel();
+    let mut worker = Worker {
+        engine,
+        events,
+        browser,
+        profiles: HashMap::new(),
+        runners: HashMap::new(),
+        sign_ins: HashMap::new(),
+        users_read: HashSet::new(),
+        engine_events,
+        done: done_sender,
+    };
+    worker.load_profiles(paths).await;
+
+    loop {
+        tokio::select! {
+            command = commands.recv() => match command {
+                Some(command) => worker.handle(command).await,
+                None => break,
+            },
+            Some(event) = engine_receiver.recv() => worker.forward(event),
+            Some(done) = done_receiver.recv() => worker.sign_in_done(done),
+        }
+    }
+    worker.stop().await;
+}
+
+/// The secret store and, when it is session memory for want of a keyring, why.
+async fn open_secrets(choice: SecretsChoice) -> (Arc<dyn SecretStore>, Option<String>) {
+    let opened = match choice {
+        SecretsChoice::Given(store) => return (store, None),
+        SecretsChoice::Keyring => open_keyring_within(KEYRING_TIMEOUT)
+            .await
+            .map(|store| Arc::new(store) as Arc<dyn SecretStore>),
+        SecretsChoice::Open(opener) => match tokio::task::spawn_blocking(opener).await {
+            Ok(result) => result,
+            Err(err) => {
+                let why = format!("opening the keyring failed unexpectedly: {err}");
+                return (Arc::new(MemoryStore::new()), Some(why));
+            }
+        },
+    };
+    match opened {
+        Ok(store) => (store, None),
+        Err(why) => {
+            tracing::warn!(%why, "no keyring: session-only mode");
+            (Arc::new(MemoryStore::new()), Some(why.to_string()))
+        }
+    }
+}
+
+fn notice_error(events: &Events, text: String) {
+    events.send(Event::Notice {
+        level: NoticeLevel::Error,
+        text,
+    });
+}
+
+struct Worker {
+    engine: Arc<Engine>,
+    events: Events,
+    browser: Arc<dyn Browser>,
+    profiles: HashMap<ProfileId, Profile>,
+    runners: HashMap<ProfileId, Runner>,
+    sign_ins: HashMap<ProfileId, SignInHandle>,
+    /// Profiles whose user details were read (or are being read) for the current session.
+    users_read: HashSet<ProfileId>,
+    engine_events: mpsc::UnboundedSender<EngineEvent>,
+    done: mpsc::UnboundedSender<SignInDone>,
+}
+
+impl Worker {
+    /// Reads the profiles file (off the async threads: it takes a file lock) and starts a
+    /// runner for each profile.
+    async fn load_profiles(&mut self, paths: Paths) {
+        let opened = tokio::task::spawn_blocking(move || ProfileStore::open(&paths)).await;
+        let list = match opened {
+            Ok(Ok((store, notice))) => {
+                if let Some(notice) = notice {
+                    notice_error(&self.events, notice.to_string());
+                }
+                store.list().to_vec()
+            }
+            Ok(Err(err)) => {
+                notice_error(
+                    &self.events,
+                    format!("The profiles could not be read: {err}"),
+                );
+                Vec::new()
+            }
+            Err(err) => {
+                notice_error(
+                    &self.events,
+                    format!("Reading the profiles failed unexpectedly: {err}"),
+                );
+                Vec::new()
+            }
+        };
+        self.events.send(Event::Profiles(list.clone()));
+        for profile in list {
+            self.start_runner(&profile);
+            self.profiles.insert(profile.id().clone(), profile);
+        }
+    }
+
+    /// (Re)starts the profile's runner; it publishes the stored state at once.
+    fn start_runner(&mut self, profile: &Profile) {
+        let runner = Runner::spawn(
+            Arc::clone(&self.engine),
+            profile.clone(),
+            self.engine_events.clone(),
+        );
+        if let Some(old) = self.runners.insert(profile.id().clone(), runner) {
+            tokio::spawn(old.stop());
+        }
+    }
+
+    async fn handle(&mut self, command: Command) {
+        match command {
+            Command::SignIn(id) => self.sign_in(&id),
+            Command::CancelSignIn(id) => {
+                if let Some(handle) = self.sign_ins.get(&id) {
+                    handle.cancel();
+                }
+            }
+            Command::SubmitPastedCode { profile, code } => self.paste(&profile, code),
+            Command::OpenInBrowser(url) => {
+                let browser = Arc::clone(&self.browser);
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(err) = browser.open(&url) {
+                        notice_error(
+                            &events,
+                            format!(
+                                "The browser did not open ({err}). Copy the address and open it \
+                                 in a browser yourself."
+                            ),
+                        );
+                    }
+                });
+            }
+            Command::SignOut(id) => {
+                self.users_read.remove(&id);
+                self.tell_runner(&id, RunnerCommand::SignOut).await;
+            }
+            Command::RefreshNow(id) => self.tell_runner(&id, RunnerCommand::RefreshNow).await,
+            Command::CopyPlainText(text) => {
+                self.events.ctx().copy_text(text);
+                self.events.send(Event::Notice {
+                    level: NoticeLevel::Info,
+                    text: "Copied the address to the clipboard.".to_owned(),
+                });
+            }
+            Command::CopyPreferredHeader(id) => self.copy_token(&id, true),
+            Command::CopyRawToken(id) => self.copy_token(&id, false),
+        }
+    }
+
+    fn sign_in(&mut self, id: &ProfileId) {
+        if self.sign_ins.contains_key(id) {
+            return;
+        }
+        let Some(profile) = self.profiles.get(id).cloned() else {
+            return;
+        };
+        let handle = sign_in::start(
+            Arc::clone(&self.engine),
+            profile,
+            Arc::clone(&self.browser),
+            self.events.clone(),
+            self.done.clone(),
+        );
+        self.sign_ins.insert(id.clone(), handle);
+    }
+
+    fn paste(&self, id: &ProfileId, code: Secret<String>) {
+        if let Some(handle) = self.sign_ins.get(id)
+            && !handle.paste(code)
+        {
+            notice_error(
+                &self.events,
+                "The code could not be handed to the sign-in, which has ended. Press Sign in to \
+                 start again."
+                    .to_owned(),
+            );
+        }
+    }
+
+    fn sign_in_done(&mut self, done: SignInDone) {
+        self.sign_ins.remove(&done.profile);
+        let Some(profile) = self.profiles.get(&done.profile).cloned() else {
+            return;
+        };
+        if done.signed_in {
+            // A fresh runner reads the new session at once and keeps it fresh.
+            self.users_read.remove(profile.id());
+            self.start_runner(&profile);
+        }
+    }
+
+    async fn tell_runner(&mut self, id: &ProfileId, command: RunnerCommand) {
+        let Some(runner) = self.runners.get(id) else {
+            return;
+        };
+        if !runner.send(command).await {
+            notice_error(
+                &self.events,
+                "The background renewal of this profile had stopped; it was restarted. Try \
+                 again."
+                    .to_owned(),
+            );
+            if let Some(profile) = self.profiles.get(id).cloned() {
+                self.start_runner(&profile);
+            }
+        }
+    }
+
+    /// Copies the profile's token (as its preferred header, or raw) to the clipboard.
+    fn copy_token(&self, id: &ProfileId, as_header: bool) {
+        let Some(profile) = self.profiles.get(id).cloned() else {
+            return;
+        };
+        let engine = Arc::clone(&self.engine);
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            match engine.fresh_token(&profile, false).await {
+                Ok(fresh) => {
+                    let (text, what) = if as_header {
+                        let name = profile.header().name();
+                        (
+                            format!("{name}: Bearer {}", fresh.token.expose()),
+                            format!("the {name} header"),
+                        )
+                    } else {
+                        (fresh.token.expose().clone(), "the token".to_owned())
+                    };
+                    events.ctx().copy_text(text);
+                    events.send(Event::Notice {
+                        level: NoticeLevel::Info,
+                        text: format!("Copied {what} of {} to the clipboard.", profile.name()),
+                    });
+                }
+                Err(err) => notice_error(
+                    &events,
+                    format!(
+                        "Nothing was copied: {}",
+                        for_window(&err.to_string(), profile.name())
+                    ),
+                ),
+            }
+        });
+    }
+
+    /// Forwards an engine event; a newly valid session gets its user details read.
+    fn forward(&mut self, event: EngineEvent) {
+        match event {
+            EngineEvent::StateChanged { profile, status } => {
+                if status.state == TokenState::Valid
+                    && let Some(found) = self.profiles.get(&profile)
+                    && self.users_read.insert(profile.clone())
+                {
+                    user_info::read(Arc::clone(&self.engine), found.clone(), self.events.clone());
+                }
+                if status.state == TokenState::SignedOut {
+                    self.users_read.remove(&profile);
+                }
+                let status = crate::engine::ProfileStatus {
+                    state: for_window_state(status.state, &self.profiles, &profile),
+                    ..status
+                };
+                self.events.send(Event::Status { profile, status });
+            }
+            EngineEvent::Activity {
+                profile,
+                at,
+                message,
+                ..
+            } => {
+                let name = self.profiles.get(&profile).map(Profile::name);
+                let message = name.map_or(message.clone(), |name| for_window(&message, name));
+                self.events.send(Event::Activity {
+                    profile,
+                    at,
+                    message,
+                });
+            }
+        }
+    }
+
+    async fn stop(self) {
+        for handle in self.sign_ins.values() {
+            handle.cancel();
+        }
+        for (_, runner) in self.runners {
+            runner.stop().await;
+        }
+    }
+}
+
+/// The engine's messages say what to run on the command line; in the window, the button.
+pub(super) fn for_window(message: &str, profile: &str) -> String {
+    message
+        .replace(&format!("Run `tokendesk login {profile}`"), "Press Sign in")
+        .replace(&format!("run `tokendesk login {profile}`"), "press Sign in")
+}
+
+fn for_window_state(
+    state: TokenState,
+    profiles: &HashMap<ProfileId, Profile>,
+    id: &ProfileId,
+) -> TokenState {
+    let Some(name) = profiles.get(id).map(Profile::name) else {
+        return state;
+    };
+    match state {
+        TokenState::NeedsSignIn { reason } => TokenState::NeedsSignIn {
+            reason: for_window(&reason, name),
+        },
+        TokenState::Error { message } => TokenState::Error {
+            message: for_window(&message, name),
+        },
+        TokenState::RefreshFailing {
+            attempts,
+            next_retry_at,
+            last_error,
+        } => TokenState::RefreshFailing {
+            attempts,
+            next_retry_at,
+            last_error: for_window(&last_error, name),
+        },
+        other => other,
+    }
+}

@@ -1,0 +1,188 @@
+//! [`TokenDeskApp`]: the `eframe::App`. `logic()` drains the host's events into the
+//! [`View`]; `ui()` lays out the banners, the profile list, the selected profile's card and
+//! the dialogs, handles the keyboard shortcuts, and hands the resulting commands to the host.
+//! It repaints only when an event arrives, and once per shown second while a countdown or an
+//! elapsed time is on screen.
+
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use eframe::egui;
+
+use super::banner::{banner_ui, has_banner};
+use super::countdown;
+use super::oob_dialog::oob_dialog_ui;
+use super::profile_card::profile_card_ui;
+use super::profile_list::{counts_down, profile_list_ui};
+use super::theme::ThemeChoice;
+use super::view::{Event, View};
+use super::{Command, CommandSink};
+use crate::arcgis::Instant;
+use crate::clock::Clock;
+use crate::store::ProfileId;
+
+/// The desktop app's state and screens.
+pub struct TokenDeskApp {
+    view: View,
+    clock: Arc<dyn Clock>,
+    host: Box<dyn CommandSink>,
+    events: Receiver<Event>,
+    selected: Option<ProfileId>,
+    /// The out-of-band dialog's text field.
+    oob_code: String,
+    theme: ThemeChoice,
+}
+
+impl TokenDeskApp {
+    /// An app that sends its commands to `host` and reads `events` from it.
+    pub fn new(clock: Arc<dyn Clock>, host: Box<dyn CommandSink>, events: Receiver<Event>) -> Self {
+        Self {
+            view: View::default(),
+            clock,
+            host,
+            events,
+            selected: None,
+            oob_code: String::new(),
+            theme: ThemeChoice::default(),
+        }
+    }
+
+    /// What the screens show (for tests and the host's own checks).
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+
+    /// The selected profile.
+    pub fn selected(&self) -> Option<&ProfileId> {
+        self.selected.as_ref()
+    }
+
+    /// Folds every waiting event into the view; keeps a valid selection.
+    pub fn drain_events(&mut self) {
+        while let Ok(event) = self.events.try_recv() {
+            self.view.apply(event);
+        }
+        let still_there = self
+            .selected
+            .as_ref()
+            .is_some_and(|id| self.view.profile(id).is_some());
+        if !still_there {
+            self.selected = self.view.profiles.first().map(|p| p.profile.id().clone());
+        }
+    }
+
+    fn send_all(&self, commands: Vec<Command>) {
+        for command in commands {
+            self.host.send(command);
+        }
+    }
+
+    /// Ctrl+C: the selected profile's preferred header; Ctrl+Shift+C: the raw token. Left
+    /// alone while a text field has the keyboard (it copies its own selection then).
+    fn shortcuts(&self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        let Some(id) = self.selected.clone() else {
+            return;
+        };
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        let raw = ctx.input_mut(|input| {
+            input.consume_key(
+                egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+                egui::Key::C,
+            )
+        });
+        // The windowing layer turns Ctrl+C into a Copy event; a bare key press is what
+        // other back-ends (and the test harness) deliver.
+        let header = ctx.input_mut(|input| {
+            let copy_event = input.events.iter().any(|e| matches!(e, egui::Event::Copy));
+            input.events.retain(|e| !matches!(e, egui::Event::Copy));
+            copy_event || input.consume_key(egui::Modifiers::COMMAND, egui::Key::C)
+        });
+        if raw {
+            commands.push(Command::CopyRawToken(id));
+        } else if header {
+            commands.push(Command::CopyPreferredHeader(id));
+        }
+    }
+
+    /// When the screen next changes by itself: the next whole second of a visible countdown
+    /// or elapsed time.
+    fn next_repaint(&self, now: Instant) -> Option<Duration> {
+        let delays = self.view.profiles.iter().flat_map(|p| {
+            let live = counts_down(&p.status.state);
+            let deadlines = &p.status.deadlines;
+            [
+                deadlines
+                    .access_expires_at
+                    .filter(|_| live)
+                    .and_then(|d| countdown::next_change(d, now)),
+                deadlines
+                    .refresh_expires_at
+                    .filter(|_| live)
+                    .and_then(|d| countdown::next_change(d, now)),
+                p.sign_in.as_ref().and_then(|w| {
+                    let ms = (now - w.started_at).num_milliseconds().rem_euclid(1000);
+                    u64::try_from(1000 - ms).ok().map(Duration::from_millis)
+                }),
+            ]
+        });
+        countdown::earliest(delays)
+    }
+}
+
+impl eframe::App for TokenDeskApp {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.drain_events();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.theme.apply(&ctx);
+        let now = self.clock.now();
+        let mut commands = Vec::new();
+        self.shortcuts(&ctx, &mut commands);
+
+        if has_banner(&self.view) {
+            let dismissed = egui::Panel::top("banners")
+                .show(ui, |ui| banner_ui(ui, &self.view))
+                .inner;
+            if let Some(id) = dismissed {
+                self.view.dismiss(id);
+            }
+        }
+        egui::Panel::left("profiles")
+            .resizable(true)
+            .default_size(300.0)
+            .size_range(220.0..=480.0)
+            .show(ui, |ui| {
+                profile_list_ui(ui, &self.view, &mut self.selected, now);
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            match self.selected.as_ref().and_then(|id| self.view.profile(id)) {
+                Some(profile) => profile_card_ui(ui, profile, now, &mut commands),
+                None if self.view.ready => {
+                    ui.label("No profile selected. Add one with `tokendesk profile add`.");
+                }
+                None => {}
+            }
+        });
+        if let Some(profile) = self.selected.as_ref().and_then(|id| self.view.profile(id))
+            && let Some(wait) = &profile.sign_in
+        {
+            oob_dialog_ui(
+                &ctx,
+                profile.profile.id(),
+                wait,
+                &mut self.oob_code,
+                &mut commands,
+            );
+        }
+
+        self.send_all(commands);
+        if let Some(delay) = self.next_repaint(now) {
+            ctx.request_repaint_after(delay);
+        }
+    }
+}

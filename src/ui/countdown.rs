@@ -1,0 +1,136 @@
+//! Countdowns as people read them, and when the screen next needs redrawing for them.
+//! Pure functions of two wall-clock times: no egui, no clock of their own.
+
+use std::time::Duration;
+
+use crate::arcgis::Instant;
+
+/// The time left until `deadline`, as short text: `24:13` under an hour (minutes:seconds),
+/// `3 h 12 m` under two days, `14 d` beyond; `expired` once it has passed.
+pub fn remaining(deadline: Instant, now: Instant) -> String {
+    let seconds = (deadline - now).num_seconds();
+    if seconds <= 0 {
+        return "expired".to_owned();
+    }
+    let (minutes, hours, days) = (seconds / 60, seconds / 3600, seconds / 86_400);
+    if hours < 1 {
+        format!("{minutes}:{:02}", seconds % 60)
+    } else if days < 2 {
+        format!("{hours} h {} m", minutes % 60)
+    } else {
+        format!("{days} d")
+    }
+}
+
+/// How much of the span from `start` to `deadline` is still left at `now`, from 1.0 (all)
+/// to 0.0 (expired), for a progress bar.
+pub fn fraction_left(start: Instant, deadline: Instant, now: Instant) -> f32 {
+    let total = (deadline - start).num_milliseconds();
+    if total <= 0 {
+        return 0.0;
+    }
+    let left = (deadline - now).num_milliseconds().clamp(0, total);
+    // Precision loss is irrelevant for a progress bar.
+    #[allow(clippy::cast_precision_loss)]
+    let fraction = left as f32 / total as f32;
+    fraction
+}
+
+/// How long until the countdown to `deadline` next changes its text: the time to the next
+/// whole second of the remaining time (never zero, at most one second); `None` once expired.
+pub fn next_change(deadline: Instant, now: Instant) -> Option<Duration> {
+    let left_ms = (deadline - now).num_milliseconds();
+    if left_ms <= 0 {
+        return None;
+    }
+    let to_next = match left_ms % 1000 {
+        0 => 1000,
+        part => part,
+    };
+    u64::try_from(to_next).ok().map(Duration::from_millis)
+}
+
+/// The earliest of several optional redraw delays.
+pub fn earliest(delays: impl IntoIterator<Item = Option<Duration>>) -> Option<Duration> {
+    delays.into_iter().flatten().min()
+}
+
+/// An elapsed time as `0:07` or `1:02:03`.
+pub fn elapsed(since: Instant, now: Instant) -> String {
+    let seconds = (now - since).num_seconds().max(0);
+    let (h, m, s) = (seconds / 3600, (seconds / 60) % 60, seconds % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, TimeDelta};
+
+    use super::*;
+
+    fn t(ms: i64) -> Instant {
+        DateTime::from_timestamp_millis(1_800_000_000_000 + ms).unwrap()
+    }
+
+    #[test]
+    fn under_an_hour_shows_minutes_and_seconds() {
+        assert_eq!(remaining(t(1_453_000), t(0)), "24:13");
+        assert_eq!(remaining(t(59_000), t(0)), "0:59");
+    }
+
+    #[test]
+    fn under_two_days_shows_hours_and_minutes() {
+        let deadline = t(0) + TimeDelta::hours(3) + TimeDelta::minutes(12) + TimeDelta::seconds(5);
+        assert_eq!(remaining(deadline, t(0)), "3 h 12 m");
+        assert_eq!(remaining(t(0) + TimeDelta::hours(47), t(0)), "47 h 0 m");
+    }
+
+    #[test]
+    fn two_days_or_more_shows_days() {
+        assert_eq!(remaining(t(0) + TimeDelta::days(14), t(0)), "14 d");
+    }
+
+    #[test]
+    fn a_passed_deadline_reads_expired() {
+        assert_eq!(remaining(t(0), t(0)), "expired");
+        assert_eq!(remaining(t(0), t(5_000)), "expired");
+    }
+
+    #[test]
+    fn the_next_redraw_comes_when_the_shown_second_changes() {
+        assert_eq!(
+            next_change(t(10_250), t(0)),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(next_change(t(10_000), t(0)), Some(Duration::from_secs(1)));
+        assert_eq!(next_change(t(0), t(0)), None);
+    }
+
+    #[test]
+    fn the_progress_bar_empties_as_the_deadline_nears() {
+        assert!((fraction_left(t(0), t(100_000), t(25_000)) - 0.75).abs() < 1e-6);
+        assert!(fraction_left(t(0), t(100_000), t(200_000)).abs() < 1e-6);
+        assert!((fraction_left(t(0), t(100_000), t(-5)) - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn elapsed_time_reads_like_a_stopwatch() {
+        assert_eq!(elapsed(t(0), t(7_000)), "0:07");
+        assert_eq!(elapsed(t(0), t(3_723_000)), "1:02:03");
+    }
+
+    #[test]
+    fn the_earliest_delay_wins() {
+        let delays = [
+            None,
+            Some(Duration::from_millis(300)),
+            Some(Duration::from_secs(1)),
+        ];
+        assert_eq!(earliest(delays), Some(Duration::from_millis(300)));
+        assert_eq!(earliest([None, None]), None);
+    }
+}

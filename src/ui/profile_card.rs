@@ -1,0 +1,185 @@
+//! The selected profile's card: the portal, the signed-in user, the access- and
+//! refresh-token deadlines as countdowns with progress bars, the last renewal, the state in
+//! plain words, and the buttons Sign in / Sign out / Refresh now / Cancel.
+
+use chrono::{Local, TimeDelta};
+use eframe::egui::{self, RichText};
+
+use super::Command;
+use super::countdown;
+use super::profile_list::{counts_down, kind_icon, shown_state};
+use super::sign_in_wait::sign_in_wait_ui;
+use super::theme::state_colour;
+use super::view::ProfileView;
+use crate::arcgis::Instant;
+use crate::engine::TokenState;
+
+/// Draws the card of `view`; button presses go to `commands`.
+pub fn profile_card_ui(
+    ui: &mut egui::Ui,
+    view: &ProfileView,
+    now: Instant,
+    commands: &mut Vec<Command>,
+) {
+    let profile = &view.profile;
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(kind_icon(profile.kind()))
+                .monospace()
+                .size(24.0),
+        );
+        ui.heading(profile.name());
+    });
+    egui::Grid::new("profile-facts")
+        .num_columns(2)
+        .spacing([16.0, 6.0])
+        .show(ui, |ui| {
+            fact(ui, "Site", profile.kind().label());
+            fact(ui, "Address", profile.url());
+            fact(ui, "Sign-in method", profile.sign_in().label());
+            if let Some(user) = user_line(view) {
+                fact(ui, "Signed in as", &user);
+            }
+            if let Some(role) = view.user.as_ref().and_then(|u| u.role.as_deref()) {
+                fact(ui, "Role", role);
+            }
+            if let Some(org) = view.user.as_ref().and_then(|u| u.organisation.as_deref()) {
+                fact(ui, "Organisation", org);
+            }
+        });
+    ui.add_space(8.0);
+
+    let state = shown_state(view);
+    state_ui(ui, view, &state);
+    ui.add_space(8.0);
+
+    if let Some(wait) = &view.sign_in {
+        sign_in_wait_ui(ui, view.profile.id(), wait, now, commands);
+    } else {
+        if counts_down(&state) {
+            deadlines_ui(ui, view, now);
+            ui.add_space(8.0);
+        }
+        buttons_ui(ui, view, &state, commands);
+    }
+}
+
+fn fact(ui: &mut egui::Ui, name: &str, value: &str) {
+    ui.label(RichText::new(name).weak());
+    ui.label(value);
+    ui.end_row();
+}
+
+/// "Demo Analyst (analyst)", or the user name alone.
+fn user_line(view: &ProfileView) -> Option<String> {
+    match (&view.user, &view.status.user) {
+        (Some(user), _) => Some(match &user.full_name {
+            Some(full) if !full.is_empty() => format!("{full} ({})", user.username),
+            _ => user.username.clone(),
+        }),
+        (None, Some(name)) => Some(name.clone()),
+        (None, None) => None,
+    }
+}
+
+/// The state in plain words; a failure says what happened and what to do.
+fn state_ui(ui: &mut egui::Ui, view: &ProfileView, state: &TokenState) {
+    let headline = match state {
+        TokenState::SignedOut => "Signed out. Press Sign in to get a token.".to_owned(),
+        TokenState::Valid => "Signed in. The token is renewed before it expires.".to_owned(),
+        other => format!("{}.", capitalised(&other.to_string())),
+    };
+    ui.label(RichText::new(headline).color(state_colour(state)).strong());
+    if let Some(details) = state.message() {
+        ui.label(details);
+    }
+    if let Some(error) = &view.sign_in_error {
+        ui.colored_label(
+            state_colour(&TokenState::Error {
+                message: String::new(),
+            }),
+            format!("The last sign-in failed: {error}"),
+        );
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Access- and refresh-token expiry as countdowns with progress bars, and the last renewal.
+fn deadlines_ui(ui: &mut egui::Ui, view: &ProfileView, now: Instant) {
+    let deadlines = &view.status.deadlines;
+    egui::Grid::new("profile-deadlines")
+        .num_columns(2)
+        .spacing([16.0, 6.0])
+        .show(ui, |ui| {
+            if let Some(expires) = deadlines.access_expires_at {
+                let start = deadlines.last_refresh_at.unwrap_or(now);
+                countdown_row(ui, "Access token", start, expires, now);
+            }
+            if let Some(expires) = deadlines.refresh_expires_at {
+                let minutes = i64::from(view.profile.expiration());
+                let start = if minutes > 0 {
+                    expires - TimeDelta::minutes(minutes)
+                } else {
+                    deadlines.last_refresh_at.unwrap_or(now)
+                };
+                countdown_row(ui, "Refresh token", start, expires, now);
+            }
+            if let Some(at) = deadlines.last_refresh_at {
+                ui.label(RichText::new("Last renewed").weak());
+                ui.label(format!(
+                    "{} ({} ago)",
+                    at.with_timezone(&Local).format("%H:%M:%S"),
+                    countdown::elapsed(at, now)
+                ));
+                ui.end_row();
+            }
+        });
+}
+
+fn countdown_row(ui: &mut egui::Ui, name: &str, start: Instant, expires: Instant, now: Instant) {
+    let left = countdown::remaining(expires, now);
+    ui.label(RichText::new(name).weak());
+    ui.add(
+        egui::ProgressBar::new(countdown::fraction_left(start, expires, now))
+            .desired_width(260.0)
+            .text(format!("{left} left")),
+    )
+    .on_hover_text(format!(
+        "expires {}",
+        expires.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S")
+    ));
+    ui.end_row();
+}
+
+fn buttons_ui(
+    ui: &mut egui::Ui,
+    view: &ProfileView,
+    state: &TokenState,
+    commands: &mut Vec<Command>,
+) {
+    let id = view.profile.id();
+    let has_session = !matches!(state, TokenState::SignedOut);
+    ui.horizontal(|ui| {
+        let sign_in = if has_session {
+            "Sign in again"
+        } else {
+            "Sign in"
+        };
+        if ui.button(sign_in).clicked() {
+            commands.push(Command::SignIn(id.clone()));
+        }
+        if has_session && ui.button("Sign out").clicked() {
+            commands.push(Command::SignOut(id.clone()));
+        }
+        if counts_down(state) && ui.button("Refresh now").clicked() {
+            commands.push(Command::RefreshNow(id.clone()));
+        }
+    });
+}

@@ -1,0 +1,96 @@
+//! The left panel: one row per profile — kind icon, name, user, status badge and a live
+//! countdown to the access token's expiry. Clicking a row selects the profile.
+
+use eframe::egui::{self, RichText};
+
+use super::countdown;
+use super::theme::{state_badge, state_colour};
+use super::view::{ProfileView, View};
+use crate::arcgis::Instant;
+use crate::engine::TokenState;
+use crate::store::{ProfileId, SiteKind};
+
+/// The icon for a kind of site (glyphs the built-in fonts have without the emoji fonts).
+pub fn kind_icon(kind: SiteKind) -> &'static str {
+    match kind {
+        SiteKind::ArcgisOnline => "◎",
+        SiteKind::EnterprisePortal => "◆",
+        SiteKind::ArcgisServer => "▣",
+    }
+}
+
+/// Draws the list; a click changes `selected`.
+pub fn profile_list_ui(
+    ui: &mut egui::Ui,
+    view: &View,
+    selected: &mut Option<ProfileId>,
+    now: Instant,
+) {
+    ui.heading("Profiles");
+    ui.add_space(4.0);
+    if view.profiles.is_empty() {
+        ui.label("No profiles yet.");
+        return;
+    }
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        for profile in &view.profiles {
+            row_ui(ui, profile, selected, now);
+            ui.separator();
+        }
+    });
+}
+
+fn row_ui(ui: &mut egui::Ui, view: &ProfileView, selected: &mut Option<ProfileId>, now: Instant) {
+    let id = view.profile.id();
+    let is_selected = selected.as_ref() == Some(id);
+    ui.horizontal(|ui| {
+        ui.label(
+            RichText::new(kind_icon(view.profile.kind()))
+                .monospace()
+                .size(18.0),
+        )
+        .on_hover_text(view.profile.kind().label());
+        let name = ui.selectable_label(is_selected, RichText::new(view.profile.name()).strong());
+        if name.clicked() {
+            *selected = Some(id.clone());
+        }
+    });
+    ui.horizontal(|ui| {
+        let state = shown_state(view);
+        ui.label(
+            RichText::new(state_badge(&state))
+                .color(state_colour(&state))
+                .small(),
+        );
+        if let Some(user) = &view.status.user {
+            ui.label(RichText::new(user).small().weak());
+        }
+        if let Some(deadline) = view.status.deadlines.access_expires_at
+            && counts_down(&state)
+        {
+            ui.label(
+                RichText::new(countdown::remaining(deadline, now))
+                    .small()
+                    .monospace(),
+            )
+            .on_hover_text("time left on the access token");
+        }
+    });
+}
+
+/// The state to show: a sign-in in progress wins over what the runner last said.
+pub fn shown_state(view: &ProfileView) -> TokenState {
+    if view.sign_in.is_some() {
+        TokenState::SigningIn
+    } else {
+        view.status.state.clone()
+    }
+}
+
+/// Whether a state has a live token worth a countdown.
+pub fn counts_down(state: &TokenState) -> bool {
+    matches!(
+        state,
+        TokenState::Valid | TokenState::Refreshing | TokenState::RefreshFailing { .. }
+    )
+}

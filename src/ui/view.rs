@@ -1,0 +1,343 @@
+//! The [`View`]: everything the screens draw, filled in by the host through [`Event`]s.
+//! Holds no secret: the host never sends a token, only states, deadlines and names.
+
+use url::Url;
+
+use crate::arcgis::Instant;
+use crate::auth::Progress;
+use crate::engine::ProfileStatus;
+use crate::store::{Profile, ProfileId};
+
+/// How many activity lines are kept per profile (older ones are dropped).
+pub const ACTIVITY_LIMIT: usize = 200;
+
+/// What the host tells the screens.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The secret store is open (the keyring, or session memory when `session_only` says
+    /// why there is no keyring); commands can now run.
+    Ready {
+        /// `Some(why)`: no keyring, so secrets live only as long as the window.
+        session_only: Option<String>,
+    },
+    /// The app runs against the built-in demo portal at this address.
+    DemoPortal {
+        /// The portal's URL.
+        portal_url: String,
+    },
+    /// The profiles, as the profiles file holds them (replaces the list).
+    Profiles(Vec<Profile>),
+    /// A profile's state or deadlines changed.
+    Status {
+        /// The profile.
+        profile: ProfileId,
+        /// The new status.
+        status: ProfileStatus,
+    },
+    /// Who is signed in (community/self, portals/self).
+    User {
+        /// The profile.
+        profile: ProfileId,
+        /// The user.
+        user: UserInfo,
+    },
+    /// A line for the profile's activity log (never a secret).
+    Activity {
+        /// The profile.
+        profile: ProfileId,
+        /// When.
+        at: Instant,
+        /// What happened.
+        message: String,
+    },
+    /// A sign-in started.
+    SignInStarted {
+        /// The profile.
+        profile: ProfileId,
+        /// When.
+        at: Instant,
+        /// Out of band: the person pastes a code.
+        out_of_band: bool,
+    },
+    /// A step of a sign-in in progress.
+    SignInProgress {
+        /// The profile.
+        profile: ProfileId,
+        /// The step.
+        progress: Progress,
+    },
+    /// A sign-in ended: `Ok` signed in, `Err` what went wrong and what to do.
+    SignInFinished {
+        /// The profile.
+        profile: ProfileId,
+        /// The outcome.
+        result: Result<(), String>,
+    },
+    /// Something the person should read (a copy done, a failure with what to do).
+    Notice {
+        /// How serious.
+        level: NoticeLevel,
+        /// The text.
+        text: String,
+    },
+}
+
+/// How serious a notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeLevel {
+    /// Done as asked.
+    Info,
+    /// Something failed; the text says what to do.
+    Error,
+}
+
+/// A notice in the banner area until dismissed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Identifies the notice (for dismissing).
+    pub id: u64,
+    /// How serious.
+    pub level: NoticeLevel,
+    /// The text.
+    pub text: String,
+}
+
+/// The signed-in user as the portal describes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserInfo {
+    /// The user name.
+    pub username: String,
+    /// Display name.
+    pub full_name: Option<String>,
+    /// Role (`org_admin`, `org_publisher`, `org_user` or a custom role id).
+    pub role: Option<String>,
+    /// Organisation name (portals/self), else its id.
+    pub organisation: Option<String>,
+}
+
+/// What a sign-in in progress is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInPhase {
+    /// Starting the listener, opening the browser.
+    Starting,
+    /// Waiting for the person to sign in in the browser.
+    WaitingForBrowser,
+    /// Waiting for the code to be pasted (out of band).
+    WaitingForCode,
+    /// Exchanging the code for tokens.
+    Exchanging,
+    /// Reading the signed-in user.
+    ReadingUser,
+}
+
+/// A sign-in in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInWait {
+    /// When it started.
+    pub started_at: Instant,
+    /// Out of band (paste the code).
+    pub out_of_band: bool,
+    /// What it is doing.
+    pub phase: SignInPhase,
+    /// The sign-in page (to open or copy by hand), once known.
+    pub url: Option<Url>,
+    /// Why the browser did not open, if it did not.
+    pub browser_failed: Option<String>,
+    /// The last answer refused (foreign `state`, pasted text without a code).
+    pub refused: Option<String>,
+}
+
+/// A line of a profile's activity log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityEntry {
+    /// When.
+    pub at: Instant,
+    /// What happened.
+    pub message: String,
+}
+
+/// One profile as the screens show it.
+#[derive(Debug, Clone)]
+pub struct ProfileView {
+    /// The settings.
+    pub profile: Profile,
+    /// State and deadlines (signed out until the host says otherwise).
+    pub status: ProfileStatus,
+    /// The signed-in user, once read.
+    pub user: Option<UserInfo>,
+    /// A sign-in in progress.
+    pub sign_in: Option<SignInWait>,
+    /// The last sign-in failure, until the next sign-in starts.
+    pub sign_in_error: Option<String>,
+    /// The activity log, oldest first.
+    pub activity: Vec<ActivityEntry>,
+}
+
+impl ProfileView {
+    fn new(profile: Profile) -> Self {
+        Self {
+            profile,
+            status: ProfileStatus::signed_out(),
+            user: None,
+            sign_in: None,
+            sign_in_error: None,
+            activity: Vec::new(),
+        }
+    }
+}
+
+/// Everything the screens draw.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    /// Whether the secret store is open (until then, the app says it is opening the keyring).
+    pub ready: bool,
+    /// `Some(why)`: no keyring; secrets live only in memory, for this session.
+    pub session_only: Option<String>,
+    /// The demo portal's address, in `--demo` mode.
+    pub demo_portal: Option<String>,
+    /// The profiles, in file order.
+    pub profiles: Vec<ProfileView>,
+    /// Notices until dismissed.
+    pub notices: Vec<Notice>,
+    next_notice: u64,
+}
+
+impl View {
+    /// The profile with this id.
+    pub fn profile(&self, id: &ProfileId) -> Option<&ProfileView> {
+        self.profiles.iter().find(|p| p.profile.id() == id)
+    }
+
+    fn profile_mut(&mut self, id: &ProfileId) -> Option<&mut ProfileView> {
+        self.profiles.iter_mut().find(|p| p.profile.id() == id)
+    }
+
+    /// Adds a notice.
+    pub fn notify(&mut self, level: NoticeLevel, text: impl Into<String>) {
+        self.next_notice += 1;
+        self.notices.push(Notice {
+            id: self.next_notice,
+            level,
+            text: text.into(),
+        });
+    }
+
+    /// Removes the notice with this id.
+    pub fn dismiss(&mut self, id: u64) {
+        self.notices.retain(|n| n.id != id);
+    }
+
+    /// Folds an event from the host into the view.
+    pub fn apply(&mut self, event: Event) {
+        match event {
+            Event::Ready { session_only } => {
+                self.ready = true;
+                self.session_only = session_only;
+            }
+            Event::DemoPortal { portal_url } => self.demo_portal = Some(portal_url),
+            Event::Profiles(list) => self.set_profiles(list),
+            Event::Status { profile, status } => {
+                if let Some(view) = self.profile_mut(&profile) {
+                    if status.user.is_none() || status.user != view.user_name() {
+                        view.user = None;
+                    }
+                    view.status = status;
+                }
+            }
+            Event::User { profile, user } => {
+                if let Some(view) = self.profile_mut(&profile) {
+                    view.user = Some(user);
+                }
+            }
+            Event::Activity {
+                profile,
+                at,
+                message,
+            } => {
+                if let Some(view) = self.profile_mut(&profile) {
+                    view.activity.push(ActivityEntry { at, message });
+                    let excess = view.activity.len().saturating_sub(ACTIVITY_LIMIT);
+                    view.activity.drain(..excess);
+                }
+            }
+            Event::SignInStarted {
+                profile,
+                at,
+                out_of_band,
+            } => {
+                if let Some(view) = self.profile_mut(&profile) {
+                    view.sign_in_error = None;
+                    view.sign_in = Some(SignInWait {
+                        started_at: at,
+                        out_of_band,
+                        phase: SignInPhase::Starting,
+                        url: None,
+                        browser_failed: None,
+                        refused: None,
+                    });
+                }
+            }
+            Event::SignInProgress { profile, progress } => {
+                if let Some(wait) = self.profile_mut(&profile).and_then(|v| v.sign_in.as_mut()) {
+                    wait.advance(progress);
+                }
+            }
+            Event::SignInFinished { profile, result } => {
+                if let Some(view) = self.profile_mut(&profile) {
+                    view.sign_in = None;
+                    view.sign_in_error = result.err();
+                }
+            }
+            Event::Notice { level, text } => self.notify(level, text),
+        }
+    }
+
+    /// Replaces the profile list, keeping what is known about profiles that stay.
+    fn set_profiles(&mut self, list: Vec<Profile>) {
+        let mut old = std::mem::take(&mut self.profiles);
+        self.profiles = list
+            .into_iter()
+            .map(
+                |profile| match old.iter().position(|v| v.profile.id() == profile.id()) {
+                    Some(index) => {
+                        let mut view = old.swap_remove(index);
+                        view.profile = profile;
+                        view
+                    }
+                    None => ProfileView::new(profile),
+                },
+            )
+            .collect();
+    }
+}
+
+impl ProfileView {
+    fn user_name(&self) -> Option<String> {
+        self.user.as_ref().map(|u| u.username.clone())
+    }
+}
+
+impl SignInWait {
+    fn advance(&mut self, progress: Progress) {
+        match progress {
+            Progress::WaitingForBrowser { authorize_url, .. } => {
+                self.phase = SignInPhase::WaitingForBrowser;
+                self.url = Some(authorize_url);
+            }
+            Progress::WaitingForPastedCode { authorize_url } => {
+                self.phase = SignInPhase::WaitingForCode;
+                self.url = Some(authorize_url);
+            }
+            Progress::BrowserDidNotOpen {
+                authorize_url,
+                reason,
+            } => {
+                self.url = Some(authorize_url);
+                self.browser_failed = Some(reason);
+            }
+            Progress::AnswerRefused { reason } => self.refused = Some(reason),
+            Progress::ExchangingCode => self.phase = SignInPhase::Exchanging,
+            Progress::ReadingUser => self.phase = SignInPhase::ReadingUser,
+        }
+    }
+}
