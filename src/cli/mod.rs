@@ -9,6 +9,7 @@ mod demo_portal;
 mod exit;
 mod for_url;
 mod from_probe;
+pub mod generate_assets;
 mod login;
 mod logout;
 mod probe;
