@@ -50,7 +50,7 @@ async fn copy(
         .await
         .map_err(|err| for_window(&err.to_string(), profile.name()))?;
     let (portal, server) = (profile.portal_url(), profile.server_url());
-    let issuer = match (&portal, &server) {
+    let issuer = match (portal, server) {
         (Some(portal), _) => Issuer::Portal(portal),
         (None, Some(server)) => Issuer::Server(server),
         (None, None) => return Err(format!("{} has no usable address", profile.name())),
