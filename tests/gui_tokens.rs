@@ -132,7 +132,7 @@ impl Tokens {
             .unwrap();
         let record = tokendesk::store::AccessTokenRecord::from_secret(&access).unwrap();
         let portal = self.rig.portal_url();
-        let mut context = TokenContext::new(&record.token, Issuer::Portal(&portal));
+        let mut context = TokenContext::new(&record.token, Issuer::Portal(portal.clone()));
         context.expires = Some(record.expires_at);
         context.user_id = record.username.as_deref();
         context.ca_file = self.rig.profile.ca_file();

@@ -14,6 +14,7 @@ use super::context::{self, engine_failure};
 use super::for_url;
 use super::for_url::Printed;
 use super::profile::{HeaderStyle, header_for};
+use crate::engine::FreshToken;
 use crate::store::Profile;
 
 /// Arguments of `tokendesk token`.
@@ -53,7 +54,7 @@ pub struct HeaderArgs {
 pub async fn run(args: TokenArgs) -> Outcome {
     let found = match &args.for_url {
         Some(url) => for_url::token_for(&args.name, url, args.refresh).await,
-        None => fresh(&args.name, args.refresh, args.check).await,
+        None => own_token(&args.name, args.refresh, args.check).await,
     };
     match found {
         Ok((profile, Some(token))) => {
@@ -72,7 +73,7 @@ pub async fn run(args: TokenArgs) -> Outcome {
 pub async fn run_header(args: HeaderArgs) -> Outcome {
     let found = match &args.for_url {
         Some(url) => for_url::token_for(&args.name, url, false).await,
-        None => fresh(&args.name, false, false).await,
+        None => own_token(&args.name, false, false).await,
     };
     match found {
         Ok((profile, Some(token))) => {
@@ -107,12 +108,12 @@ fn referer_warning(profile: &Profile, referer: &str) -> String {
     )
 }
 
-/// The profile's own token, as the `--for` answer type.
-async fn fresh(
+/// The profile and a fresh token for it, or the outcome to report; prints a renewal warning.
+pub(super) async fn fresh(
     name: &str,
     force: bool,
     check: bool,
-) -> Result<(Profile, Option<Printed>), Outcome> {
+) -> Result<(Profile, FreshToken), Outcome> {
     let (profile, engine) = context::profile_and_engine(name).await?;
     let result = if check {
         engine.checked_token(&profile, force).await
@@ -123,5 +124,15 @@ async fn fresh(
     if let Some(warning) = &token.warning {
         eprintln!("tokendesk: warning: {warning}");
     }
+    Ok((profile, token))
+}
+
+/// [`fresh`], as the `--for` answer type.
+async fn own_token(
+    name: &str,
+    force: bool,
+    check: bool,
+) -> Result<(Profile, Option<Printed>), Outcome> {
+    let (profile, token) = fresh(name, force, check).await?;
     Ok((profile, Some(Printed::own(token))))
 }

@@ -221,11 +221,9 @@ fn rendered(
     issued: &Issued<'_>,
     url: Option<&str>,
 ) -> Option<Secret<String>> {
-    let (portal, own_server) = (profile.portal_url(), profile.server_url());
-    let issuer = match (issued.server.or(own_server.as_ref()), &portal) {
-        (Some(server), _) => Issuer::Server(server),
-        (None, Some(portal)) => Issuer::Portal(portal),
-        (None, None) => return None,
+    let issuer = match issued.server {
+        Some(server) => Issuer::Server(server.clone()),
+        None => Issuer::of(profile)?,
     };
     let mut context = TokenContext::new(issued.token, issuer);
     context.url = url;
