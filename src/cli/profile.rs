@@ -29,6 +29,10 @@ pub struct ProfileArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per run; boxing would only complicate clap's derive"
+)]
 enum ProfileCommand {
     /// Add a profile.
     Add(Box<AddArgs>),
