@@ -14,6 +14,7 @@ use super::for_url;
 use super::for_url::Printed;
 use super::profile::{HeaderStyle, header_for};
 use super::{Exit, Outcome};
+use crate::engine::FreshToken;
 use crate::output::{Format, Issuer, TokenContext, render};
 use crate::secret::Secret;
 use crate::store::Profile;
@@ -55,7 +56,7 @@ pub struct HeaderArgs {
 pub async fn run(args: TokenArgs) -> Outcome {
     let found = match &args.for_url {
         Some(url) => for_url::token_for(&args.name, url, args.refresh).await,
-        None => fresh(&args.name, args.refresh, args.check).await,
+        None => own_token(&args.name, args.refresh, args.check).await,
     };
     match found {
         Ok((profile, Some(token))) => {
@@ -74,7 +75,7 @@ pub async fn run(args: TokenArgs) -> Outcome {
 pub async fn run_header(args: HeaderArgs) -> Outcome {
     let found = match &args.for_url {
         Some(url) => for_url::token_for(&args.name, url, false).await,
-        None => fresh(&args.name, false, false).await,
+        None => own_token(&args.name, false, false).await,
     };
     match found {
         Ok((profile, Some(token))) => {
@@ -118,8 +119,7 @@ fn header_lines(
     referer: Option<&str>,
     style: Option<HeaderStyle>,
 ) -> Option<Secret<String>> {
-    let (portal, server) = (profile.portal_url(), profile.server_url());
-    let issuer = match (&portal, &server) {
+    let issuer = match (profile.portal_url(), profile.server_url()) {
         (Some(portal), _) => Issuer::Portal(portal),
         (None, Some(server)) => Issuer::Server(server),
         (None, None) => return None,
@@ -141,12 +141,12 @@ fn referer_warning(profile: &Profile, referer: &str) -> String {
     )
 }
 
-/// The profile's own token, as the `--for` answer type.
-async fn fresh(
+/// The profile and a fresh token for it, or the outcome to report; prints a renewal warning.
+pub(super) async fn fresh(
     name: &str,
     force: bool,
     check: bool,
-) -> Result<(Profile, Option<Printed>), Outcome> {
+) -> Result<(Profile, FreshToken), Outcome> {
     let (profile, engine) = context::profile_and_engine(name).await?;
     let result = if check {
         engine.checked_token(&profile, force).await
@@ -157,5 +157,15 @@ async fn fresh(
     if let Some(warning) = &token.warning {
         eprintln!("tokendesk: warning: {warning}");
     }
+    Ok((profile, token))
+}
+
+/// [`fresh`], as the `--for` answer type.
+async fn own_token(
+    name: &str,
+    force: bool,
+    check: bool,
+) -> Result<(Profile, Option<Printed>), Outcome> {
+    let (profile, token) = fresh(name, force, check).await?;
     Ok((profile, Some(Printed::own(token))))
 }
