@@ -246,13 +246,6 @@ impl Worker {
                     events.send(Event::Notice { level, text });
                 });
             }
-            Command::CopyPreferredHeader(id) => {
-                if let Some(profile) = self.profiles.get(&id) {
-                    let format = Format::header(profile.header());
-                    self.copy(&id, format);
-                }
-            }
-            Command::CopyRawToken(id) => self.copy(&id, Format::Token),
             Command::Copy { profile, format } => self.copy(&profile, format),
             Command::Reveal(id) => {
                 if let Some(profile) = self.profiles.get(&id).cloned() {

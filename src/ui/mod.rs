@@ -84,10 +84,6 @@ pub enum Command {
     RefreshNow(ProfileId),
     /// Copy a text that is not a secret (a sign-in address) to the clipboard.
     CopyPlainText(String),
-    /// Copy the selected profile's token in its preferred header (`Authorization: Bearer …`).
-    CopyPreferredHeader(ProfileId),
-    /// Copy the profile's raw access token.
-    CopyRawToken(ProfileId),
     /// Copy the profile's token in this format (through the clipboard with auto-clear).
     Copy {
         /// Whose token.
