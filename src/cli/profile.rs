@@ -126,7 +126,8 @@ struct AddArgs {
     /// `ip:ADDRESS`.
     #[arg(long, value_name = "BINDING", value_parser = TokenBinding::parse)]
     binding: Option<TokenBinding>,
-    /// Server password profiles: sign in as a server administrator (admin/generateToken).
+    /// Server password profiles: sign in as a server administrator (admin/generateToken);
+    /// implies `--kind server`.
     #[arg(long)]
     admin: bool,
     /// API key profiles: the last day the key works (UTC), when the portal does not say.
@@ -189,6 +190,8 @@ async fn add(args: AddArgs) -> Result<Outcome, Outcome> {
         (Some(KindArg::Enterprise), _) => SiteKind::EnterprisePortal,
         (Some(KindArg::Server), _) => SiteKind::ArcgisServer,
         (None, Some(probed)) => probed.kind,
+        // Only an ArcGIS Server has an administrator sign-in.
+        (None, None) if args.admin => SiteKind::ArcgisServer,
         (None, None) => kind_from_url(&url)?,
     };
     let method = match (args.method, kind) {

@@ -9,11 +9,14 @@
 
 use clap::Args;
 
-use super::Outcome;
 use super::context::{self, engine_failure};
 use super::for_url;
+use super::for_url::Printed;
 use super::profile::{HeaderStyle, header_for};
+use super::{Exit, Outcome};
 use crate::engine::FreshToken;
+use crate::output::{Format, Issuer, TokenContext, render};
+use crate::secret::Secret;
 use crate::store::Profile;
 
 /// Arguments of `tokendesk token`.
@@ -51,25 +54,19 @@ pub struct HeaderArgs {
 
 /// Prints a fresh token.
 pub async fn run(args: TokenArgs) -> Outcome {
-    if let Some(url) = &args.for_url {
-        return match for_url::token_for(&args.name, url, args.refresh).await {
-            Ok((_, token)) => {
-                if let Some(token) = token {
-                    println!("{}", token.token.expose());
-                }
-                Outcome::ok()
-            }
-            Err(outcome) => outcome,
-        };
-    }
-    match fresh(&args.name, args.refresh, args.check).await {
-        Ok((profile, token)) => {
-            if let Some(referer) = profile.bound_referer() {
+    let found = match &args.for_url {
+        Some(url) => for_url::token_for(&args.name, url, args.refresh).await,
+        None => own_token(&args.name, args.refresh, args.check).await,
+    };
+    match found {
+        Ok((profile, Some(token))) => {
+            if let Some(referer) = token.bound_referer(&profile) {
                 eprintln!("tokendesk: warning: {}", referer_warning(&profile, referer));
             }
             println!("{}", token.token.expose());
             Outcome::ok()
         }
+        Ok((_, None)) => Outcome::ok(),
         Err(outcome) => outcome,
     }
 }
@@ -77,35 +74,59 @@ pub async fn run(args: TokenArgs) -> Outcome {
 /// Prints a ready-made header with a fresh token.
 pub async fn run_header(args: HeaderArgs) -> Outcome {
     let found = match &args.for_url {
-        Some(url) => for_url::token_for(&args.name, url, false)
-            .await
-            .map(|(profile, token)| (profile, token.map(|t| t.token))),
-        None => fresh(&args.name, false, false)
-            .await
-            .map(|(profile, token)| (profile, Some(token.token))),
+        Some(url) => for_url::token_for(&args.name, url, false).await,
+        None => own_token(&args.name, false, false).await,
     };
     match found {
-        Ok((profile, token)) => {
-            let Some(token) = token else {
-                return Outcome::ok();
-            };
-            let name = header_for(&profile, args.style).name();
-            println!("{name}: Bearer {}", token.expose());
-            match (profile.bound_referer(), args.with_referer) {
-                (Some(referer), true) => println!("Referer: {referer}"),
+        Ok((profile, Some(token))) => {
+            let referer = token.bound_referer(&profile);
+            match header_lines(
+                &profile,
+                &token.token,
+                referer.filter(|_| args.with_referer),
+                args.style,
+            ) {
+                Some(lines) => println!("{}", lines.expose()),
+                None => {
+                    return Outcome::fail(
+                        Exit::Failure,
+                        format!("profile `{}` has an unreadable URL", profile.name()),
+                    );
+                }
+            }
+            match (referer, args.with_referer) {
+                (Some(_), true) => {}
                 (Some(referer), false) => {
                     eprintln!("tokendesk: warning: {}", referer_warning(&profile, referer));
                 }
                 (None, true) => eprintln!(
-                    "tokendesk: tokens of profile `{}` are not bound to a Referer; no Referer line is needed",
-                    profile.name()
+                    "tokendesk: this token is not bound to a Referer; no Referer line is needed"
                 ),
                 (None, false) => {}
             }
             Outcome::ok()
         }
+        Ok((_, None)) => Outcome::ok(),
         Err(outcome) => outcome,
     }
+}
+
+/// The header line (and with `referer` the `Referer:` line after it), as
+/// [`crate::output`] renders the header formats; `None` if the profile's URL is unreadable.
+fn header_lines(
+    profile: &Profile,
+    token: &Secret<String>,
+    referer: Option<&str>,
+    style: Option<HeaderStyle>,
+) -> Option<Secret<String>> {
+    let issuer = match (profile.portal_url(), profile.server_url()) {
+        (Some(portal), _) => Issuer::Portal(portal),
+        (None, Some(server)) => Issuer::Server(server),
+        (None, None) => return None,
+    };
+    let mut context = TokenContext::new(token, issuer);
+    context.referer = referer;
+    Some(render(Format::header(header_for(profile, style)), &context))
 }
 
 /// What to say when a referer-bound token is printed without its Referer.
@@ -120,7 +141,12 @@ fn referer_warning(profile: &Profile, referer: &str) -> String {
     )
 }
 
-async fn fresh(name: &str, force: bool, check: bool) -> Result<(Profile, FreshToken), Outcome> {
+/// The profile and a fresh token for it, or the outcome to report; prints a renewal warning.
+pub(super) async fn fresh(
+    name: &str,
+    force: bool,
+    check: bool,
+) -> Result<(Profile, FreshToken), Outcome> {
     let (profile, engine) = context::profile_and_engine(name).await?;
     let result = if check {
         engine.checked_token(&profile, force).await
@@ -132,4 +158,14 @@ async fn fresh(name: &str, force: bool, check: bool) -> Result<(Profile, FreshTo
         eprintln!("tokendesk: warning: {warning}");
     }
     Ok((profile, token))
+}
+
+/// [`fresh`], as the `--for` answer type.
+async fn own_token(
+    name: &str,
+    force: bool,
+    check: bool,
+) -> Result<(Profile, Option<Printed>), Outcome> {
+    let (profile, token) = fresh(name, force, check).await?;
+    Ok((profile, Some(Printed::own(token))))
 }

@@ -9,10 +9,12 @@
 //! | `sign_in`     | a browser or out-of-band sign-in as a task, with progress and Cancel     |
 //! | `user_info`   | who is signed in (community/self, portals/self)                          |
 //! | `demo`        | `--demo`: the in-process demo portal and its ready-made profiles          |
+//! | `screens`     | the editor's Check and CA dialog, save/delete, copy with auto-clear, reveal, credential sign-in |
 //! | `window`      | the native window: title, app id, size, renderer                          |
 
 mod demo;
 pub mod host;
+mod screens;
 mod sign_in;
 mod user_info;
 mod window;
@@ -22,12 +24,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub use host::{Host, HostConfig, KeyringOpener, SecretsChoice, Setup};
+pub use screens::{ClipboardOpener, system_clipboard};
 pub use window::{APP_ID, DEFAULT_SIZE, native_options};
 
 use crate::auth::SystemBrowser;
 use crate::clock::{Clock, SystemClock};
 use crate::store::{MemoryStore, Paths};
 use crate::ui::TokenDeskApp;
+use crate::ui::settings::Settings;
 
 /// Opens the window: the user's profiles over the OS keyring, or (`demo`) the built-in demo
 /// portal with ready-made profiles in a throw-away directory and session memory.
@@ -57,7 +61,10 @@ pub fn run(demo: bool) -> ExitCode {
                 ..config
             };
             let (host, events) = Host::start(config, cc.egui_ctx.clone())?;
-            Ok(Box::new(TokenDeskApp::new(clock, Box::new(host), events)))
+            let settings = Settings::load(cc.storage);
+            Ok(Box::new(
+                TokenDeskApp::new(clock, Box::new(host), events).with_settings(settings),
+            ))
         }),
     );
     match result {

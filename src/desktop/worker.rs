@@ -9,15 +9,19 @@ use tokio::sync::mpsc;
 
 use super::demo;
 use super::host::{Events, HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
+use super::screens::{self, TokenClipboard};
 use super::sign_in::{self, SignInDone, SignInHandle};
 use super::user_info;
 use crate::auth::Browser;
 use crate::engine::{Engine, EngineEvent, Runner, RunnerCommand, TokenState};
+use crate::output::Format;
+use crate::output::clipboard::DEFAULT_CLEAR_DELAY;
 use crate::secret::Secret;
 use crate::store::{
     AsyncSecrets, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretStore,
     open_keyring_within,
 };
+use crate::ui::screens::ScreenEvent;
 use crate::ui::{Command, Event, NoticeLevel};
 
 /// Runs until the window goes away (the command channel closes).
@@ -31,7 +35,9 @@ pub(super) async fn run(
         secrets,
         clock,
         browser,
+        clipboard,
     } = config;
+    let clipboard = TokenClipboard::open(clipboard, Arc::clone(&clock), DEFAULT_CLEAR_DELAY).await;
     // Kept alive as long as the loop runs: the demo portal and its throw-away directory.
     let (paths, _demo) = match setup {
         Setup::Profiles(paths) => (paths, None),
@@ -60,8 +66,10 @@ pub(super) async fn run(
         users_read: HashSet::new(),
         engine_events,
         done: done_sender,
+        paths,
+        clipboard,
     };
-    worker.load_profiles(paths).await;
+    worker.reload_profiles().await;
 
     loop {
         tokio::select! {
@@ -107,9 +115,17 @@ fn notice_error(events: &Events, text: String) {
     });
 }
 
-struct Worker {
-    engine: Arc<Engine>,
-    events: Events,
+/// The host's state. The screens' own commands get their handlers in sibling files
+/// (`handlers_*.rs`) as `impl Worker` blocks, called from [`Worker::handle`].
+pub(super) struct Worker {
+    /// The engine (keyring or session memory behind it).
+    pub(super) engine: Arc<Engine>,
+    /// To the screens.
+    pub(super) events: Events,
+    /// The profiles file's directories.
+    pub(super) paths: Paths,
+    /// The clipboard.
+    pub(super) clipboard: TokenClipboard,
     browser: Arc<dyn Browser>,
     profiles: HashMap<ProfileId, Profile>,
     runners: HashMap<ProfileId, Runner>,
@@ -121,9 +137,11 @@ struct Worker {
 }
 
 impl Worker {
-    /// Reads the profiles file (off the async threads: it takes a file lock) and starts a
-    /// runner for each profile.
-    async fn load_profiles(&mut self, paths: Paths) {
+    /// Reads the profiles file again (off the async threads: it takes a file lock), tells
+    /// the screens, and starts, restarts or stops runners for what was added, changed or
+    /// removed. Call it after changing the file.
+    pub(super) async fn reload_profiles(&mut self) {
+        let paths = self.paths.clone();
         let opened = tokio::task::spawn_blocking(move || ProfileStore::open(&paths)).await;
         let list = match opened {
             Ok(Ok((store, notice))) => {
@@ -137,20 +155,39 @@ impl Worker {
                     &self.events,
                     format!("The profiles could not be read: {err}"),
                 );
-                Vec::new()
+                return;
             }
             Err(err) => {
                 notice_error(
                     &self.events,
                     format!("Reading the profiles failed unexpectedly: {err}"),
                 );
-                Vec::new()
+                return;
             }
         };
         self.events.send(Event::Profiles(list.clone()));
+        let gone: Vec<ProfileId> = self
+            .profiles
+            .keys()
+            .filter(|id| !list.iter().any(|p| p.id() == *id))
+            .cloned()
+            .collect();
+        for id in gone {
+            self.profiles.remove(&id);
+            self.users_read.remove(&id);
+            if let Some(handle) = self.sign_ins.remove(&id) {
+                handle.cancel();
+            }
+            if let Some(runner) = self.runners.remove(&id) {
+                tokio::spawn(runner.stop());
+            }
+        }
         for profile in list {
-            self.start_runner(&profile);
-            self.profiles.insert(profile.id().clone(), profile);
+            if self.profiles.get(profile.id()) != Some(&profile) {
+                self.users_read.remove(profile.id());
+                self.start_runner(&profile);
+                self.profiles.insert(profile.id().clone(), profile);
+            }
         }
     }
 
@@ -168,6 +205,7 @@ impl Worker {
 
     async fn handle(&mut self, command: Command) {
         match command {
+            Command::ReloadProfiles => self.reload_profiles().await,
             Command::SignIn(id) => self.sign_in(&id),
             Command::CancelSignIn(id) => {
                 if let Some(handle) = self.sign_ins.get(&id) {
@@ -196,14 +234,129 @@ impl Worker {
             }
             Command::RefreshNow(id) => self.tell_runner(&id, RunnerCommand::RefreshNow).await,
             Command::CopyPlainText(text) => {
-                self.events.ctx().copy_text(text);
-                self.events.send(Event::Notice {
-                    level: NoticeLevel::Info,
-                    text: "Copied the address to the clipboard.".to_owned(),
+                let (clipboard, events) = (self.clipboard.clone(), self.events.clone());
+                tokio::spawn(async move {
+                    let (level, text) = match clipboard.copy_plain(text).await {
+                        Ok(()) => (
+                            NoticeLevel::Info,
+                            "Copied the address to the clipboard.".to_owned(),
+                        ),
+                        Err(why) => (NoticeLevel::Error, format!("Nothing was copied: {why}")),
+                    };
+                    events.send(Event::Notice { level, text });
                 });
             }
-            Command::CopyPreferredHeader(id) => self.copy_token(&id, true),
-            Command::CopyRawToken(id) => self.copy_token(&id, false),
+            Command::Copy { profile, format } => self.copy(&profile, format),
+            Command::Reveal(id) => {
+                if let Some(profile) = self.profiles.get(&id).cloned() {
+                    screens::reveal(Arc::clone(&self.engine), self.events.clone(), profile);
+                }
+            }
+            Command::CheckSite { url, ca_file } => {
+                let now = self.engine.clock().now();
+                screens::check_site(self.events.clone(), url, ca_file, now);
+            }
+            Command::PickCaFile => screens::pick_ca_file(self.events.clone()),
+            Command::SaveProfile { mode, draft } => {
+                match screens::save(self.paths.clone(), mode, draft).await {
+                    Ok(profile) => {
+                        let id = profile.id().clone();
+                        // The list is read again; the profile's runner (re)starts.
+                        self.reload_profiles().await;
+                        self.events
+                            .send(Event::Screens(ScreenEvent::ProfileSaved(id)));
+                    }
+                    Err(message) => {
+                        self.events
+                            .send(Event::Screens(ScreenEvent::SaveFailed(message)));
+                    }
+                }
+            }
+            Command::DeleteProfile(id) => self.delete(&id).await,
+            Command::SignInWith {
+                profile,
+                credentials,
+            } => {
+                if let Some(found) = self.profiles.get(&profile).cloned() {
+                    let restart = self.done.clone();
+                    screens::sign_in_with(
+                        Arc::clone(&self.engine),
+                        self.events.clone(),
+                        found,
+                        credentials,
+                        move |signed_in| {
+                            let _ = restart.send(SignInDone { profile, signed_in });
+                        },
+                    );
+                }
+            }
+            Command::FindServiceToken(url) => screens::find_service_token(
+                Arc::clone(&self.engine),
+                self.events.clone(),
+                self.profiles.values().cloned().collect(),
+                url,
+            ),
+            Command::CopyServiceToken { url, format } => screens::copy_service_token(
+                Arc::clone(&self.engine),
+                self.clipboard.clone(),
+                self.events.clone(),
+                self.profiles.values().cloned().collect(),
+                url,
+                format,
+            ),
+            Command::ApplySettings(settings) => {
+                crate::engine::schedule::set_renewal_margin(chrono::TimeDelta::minutes(i64::from(
+                    settings.refresh_margin_minutes,
+                )));
+                let delay = settings
+                    .clipboard_clear_after()
+                    .unwrap_or(std::time::Duration::ZERO);
+                self.clipboard.set_delay(delay);
+            }
+        }
+    }
+
+    fn copy(&self, id: &ProfileId, format: Format) {
+        if let Some(profile) = self.profiles.get(id).cloned() {
+            screens::copy(
+                Arc::clone(&self.engine),
+                self.clipboard.clone(),
+                self.events.clone(),
+                profile,
+                format,
+            );
+        }
+    }
+
+    /// Signs the profile out, removes it and its secrets, and stops its runner.
+    async fn delete(&mut self, id: &ProfileId) {
+        let Some(profile) = self.profiles.get(id).cloned() else {
+            return;
+        };
+        if let Some(handle) = self.sign_ins.remove(id) {
+            handle.cancel();
+        }
+        match screens::delete(&self.engine, self.paths.clone(), &profile).await {
+            Ok(revoke_failed) => {
+                if let Some(runner) = self.runners.remove(id) {
+                    runner.stop().await;
+                }
+                self.profiles.remove(id);
+                self.users_read.remove(id);
+                let mut text = format!("Deleted {} and its secrets.", profile.name());
+                if let Some(reason) = revoke_failed {
+                    text.push_str(&format!(
+                        " The portal did not revoke its refresh token ({reason}); it stays valid \
+                         on the portal until it expires."
+                    ));
+                }
+                self.events.send(Event::Notice {
+                    level: NoticeLevel::Info,
+                    text,
+                });
+                self.reload_profiles().await;
+            }
+            Err(message) => notice_error(&self.events, message),
         }
     }
 
@@ -266,42 +419,6 @@ impl Worker {
         }
     }
 
-    /// Copies the profile's token (as its preferred header, or raw) to the clipboard.
-    fn copy_token(&self, id: &ProfileId, as_header: bool) {
-        let Some(profile) = self.profiles.get(id).cloned() else {
-            return;
-        };
-        let engine = Arc::clone(&self.engine);
-        let events = self.events.clone();
-        tokio::spawn(async move {
-            match engine.fresh_token(&profile, false).await {
-                Ok(fresh) => {
-                    let (text, what) = if as_header {
-                        let name = profile.header().name();
-                        (
-                            format!("{name}: Bearer {}", fresh.token.expose()),
-                            format!("the {name} header"),
-                        )
-                    } else {
-                        (fresh.token.expose().clone(), "the token".to_owned())
-                    };
-                    events.ctx().copy_text(text);
-                    events.send(Event::Notice {
-                        level: NoticeLevel::Info,
-                        text: format!("Copied {what} of {} to the clipboard.", profile.name()),
-                    });
-                }
-                Err(err) => notice_error(
-                    &events,
-                    format!(
-                        "Nothing was copied: {}",
-                        for_window(&err.to_string(), profile.name())
-                    ),
-                ),
-            }
-        });
-    }
-
     /// Forwards an engine event; a newly valid session gets its user details read.
     fn forward(&mut self, event: EngineEvent) {
         match event {
@@ -339,6 +456,7 @@ impl Worker {
     }
 
     async fn stop(self) {
+        self.clipboard.clear_now();
         for handle in self.sign_ins.values() {
             handle.cancel();
         }
