@@ -7,9 +7,11 @@
 //!     scripts/with-test-session cargo test --features system-tests --test cli_federation
 
 mod support_cli;
+mod support_methods;
 
 use serde_json::Value;
 use support_cli::Cli;
+use support_methods::{APP, APP_SECRET, add_portal_profile, assert_served, call};
 use tokendesk::store::SecretKind;
 
 const GENERATE_TOKEN: &str = "/portal/sharing/rest/generateToken";
@@ -76,6 +78,15 @@ async fn token_for_a_federated_service_prints_a_server_token_that_works_there_an
     forced.ok();
     assert_ne!(forced.single_line(), server_token);
     assert_eq!(cli.requests_to(GENERATE_TOKEN).await, 2);
+
+    // Signing out deletes the server tokens with the rest.
+    let id = cli.profile_id("demo");
+    cli.run(&["logout", "demo"]).await.ok();
+    let left = Cli::secrets_left(id).await;
+    assert!(left.is_empty(), "secrets left behind: {left:?}");
+    let after = cli.run(&["token", "demo", "--for", &url]).await;
+    after.expect_code(3);
+    assert!(after.stdout.is_empty(), "{after}");
     cli.assert_no_secret_leaked();
 }
 
@@ -135,5 +146,37 @@ async fn the_portal_itself_gets_the_portal_token_and_a_public_server_needs_none(
         .run(&["token", "demo", "--for", &public, "--check"])
         .await;
     both.expect_code(2);
+    cli.assert_no_secret_leaked();
+}
+
+#[tokio::test]
+async fn an_app_credentials_profile_sends_its_app_token_to_the_federated_server_as_it_is() {
+    let cli = Cli::start(&[]).await;
+    cli.secret(APP_SECRET);
+    add_portal_profile(
+        &cli,
+        "app",
+        &["--method", "app-credentials", "--client-id", APP],
+        APP_SECRET,
+    )
+    .await
+    .ok();
+    let app_token = cli.token("app", &[]).await;
+    cli.reset_request_counts().await;
+    let run = cli
+        .run(&["token", "app", "--for", &service(&cli, "server")])
+        .await;
+    run.ok().says(&["app token or API key"]);
+    assert_eq!(run.single_line(), app_token);
+    assert_eq!(cli.requests_to(GENERATE_TOKEN).await, 0);
+    assert_served(
+        &call(
+            &cli,
+            "/server/rest/services/Demo/MapServer",
+            &app_token,
+            None,
+        )
+        .await,
+    );
     cli.assert_no_secret_leaked();
 }

@@ -105,9 +105,15 @@ async fn a_remembered_password_is_kept_and_reissues_while_a_forgotten_one_asks_f
     assert_eq!(rig.count(GENERATE_TOKEN).await, 1);
 
     // The token without a remembered password is used until it expires, then a sign-in is
-    // needed, without any request.
+    // needed, without any request. Asking to renew it early says so, and keeps it.
     let still = engine.fresh_token(&forgotten, false).await.unwrap();
     assert_eq!(still.renewed, None);
+    let forced = engine.fresh_token(&forgotten, true).await.unwrap_err();
+    assert!(forced.to_string().contains("not remembered"), "{forced}");
+    assert_eq!(
+        engine.status(&forgotten).await.unwrap().state,
+        TokenState::Valid
+    );
     rig.advance(2 * 60).await;
     let err = engine.fresh_token(&forgotten, false).await.unwrap_err();
     assert_eq!(err.class(), FailureClass::SignInNeeded, "{err}");

@@ -11,6 +11,12 @@
 //! `target/official-clients/`, or the directories named by `TOKENDESK_OFFICIAL_VENV` and
 //! `TOKENDESK_OFFICIAL_NPM`); when they are missing the tests fail and say so.
 //! What each client sends and needs from the portal: `tests/official/README.md`.
+//! REST JS's `ApplicationCredentialsManager` and `ApiKeyManager` also call the federated
+//! server's protected service, side by side with the TokenDesk CLI's app-credentials and
+//! API key profiles (that test uses the CLI harness and the throw-away keyring).
+
+mod support_cli;
+mod support_methods;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -18,6 +24,11 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
+
+use support_cli::Cli;
+use support_methods::{
+    APP, APP_SECRET, FEDERATED_SERVICE, add_portal_profile, assert_served, call, mint_api_key,
+};
 
 /// How long the demo portal may take to print `ready`.
 const PORTAL_START_LIMIT: Duration = Duration::from_secs(30);
@@ -99,14 +110,6 @@ impl DemoPortal {
     }
 
     /// The portal URL as people type it for Enterprise: the web adaptor, `https://host:port/portal`.
-    /// The federated server's token-protected sample service.
-    fn protected_service_url(&self) -> String {
-        self.sharing_rest.replace(
-            "/portal/sharing/rest",
-            "/server/rest/services/Demo/MapServer",
-        )
-    }
-
     fn web_adaptor_url(&self) -> String {
         self.sharing_rest
             .trim_end_matches('/')
@@ -157,6 +160,14 @@ fn official_dir(var: &str, name: &str, must_contain: &str) -> PathBuf {
     dir
 }
 
+/// The federated server's token-protected sample service, next to the portal.
+fn protected_service_url(sharing_rest: &str) -> String {
+    sharing_rest.replace(
+        "/portal/sharing/rest",
+        "/server/rest/services/Demo/MapServer",
+    )
+}
+
 fn script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
@@ -166,13 +177,13 @@ fn script(name: &str) -> PathBuf {
 
 /// A client command with the credentials in its environment (never in its arguments) and
 /// no inherited CA settings, so only the CA handed over explicitly can make TLS work.
-fn client_command(program: &Path, portal: &DemoPortal, url: &str, password: &str) -> Command {
+fn client_command(program: &Path, ca_file: &Path, url: &str, password: &str) -> Command {
     let mut command = Command::new(program);
     command
         .env("TOKENDESK_PORTAL_URL", url)
         .env("TOKENDESK_USERNAME", USERNAME)
         .env("TOKENDESK_PASSWORD", password)
-        .env("TOKENDESK_CA_FILE", &portal.ca_file)
+        .env("TOKENDESK_CA_FILE", ca_file)
         .env("TOKENDESK_TIMEOUT", CLIENT_OWN_LIMIT_SECS)
         .env_remove("REQUESTS_CA_BUNDLE")
         .env_remove("CURL_CA_BUNDLE")
@@ -188,7 +199,12 @@ fn client_command(program: &Path, portal: &DemoPortal, url: &str, password: &str
 /// `GIS(url, "analyst", password, ca_bundles=<the demo CA>)` with the official Python API.
 fn run_python(portal: &DemoPortal, url: &str, password: &str) -> Finished {
     let venv = official_dir("TOKENDESK_OFFICIAL_VENV", "venv", "bin/python");
-    let mut command = client_command(&venv.join("bin").join("python"), portal, url, password);
+    let mut command = client_command(
+        &venv.join("bin").join("python"),
+        &portal.ca_file,
+        url,
+        password,
+    );
     command.arg(script("python_signin.py"));
     run_bounded(
         command,
@@ -196,20 +212,25 @@ fn run_python(portal: &DemoPortal, url: &str, password: &str) -> Finished {
     )
 }
 
-/// `node tests/official/SCRIPT` with REST JS installed, the portal's Sharing REST root and
-/// `password` in the environment.
-fn rest_js_command(portal: &DemoPortal, script_name: &str, password: &str) -> Command {
+/// `node tests/official/SCRIPT` with REST JS installed, the portal's Sharing REST root, its
+/// CA and `password` in the environment.
+fn rest_js_command(
+    sharing_rest: &str,
+    ca_file: &Path,
+    script_name: &str,
+    password: &str,
+) -> Command {
     let npm = official_dir(
         "TOKENDESK_OFFICIAL_NPM",
         "npm",
         "node_modules/@esri/arcgis-rest-request",
     );
-    let mut command = client_command(Path::new("node"), portal, &portal.sharing_rest, password);
+    let mut command = client_command(Path::new("node"), ca_file, sharing_rest, password);
     // Node reads extra CAs only at start-up; set them here rather than let the script re-run itself.
     command
         .arg(script(script_name))
         .current_dir(&npm)
-        .env("NODE_EXTRA_CA_CERTS", &portal.ca_file)
+        .env("NODE_EXTRA_CA_CERTS", ca_file)
         .env("NODE_PATH", npm.join("node_modules"))
         .env("TOKENDESK_OFFICIAL_NPM", &npm);
     command
@@ -217,7 +238,12 @@ fn rest_js_command(portal: &DemoPortal, script_name: &str, password: &str) -> Co
 
 /// `ArcGISIdentityManager.signIn({username, password, portal})` + `getUser()` with REST JS.
 fn run_rest_js(portal: &DemoPortal, password: &str) -> Finished {
-    let command = rest_js_command(portal, "rest_js_signin.mjs", password);
+    let command = rest_js_command(
+        &portal.sharing_rest,
+        &portal.ca_file,
+        "rest_js_signin.mjs",
+        password,
+    );
     let url = &portal.sharing_rest;
     run_bounded(command, &format!("ArcGIS REST JS signing in to {url}"))
 }
@@ -232,8 +258,27 @@ fn run_rest_js_app_auth(
     secret: &str,
     api_key: Option<&str>,
 ) -> Finished {
-    let mut command = rest_js_command(portal, "rest_js_app_auth.mjs", "");
-    let service = portal.protected_service_url();
+    run_rest_js_app_auth_at(
+        &portal.sharing_rest,
+        &portal.ca_file,
+        mode,
+        client_id,
+        secret,
+        api_key,
+    )
+}
+
+/// [`run_rest_js_app_auth`] against any demo portal (its Sharing REST root and CA).
+fn run_rest_js_app_auth_at(
+    sharing_rest: &str,
+    ca_file: &Path,
+    mode: &str,
+    client_id: &str,
+    secret: &str,
+    api_key: Option<&str>,
+) -> Finished {
+    let mut command = rest_js_command(sharing_rest, ca_file, "rest_js_app_auth.mjs", "");
+    let service = protected_service_url(sharing_rest);
     command
         .env("TOKENDESK_MODE", mode)
         .env("TOKENDESK_SERVICE_URL", &service)
@@ -453,4 +498,47 @@ fn arcgis_rest_js_api_key_manager_works_with_the_legacy_key_and_a_made_up_key_ge
         Some("AAPTmadeUpKeyThatThePortalNeverIssued0xAT1_U48KuejH"),
     );
     assert_refused_with(&made_up, "code 498");
+}
+
+/// The same two ways in, side by side against one demo portal: REST JS's managers and the
+/// TokenDesk CLI's `app-credentials` and `api-key` profiles each call the federated
+/// server's protected service, with an app token and with the same API key.
+#[tokio::test]
+async fn app_credentials_and_an_api_key_work_on_the_protected_service_from_rest_js_and_the_tokendesk_cli()
+ {
+    let cli = Cli::start(&[]).await;
+    cli.secret(APP_SECRET);
+    let key = mint_api_key(&cli, 1).await;
+    let (url, ca, js_key) = (cli.portal_url.clone(), cli.ca.clone(), key.clone());
+    let (app, api_key) = tokio::task::spawn_blocking(move || {
+        let app = run_rest_js_app_auth_at(&url, &ca, "app-credentials", APP, APP_SECRET, None);
+        let api_key = run_rest_js_app_auth_at(&url, &ca, "api-key", "", "", Some(&js_key));
+        (app, api_key)
+    })
+    .await
+    .unwrap();
+    assert_service_answered(&app, "ApplicationCredentialsManager");
+    assert_service_answered(&api_key, "ApiKeyManager");
+
+    add_portal_profile(
+        &cli,
+        "app",
+        &["--method", "app-credentials", "--client-id", APP],
+        APP_SECRET,
+    )
+    .await
+    .ok();
+    let app_token = cli.token("app", &[]).await;
+    assert_served(&call(&cli, FEDERATED_SERVICE, &app_token, None).await);
+
+    add_portal_profile(&cli, "key", &["--method", "api-key"], &format!("{key}\n"))
+        .await
+        .ok();
+    let key_token = cli.token("key", &[]).await;
+    assert_eq!(
+        key_token, key,
+        "an API key profile hands out the key itself"
+    );
+    assert_served(&call(&cli, FEDERATED_SERVICE, &key_token, None).await);
+    cli.assert_no_secret_leaked();
 }

@@ -112,7 +112,7 @@ fn portal_context<'a>(
     portal: &'a PortalUrl,
     ca_file: &'a Path,
 ) -> TokenContext<'a> {
-    let mut ctx = TokenContext::new(token, Issuer::Portal(portal));
+    let mut ctx = TokenContext::new(token, Issuer::Portal(portal.clone()));
     ctx.referer = Some(REFERER);
     ctx.ca_file = Some(ca_file);
     ctx
@@ -169,7 +169,7 @@ async fn the_curl_command_for_a_stand_alone_server_token_opens_its_protected_ser
         "{}/Demo/MapServer",
         setup.demo.portal.standalone_server_url()
     );
-    let mut ctx = TokenContext::new(&token, Issuer::Server(&server));
+    let mut ctx = TokenContext::new(&token, Issuer::Server(server.clone()));
     ctx.url = Some(&service);
     ctx.referer = Some(REFERER);
     ctx.ca_file = Some(&setup.ca_file);
@@ -186,7 +186,7 @@ async fn the_curl_command_for_a_stand_alone_server_token_opens_its_protected_ser
 async fn the_export_lines_set_the_token_and_referer_in_bash_unchanged() {
     let token = Secret::from(r#"to'k$en "x" \n"#);
     let portal = PortalUrl::parse("https://gis.example.com/portal").unwrap();
-    let mut ctx = TokenContext::new(&token, Issuer::Portal(&portal));
+    let mut ctx = TokenContext::new(&token, Issuer::Portal(portal.clone()));
     ctx.referer = Some(REFERER);
     let script = format!(
         "{}\nprintf '%s|%s' \"$ARCGIS_TOKEN\" \"$ARCGIS_REFERER\"\n",

@@ -53,6 +53,10 @@ pub enum OwnTokenReason {
     ArcgisOnlineHosted,
     /// The URL is on the profile's own ArcGIS Server.
     OnTheServer,
+    /// A server federated with the profile's portal, and the profile's token is an app
+    /// token or API key: those are not traded for server tokens (only user tokens are); they
+    /// are sent to federated servers as they are, as ArcGIS REST JS's managers do.
+    AppTokenOnFederatedServer,
 }
 
 impl OwnTokenReason {
@@ -64,6 +68,10 @@ impl OwnTokenReason {
                 "the URL is an ArcGIS Online hosted service, which takes ArcGIS Online tokens directly"
             }
             Self::OnTheServer => "the URL is on the profile's own ArcGIS Server",
+            Self::AppTokenOnFederatedServer => {
+                "the URL is on a server federated with the profile's portal, which takes the \
+                 profile's app token or API key as it is"
+            }
         }
     }
 }

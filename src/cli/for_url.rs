@@ -12,9 +12,34 @@ use super::context::{self, engine_failure};
 use super::{Exit, Outcome};
 use crate::arcgis::Instant;
 use crate::engine::{
-    FailureClass, ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind,
+    FailureClass, FreshToken, ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind,
 };
+use crate::secret::Secret;
 use crate::store::Profile;
+
+/// A token to print: the profile's own, or a federated server token.
+pub struct Printed {
+    /// The token.
+    pub token: Secret<String>,
+    /// The profile's own token (which carries the profile's Referer binding, if any).
+    own: bool,
+}
+
+impl Printed {
+    /// The profile's own token.
+    pub fn own(token: FreshToken) -> Self {
+        Self {
+            token: token.token,
+            own: true,
+        }
+    }
+
+    /// The `Referer` this token only works with: the profile's, for its own token when its
+    /// tokens are referer-bound (server tokens are not bound).
+    pub fn bound_referer<'a>(&self, profile: &'a Profile) -> Option<&'a str> {
+        profile.bound_referer().filter(|_| self.own)
+    }
+}
 
 /// The token for `url` with `profile`'s sign-in, or `None` when no token is needed (the
 /// stderr note is printed here).
@@ -22,7 +47,7 @@ pub async fn token_for(
     name: &str,
     url: &str,
     force: bool,
-) -> Result<(Profile, Option<ServiceToken>), Outcome> {
+) -> Result<(Profile, Option<Printed>), Outcome> {
     let (profile, engine) = context::profile_and_engine(name).await?;
     match engine.token_for(&profile, url, force).await {
         Ok(ServiceAccess::NotNeeded { server }) => {
@@ -36,7 +61,14 @@ pub async fn token_for(
                 eprintln!("tokendesk: warning: {warning}");
             }
             eprintln!("tokendesk: {}", note(&profile, &token));
-            Ok((profile, Some(token)))
+            let own = matches!(token.kind, ServiceTokenKind::Own(_));
+            Ok((
+                profile,
+                Some(Printed {
+                    token: token.token,
+                    own,
+                }),
+            ))
         }
         Err(err) => Err(failure(&err)),
     }

@@ -9,11 +9,13 @@ mod demo_portal;
 mod exit;
 mod for_url;
 mod from_probe;
+pub mod generate_assets;
 mod login;
 mod logout;
 mod probe;
 mod profile;
 mod secret_input;
+mod snippet;
 mod status;
 mod token;
 
@@ -57,6 +59,8 @@ pub enum Command {
     Token(token::TokenArgs),
     /// Print a ready-made header with a fresh access token.
     Header(token::HeaderArgs),
+    /// Print a fresh token as a snippet: curl, PowerShell, Python, GIS(), env line, JS credential…
+    Snippet(snippet::SnippetArgs),
     /// Show each profile's state, user and token expiry.
     Status(status::StatusArgs),
 }
@@ -111,6 +115,7 @@ pub fn main() -> ExitCode {
             Some(Command::Logout(args)) => logout::run(args).await,
             Some(Command::Token(args)) => token::run(args).await,
             Some(Command::Header(args)) => token::run_header(args).await,
+            Some(Command::Snippet(args)) => snippet::run(args).await,
             Some(Command::Status(args)) => status::run(args).await,
             None => demo_portal::run_demo_mode().await,
         }

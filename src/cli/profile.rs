@@ -35,7 +35,7 @@ pub struct ProfileArgs {
 )]
 enum ProfileCommand {
     /// Add a profile.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List the profiles.
     List(ListArgs),
     /// Show every setting of a profile (never a secret).
@@ -162,7 +162,7 @@ struct RemoveArgs {
 /// Runs a `profile` subcommand.
 pub async fn run(args: ProfileArgs) -> Outcome {
     let result = match args.command {
-        ProfileCommand::Add(args) => add(args).await,
+        ProfileCommand::Add(args) => add(*args).await,
         ProfileCommand::List(args) => list(&args),
         ProfileCommand::Show(args) => show(&args),
         ProfileCommand::Remove(args) => remove(&args).await,

@@ -12,6 +12,7 @@ use clap::Args;
 use super::Outcome;
 use super::context::{self, engine_failure};
 use super::for_url;
+use super::for_url::Printed;
 use super::profile::{HeaderStyle, header_for};
 use crate::engine::FreshToken;
 use crate::store::Profile;
@@ -51,25 +52,19 @@ pub struct HeaderArgs {
 
 /// Prints a fresh token.
 pub async fn run(args: TokenArgs) -> Outcome {
-    if let Some(url) = &args.for_url {
-        return match for_url::token_for(&args.name, url, args.refresh).await {
-            Ok((_, token)) => {
-                if let Some(token) = token {
-                    println!("{}", token.token.expose());
-                }
-                Outcome::ok()
-            }
-            Err(outcome) => outcome,
-        };
-    }
-    match fresh(&args.name, args.refresh, args.check).await {
-        Ok((profile, token)) => {
-            if let Some(referer) = profile.bound_referer() {
+    let found = match &args.for_url {
+        Some(url) => for_url::token_for(&args.name, url, args.refresh).await,
+        None => own_token(&args.name, args.refresh, args.check).await,
+    };
+    match found {
+        Ok((profile, Some(token))) => {
+            if let Some(referer) = token.bound_referer(&profile) {
                 eprintln!("tokendesk: warning: {}", referer_warning(&profile, referer));
             }
             println!("{}", token.token.expose());
             Outcome::ok()
         }
+        Ok((_, None)) => Outcome::ok(),
         Err(outcome) => outcome,
     }
 }
@@ -77,33 +72,26 @@ pub async fn run(args: TokenArgs) -> Outcome {
 /// Prints a ready-made header with a fresh token.
 pub async fn run_header(args: HeaderArgs) -> Outcome {
     let found = match &args.for_url {
-        Some(url) => for_url::token_for(&args.name, url, false)
-            .await
-            .map(|(profile, token)| (profile, token.map(|t| t.token))),
-        None => fresh(&args.name, false, false)
-            .await
-            .map(|(profile, token)| (profile, Some(token.token))),
+        Some(url) => for_url::token_for(&args.name, url, false).await,
+        None => own_token(&args.name, false, false).await,
     };
     match found {
-        Ok((profile, token)) => {
-            let Some(token) = token else {
-                return Outcome::ok();
-            };
+        Ok((profile, Some(token))) => {
             let name = header_for(&profile, args.style).name();
-            println!("{name}: Bearer {}", token.expose());
-            match (profile.bound_referer(), args.with_referer) {
+            println!("{name}: Bearer {}", token.token.expose());
+            match (token.bound_referer(&profile), args.with_referer) {
                 (Some(referer), true) => println!("Referer: {referer}"),
                 (Some(referer), false) => {
                     eprintln!("tokendesk: warning: {}", referer_warning(&profile, referer));
                 }
                 (None, true) => eprintln!(
-                    "tokendesk: tokens of profile `{}` are not bound to a Referer; no Referer line is needed",
-                    profile.name()
+                    "tokendesk: this token is not bound to a Referer; no Referer line is needed"
                 ),
                 (None, false) => {}
             }
             Outcome::ok()
         }
+        Ok((_, None)) => Outcome::ok(),
         Err(outcome) => outcome,
     }
 }
@@ -120,7 +108,12 @@ fn referer_warning(profile: &Profile, referer: &str) -> String {
     )
 }
 
-async fn fresh(name: &str, force: bool, check: bool) -> Result<(Profile, FreshToken), Outcome> {
+/// The profile and a fresh token for it, or the outcome to report; prints a renewal warning.
+pub(super) async fn fresh(
+    name: &str,
+    force: bool,
+    check: bool,
+) -> Result<(Profile, FreshToken), Outcome> {
     let (profile, engine) = context::profile_and_engine(name).await?;
     let result = if check {
         engine.checked_token(&profile, force).await
@@ -132,4 +125,14 @@ async fn fresh(name: &str, force: bool, check: bool) -> Result<(Profile, FreshTo
         eprintln!("tokendesk: warning: {warning}");
     }
     Ok((profile, token))
+}
+
+/// [`fresh`], as the `--for` answer type.
+async fn own_token(
+    name: &str,
+    force: bool,
+    check: bool,
+) -> Result<(Profile, Option<Printed>), Outcome> {
+    let (profile, token) = fresh(name, force, check).await?;
+    Ok((profile, Some(Printed::own(token))))
 }

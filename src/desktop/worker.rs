@@ -7,15 +7,16 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use super::clipboard::HostClipboard;
+use super::copy;
 use super::demo;
 use super::host::{Events, HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
-use super::screens::{self, TokenClipboard};
-use super::sign_in::{self, SignInDone, SignInHandle};
+use super::screens;
+use super::sign_in::{self, SignInDone, SignInHandle, Way};
 use super::user_info;
 use crate::auth::Browser;
 use crate::engine::{Engine, EngineEvent, Runner, RunnerCommand, TokenState};
-use crate::output::Format;
-use crate::output::clipboard::DEFAULT_CLEAR_DELAY;
+use crate::output::clipboard::Tick;
 use crate::secret::Secret;
 use crate::store::{
     AsyncSecrets, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretStore,
@@ -37,7 +38,6 @@ pub(super) async fn run(
         browser,
         clipboard,
     } = config;
-    let clipboard = TokenClipboard::open(clipboard, Arc::clone(&clock), DEFAULT_CLEAR_DELAY).await;
     // Kept alive as long as the loop runs: the demo portal and its throw-away directory.
     let (paths, _demo) = match setup {
         Setup::Profiles(paths) => (paths, None),
@@ -51,6 +51,15 @@ pub(super) async fn run(
         },
     };
     let (store, session_only) = open_secrets(secrets).await;
+    let clipboard = {
+        let events = events.clone();
+        HostClipboard::open(clipboard, Arc::clone(&clock), move |done| {
+            events.send(Event::ClipboardCleared {
+                left_alone: done == Tick::LeftAlone,
+            });
+        })
+        .await
+    };
     let engine = Arc::new(Engine::new(AsyncSecrets::new(store), &paths, clock));
     events.send(Event::Ready { session_only });
 
@@ -66,10 +75,10 @@ pub(super) async fn run(
         users_read: HashSet::new(),
         engine_events,
         done: done_sender,
-        paths,
         clipboard,
+        paths,
     };
-    worker.load_profiles().await;
+    worker.reload_profiles().await;
 
     loop {
         tokio::select! {
@@ -115,9 +124,17 @@ fn notice_error(events: &Events, text: String) {
     });
 }
 
-struct Worker {
-    engine: Arc<Engine>,
-    events: Events,
+/// The host's state. The screens' own commands get their handlers in sibling files
+/// (`handlers_*.rs`) as `impl Worker` blocks, called from [`Worker::handle`].
+pub(super) struct Worker {
+    /// The engine (keyring or session memory behind it).
+    pub(super) engine: Arc<Engine>,
+    /// To the screens.
+    pub(super) events: Events,
+    /// The profiles file's directories.
+    pub(super) paths: Paths,
+    /// The clipboard.
+    pub(super) clipboard: HostClipboard,
     browser: Arc<dyn Browser>,
     profiles: HashMap<ProfileId, Profile>,
     runners: HashMap<ProfileId, Runner>,
@@ -126,14 +143,13 @@ struct Worker {
     users_read: HashSet<ProfileId>,
     engine_events: mpsc::UnboundedSender<EngineEvent>,
     done: mpsc::UnboundedSender<SignInDone>,
-    paths: Paths,
-    clipboard: TokenClipboard,
 }
 
 impl Worker {
-    /// Reads the profiles file (off the async threads: it takes a file lock) and starts a
-    /// runner for each profile.
-    async fn load_profiles(&mut self) {
+    /// Reads the profiles file again (off the async threads: it takes a file lock), tells
+    /// the screens, and starts, restarts or stops runners for what was added, changed or
+    /// removed. Call it after changing the file.
+    pub(super) async fn reload_profiles(&mut self) {
         let paths = self.paths.clone();
         let opened = tokio::task::spawn_blocking(move || ProfileStore::open(&paths)).await;
         let list = match opened {
@@ -148,20 +164,39 @@ impl Worker {
                     &self.events,
                     format!("The profiles could not be read: {err}"),
                 );
-                Vec::new()
+                return;
             }
             Err(err) => {
                 notice_error(
                     &self.events,
                     format!("Reading the profiles failed unexpectedly: {err}"),
                 );
-                Vec::new()
+                return;
             }
         };
         self.events.send(Event::Profiles(list.clone()));
+        let gone: Vec<ProfileId> = self
+            .profiles
+            .keys()
+            .filter(|id| !list.iter().any(|p| p.id() == *id))
+            .cloned()
+            .collect();
+        for id in gone {
+            self.profiles.remove(&id);
+            self.users_read.remove(&id);
+            if let Some(handle) = self.sign_ins.remove(&id) {
+                handle.cancel();
+            }
+            if let Some(runner) = self.runners.remove(&id) {
+                tokio::spawn(runner.stop());
+            }
+        }
         for profile in list {
-            self.start_runner(&profile);
-            self.profiles.insert(profile.id().clone(), profile);
+            if self.profiles.get(profile.id()) != Some(&profile) {
+                self.users_read.remove(profile.id());
+                self.start_runner(&profile);
+                self.profiles.insert(profile.id().clone(), profile);
+            }
         }
     }
 
@@ -179,7 +214,12 @@ impl Worker {
 
     async fn handle(&mut self, command: Command) {
         match command {
-            Command::SignIn(id) => self.sign_in(&id),
+            Command::ReloadProfiles => self.reload_profiles().await,
+            Command::SignIn(id) => self.sign_in(&id, Way::Browser(Arc::clone(&self.browser))),
+            Command::SignInWith {
+                profile,
+                credentials,
+            } => self.sign_in(&profile, Way::Credentials(credentials)),
             Command::CancelSignIn(id) => {
                 if let Some(handle) = self.sign_ins.get(&id) {
                     handle.cancel();
@@ -207,20 +247,32 @@ impl Worker {
             }
             Command::RefreshNow(id) => self.tell_runner(&id, RunnerCommand::RefreshNow).await,
             Command::CopyPlainText(text) => {
-                self.events.ctx().copy_text(text);
-                self.events.send(Event::Notice {
-                    level: NoticeLevel::Info,
-                    text: "Copied the address to the clipboard.".to_owned(),
+                let (clipboard, events) = (self.clipboard.clone(), self.events.clone());
+                tokio::spawn(async move {
+                    let (level, text) = match clipboard.copy_plain(text).await {
+                        Ok(()) => (
+                            NoticeLevel::Info,
+                            "Copied the address to the clipboard.".to_owned(),
+                        ),
+                        Err(why) => (NoticeLevel::Error, format!("Nothing was copied: {why}")),
+                    };
+                    events.send(Event::Notice { level, text });
                 });
             }
-            Command::CopyPreferredHeader(id) => {
-                if let Some(profile) = self.profiles.get(&id) {
-                    let format = Format::header(profile.header());
-                    self.copy(&id, format);
+            Command::Copy { profile, format } => {
+                if let Some(found) = self.profiles.get(&profile) {
+                    copy::copy_token(
+                        Arc::clone(&self.engine),
+                        self.clipboard.clone(),
+                        found.clone(),
+                        format,
+                        self.events.clone(),
+                    );
                 }
             }
-            Command::CopyRawToken(id) => self.copy(&id, Format::Token),
-            Command::Copy { profile, format } => self.copy(&profile, format),
+            Command::SetRenewalMargin(margin) => {
+                crate::engine::schedule::set_renewal_margin(margin);
+            }
             Command::Reveal(id) => {
                 if let Some(profile) = self.profiles.get(&id).cloned() {
                     screens::reveal(Arc::clone(&self.engine), self.events.clone(), profile);
@@ -234,35 +286,17 @@ impl Worker {
             Command::SaveProfile { mode, draft } => {
                 match screens::save(self.paths.clone(), mode, draft).await {
                     Ok(profile) => {
-                        let id = profile.id().clone();
-                        self.profile_changed(profile).await;
-                        self.events
-                            .send(Event::Screens(ScreenEvent::ProfileSaved(id)));
+                        self.reload_profiles().await;
+                        let saved = ScreenEvent::ProfileSaved(profile.id().clone());
+                        self.events.send(Event::Screens(saved));
                     }
                     Err(message) => {
-                        self.events
-                            .send(Event::Screens(ScreenEvent::SaveFailed(message)));
+                        let failed = ScreenEvent::SaveFailed(message);
+                        self.events.send(Event::Screens(failed));
                     }
                 }
             }
             Command::DeleteProfile(id) => self.delete(&id).await,
-            Command::SignInWith {
-                profile,
-                credentials,
-            } => {
-                if let Some(found) = self.profiles.get(&profile).cloned() {
-                    let restart = self.done.clone();
-                    screens::sign_in_with(
-                        Arc::clone(&self.engine),
-                        self.events.clone(),
-                        found,
-                        credentials,
-                        move |signed_in| {
-                            let _ = restart.send(SignInDone { profile, signed_in });
-                        },
-                    );
-                }
-            }
             Command::FindServiceToken(url) => screens::find_service_token(
                 Arc::clone(&self.engine),
                 self.events.clone(),
@@ -277,87 +311,18 @@ impl Worker {
                 url,
                 format,
             ),
-            Command::ApplySettings(settings) => {
-                crate::engine::schedule::set_renewal_margin(chrono::TimeDelta::minutes(i64::from(
-                    settings.refresh_margin_minutes,
-                )));
-                let delay = settings
-                    .clipboard_clear_after()
-                    .unwrap_or(std::time::Duration::ZERO);
-                self.clipboard.set_delay(delay);
+            Command::SetClipboardDelay(delay) => {
+                if let Err(why) = self.clipboard.set_delay(delay).await {
+                    notice_error(
+                        &self.events,
+                        format!("The clipboard delay was not changed: {why}"),
+                    );
+                }
             }
         }
     }
 
-    fn copy(&self, id: &ProfileId, format: Format) {
-        if let Some(profile) = self.profiles.get(id).cloned() {
-            screens::copy(
-                Arc::clone(&self.engine),
-                self.clipboard.clone(),
-                self.events.clone(),
-                profile,
-                format,
-            );
-        }
-    }
-
-    /// A profile was added or changed: the list is read again and its runner restarted.
-    async fn profile_changed(&mut self, profile: Profile) {
-        self.users_read.remove(profile.id());
-        self.start_runner(&profile);
-        self.profiles.insert(profile.id().clone(), profile);
-        self.send_list().await;
-    }
-
-    /// Sends the profiles file's list (in its order) to the window.
-    async fn send_list(&self) {
-        let paths = self.paths.clone();
-        match tokio::task::spawn_blocking(move || ProfileStore::open(&paths)).await {
-            Ok(Ok((store, _))) => self.events.send(Event::Profiles(store.list().to_vec())),
-            Ok(Err(err)) => notice_error(
-                &self.events,
-                format!("The profiles could not be read: {err}"),
-            ),
-            Err(err) => notice_error(
-                &self.events,
-                format!("Reading the profiles failed unexpectedly: {err}"),
-            ),
-        }
-    }
-
-    /// Signs the profile out, removes it and its secrets, and stops its runner.
-    async fn delete(&mut self, id: &ProfileId) {
-        let Some(profile) = self.profiles.get(id).cloned() else {
-            return;
-        };
-        if let Some(handle) = self.sign_ins.remove(id) {
-            handle.cancel();
-        }
-        match screens::delete(&self.engine, self.paths.clone(), &profile).await {
-            Ok(revoke_failed) => {
-                if let Some(runner) = self.runners.remove(id) {
-                    runner.stop().await;
-                }
-                self.profiles.remove(id);
-                self.users_read.remove(id);
-                let mut text = format!("Deleted {} and its secrets.", profile.name());
-                if let Some(reason) = revoke_failed {
-                    text.push_str(&format!(
-                        " The portal did not revoke its refresh token ({reason}); it stays valid \
-                         on the portal until it expires."
-                    ));
-                }
-                self.events.send(Event::Notice {
-                    level: NoticeLevel::Info,
-                    text,
-                });
-                self.send_list().await;
-            }
-            Err(message) => notice_error(&self.events, message),
-        }
-    }
-
-    fn sign_in(&mut self, id: &ProfileId) {
+    fn sign_in(&mut self, id: &ProfileId, way: Way) {
         if self.sign_ins.contains_key(id) {
             return;
         }
@@ -367,7 +332,7 @@ impl Worker {
         let handle = sign_in::start(
             Arc::clone(&self.engine),
             profile,
-            Arc::clone(&self.browser),
+            way,
             self.events.clone(),
             self.done.clone(),
         );
@@ -452,11 +417,38 @@ impl Worker {
         }
     }
 
+    /// Signs the profile out, removes it and its secrets, and reads the list again.
+    async fn delete(&mut self, id: &ProfileId) {
+        let Some(profile) = self.profiles.get(id).cloned() else {
+            return;
+        };
+        if let Some(handle) = self.sign_ins.remove(id) {
+            handle.cancel();
+        }
+        match screens::delete(&self.engine, self.paths.clone(), &profile).await {
+            Ok(revoke_failed) => {
+                let mut text = format!("Deleted {} and its secrets.", profile.name());
+                if let Some(reason) = revoke_failed {
+                    text.push_str(&format!(
+                        " The portal did not revoke its refresh token ({reason}); it stays valid \
+                         on the portal until it expires."
+                    ));
+                }
+                self.events.send(Event::Notice {
+                    level: NoticeLevel::Info,
+                    text,
+                });
+                self.reload_profiles().await;
+            }
+            Err(message) => notice_error(&self.events, message),
+        }
+    }
+
     async fn stop(self) {
-        self.clipboard.clear_now();
         for handle in self.sign_ins.values() {
             handle.cancel();
         }
+        self.clipboard.clear_if_ours().await;
         for (_, runner) in self.runners {
             runner.stop().await;
         }

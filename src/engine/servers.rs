@@ -24,7 +24,7 @@ use crate::auth::federation::{
     HomeSite, OwnTokenReason, Refusal, Route, locate, route, route_by_url, server_key, server_token,
 };
 use crate::secret::Secret;
-use crate::store::{Profile, SecretKind};
+use crate::store::{Profile, SecretKind, SignInMethod};
 
 /// Which token a service URL gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,8 +151,9 @@ impl ServiceTokenError {
 
 impl Engine {
     /// Which token of `profile` works at `url`, and that token: the profile's own (on its
-    /// portal or server, or an ArcGIS Online hosted service), a federated server token
-    /// (cached; `force` gets a new one), or none needed. A site where this profile's tokens
+    /// portal or server, an ArcGIS Online hosted service, or — for app-credentials and API
+    /// key profiles — a federated server), a federated server token (cached; `force` gets a
+    /// new one), or none needed. A site where this profile's tokens
     /// do not work is a [`ServiceTokenError::Refused`] that names the profile to add.
     pub async fn token_for(
         &self,
@@ -182,6 +183,17 @@ impl Engine {
                     })?;
                 route(&home, &located)
             }
+        };
+        let decided = match decided {
+            Route::FederatedServer { .. }
+                if matches!(
+                    profile.sign_in(),
+                    SignInMethod::ApiKey | SignInMethod::AppCredentials
+                ) =>
+            {
+                Route::OwnToken(OwnTokenReason::AppTokenOnFederatedServer)
+            }
+            other => other,
         };
         match decided {
             Route::OwnToken(reason) => {

@@ -115,7 +115,7 @@ impl Format {
 
     /// Whether the format makes sense for tokens of this issuer: `GIS(…)` connects to a
     /// portal, so it is offered for portal tokens only.
-    pub fn applies_to(self, issuer: Issuer<'_>) -> bool {
+    pub fn applies_to(self, issuer: &Issuer) -> bool {
         !matches!((self, issuer), (Self::ArcGisPython, Issuer::Server(_)))
     }
 
@@ -264,7 +264,7 @@ fn python_requests(ctx: &TokenContext<'_>) -> String {
 }
 
 fn arcgis_python(ctx: &TokenContext<'_>) -> String {
-    let Issuer::Portal(portal) = ctx.issuer else {
+    let Issuer::Portal(portal) = &ctx.issuer else {
         return "# GIS() connects to a portal, and this token comes from an ArcGIS Server site:\n\
                 # use the \"Python requests\" format for it."
             .to_owned();

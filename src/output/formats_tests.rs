@@ -20,7 +20,7 @@ fn text(format: Format, ctx: &TokenContext<'_>) -> String {
 
 /// A context with every optional field set: Referer, X-Esri header, expiry, user, CA file.
 fn full<'a>(token: &'a Secret<String>, portal: &'a PortalUrl) -> TokenContext<'a> {
-    let mut ctx = TokenContext::new(token, Issuer::Portal(portal));
+    let mut ctx = TokenContext::new(token, Issuer::Portal(portal.clone()));
     ctx.referer = Some("https://app.example.com");
     ctx.header = PreferredHeader::XEsriAuthorization;
     ctx.expires = Some(Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap());
@@ -38,7 +38,7 @@ fn the_token_format_is_the_bare_token() {
 #[test]
 fn header_formats_add_a_referer_line_only_for_a_referer_bound_token() {
     let (token, portal) = (Secret::from(TOKEN), portal());
-    let plain = TokenContext::new(&token, Issuer::Portal(&portal));
+    let plain = TokenContext::new(&token, Issuer::Portal(portal.clone()));
     assert_eq!(
         text(Format::Bearer, &plain),
         "Authorization: Bearer tok.EN-1"
@@ -68,7 +68,7 @@ fn the_preferred_header_picks_the_matching_header_format() {
 #[test]
 fn the_query_string_is_url_encoded_and_notes_the_referer_in_a_comment() {
     let (token, portal) = (Secret::from("a+b/c="), portal());
-    let plain = TokenContext::new(&token, Issuer::Portal(&portal));
+    let plain = TokenContext::new(&token, Issuer::Portal(portal.clone()));
     assert_eq!(text(Format::Query, &plain), "token=a%2Bb%2Fc%3D");
     let mut bound = plain;
     bound.referer = Some("https://app.example.com");
@@ -98,7 +98,7 @@ fn curl_quotes_odd_values_and_keeps_a_given_f_parameter() {
         Secret::from(ODD),
         ServerUrl::parse("https://gis.example.com/server").unwrap(),
     );
-    let mut ctx = TokenContext::new(&token, Issuer::Server(&server));
+    let mut ctx = TokenContext::new(&token, Issuer::Server(server.clone()));
     ctx.url = Some("https://gis.example.com/server/rest/services/A/MapServer?f=pjson");
     assert_eq!(
         text(Format::Curl, &ctx),
@@ -114,7 +114,7 @@ fn a_server_token_calls_the_services_directory_by_default() {
         Secret::from(TOKEN),
         ServerUrl::parse("https://gis.example.com/server").unwrap(),
     );
-    let ctx = TokenContext::new(&token, Issuer::Server(&server));
+    let ctx = TokenContext::new(&token, Issuer::Server(server.clone()));
     assert_eq!(
         ctx.request_url(),
         "https://gis.example.com/server/rest/services?f=json"
@@ -136,7 +136,7 @@ fn powershell_sends_both_headers_and_explains_how_to_trust_the_ca() {
 #[test]
 fn powershell_doubles_single_quotes_in_the_token() {
     let (token, portal) = (Secret::from(ODD), portal());
-    let ctx = TokenContext::new(&token, Issuer::Portal(&portal));
+    let ctx = TokenContext::new(&token, Issuer::Portal(portal.clone()));
     assert_eq!(
         text(Format::PowerShell, &ctx),
         "Invoke-RestMethod -Uri 'https://gis.example.com/portal/sharing/rest/community/self?f=json' \
@@ -168,7 +168,7 @@ print(data)"#
 #[test]
 fn python_strings_escape_quotes_and_backslashes() {
     let (token, portal) = (Secret::from(ODD), portal());
-    let ctx = TokenContext::new(&token, Issuer::Portal(&portal));
+    let ctx = TokenContext::new(&token, Issuer::Portal(portal.clone()));
     assert!(
         text(Format::PythonRequests, &ctx)
             .contains(r#"headers={"Authorization": "Bearer it's $HOME \"x\" \\n"},"#)
@@ -193,9 +193,9 @@ fn gis_is_not_offered_for_a_server_token_and_says_why() {
         Secret::from(TOKEN),
         ServerUrl::parse("https://gis.example.com/server").unwrap(),
     );
-    let ctx = TokenContext::new(&token, Issuer::Server(&server));
-    assert!(!Format::ArcGisPython.applies_to(ctx.issuer));
-    assert!(Format::Curl.applies_to(ctx.issuer));
+    let ctx = TokenContext::new(&token, Issuer::Server(server.clone()));
+    assert!(!Format::ArcGisPython.applies_to(&ctx.issuer));
+    assert!(Format::Curl.applies_to(&ctx.issuer));
     let snippet = text(Format::ArcGisPython, &ctx);
     assert!(snippet.starts_with("# GIS() connects to a portal"));
     assert!(!snippet.contains(TOKEN));
@@ -204,7 +204,7 @@ fn gis_is_not_offered_for_a_server_token_and_says_why() {
 #[test]
 fn environment_lines_quote_the_token_and_export_the_referer_next_to_it() {
     let (token, portal) = (Secret::from(ODD), portal());
-    let mut ctx = TokenContext::new(&token, Issuer::Portal(&portal));
+    let mut ctx = TokenContext::new(&token, Issuer::Portal(portal.clone()));
     assert_eq!(
         text(Format::ShellExport, &ctx),
         r#"export ARCGIS_TOKEN='it'\''s $HOME "x" \n'"#
@@ -255,7 +255,7 @@ fn the_js_credential_of_a_bound_server_token_notes_the_referer_and_leaves_out_un
         Secret::from(TOKEN),
         ServerUrl::parse("https://gis.example.com/server").unwrap(),
     );
-    let mut ctx = TokenContext::new(&token, Issuer::Server(&server));
+    let mut ctx = TokenContext::new(&token, Issuer::Server(server.clone()));
     ctx.referer = Some("https://app.example.com");
     ctx.ssl = false;
     assert_eq!(
@@ -298,7 +298,7 @@ fn a_rendered_snippet_never_shows_the_token_when_printed_by_mistake() {
     let (token, portal) = (Secret::from(TOKEN), portal());
     let snippet = render(
         Format::Curl,
-        &TokenContext::new(&token, Issuer::Portal(&portal)),
+        &TokenContext::new(&token, Issuer::Portal(portal.clone())),
     );
     assert_eq!(format!("{snippet} {snippet:?}"), "[redacted] [redacted]");
 }

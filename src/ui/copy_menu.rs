@@ -19,16 +19,14 @@ pub struct CopyRequest {
 
 /// The formats offered for `profile`'s tokens, in menu order.
 pub fn formats_for(profile: &Profile) -> Vec<Format> {
-    let portal = profile.portal_url();
-    let server = profile.server_url();
-    let issuer = match (&portal, &server) {
-        (Some(portal), _) => Some(Issuer::Portal(portal)),
-        (None, Some(server)) => Some(Issuer::Server(server)),
-        (None, None) => None,
-    };
+    let issuer = Issuer::of(profile);
     Format::ALL
         .into_iter()
-        .filter(|format| issuer.is_none_or(|issuer| format.applies_to(issuer)))
+        .filter(|format| {
+            issuer
+                .as_ref()
+                .is_none_or(|issuer| format.applies_to(issuer))
+        })
         .collect()
 }
 

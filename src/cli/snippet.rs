@@ -1,0 +1,56 @@
+//! `tokendesk snippet NAME FORMAT [--url URL]`: a fresh token in any copy format (a header,
+//! curl, PowerShell, Python, an environment line, the JavaScript SDK credential…) on stdout,
+//! the same text the desktop app copies.
+
+use clap::Args;
+
+use super::token::fresh;
+use super::{Exit, Outcome};
+use crate::output::{Format, TokenContext, render};
+
+/// Arguments of `tokendesk snippet`.
+#[derive(Debug, Args)]
+pub struct SnippetArgs {
+    /// The profile.
+    pub name: String,
+    /// The format: token, bearer, esri, query, curl, powershell, python, arcgis-python,
+    /// export, env-powershell or js-credential.
+    pub format: Format,
+    /// The URL that curl, PowerShell and Python call (default: one that shows the token
+    /// works, e.g. the portal's community/self).
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
+/// Prints the snippet.
+pub async fn run(args: SnippetArgs) -> Outcome {
+    let (profile, token) = match fresh(&args.name, false, false).await {
+        Ok(found) => found,
+        Err(outcome) => return outcome,
+    };
+    let Some(mut ctx) = TokenContext::for_profile(&token.token, &profile) else {
+        return Outcome::fail(
+            Exit::Failure,
+            format!(
+                "profile {} has a URL TokenDesk cannot read ({}): fix it with `tokendesk profile add` or in profiles.toml",
+                profile.name(),
+                profile.url()
+            ),
+        );
+    };
+    if !args.format.applies_to(&ctx.issuer) {
+        return Outcome::fail(
+            Exit::Usage,
+            format!(
+                "the {} format needs a portal, and {} is an ArcGIS Server profile: use `python` instead",
+                args.format,
+                profile.name()
+            ),
+        );
+    }
+    ctx.url = args.url.as_deref();
+    ctx.expires = Some(token.expires_at);
+    ctx.user_id = token.username.as_deref();
+    println!("{}", render(args.format, &ctx).expose());
+    Outcome::ok()
+}
