@@ -121,7 +121,7 @@ impl Screens {
     /// A sign-in ended: the secret prompt for that profile closes, or says why not (and
     /// stays open to try again).
     pub fn sign_in_finished(&mut self, profile: &ProfileId, result: &Result<(), String>) {
-        if !self.prompt.as_ref().is_some_and(|p| p.profile() == profile) {
+        if self.prompt.as_ref().is_none_or(|p| p.profile() != profile) {
             return;
         }
         match result {
