@@ -8,7 +8,7 @@ use super::clipboard::HostClipboard;
 use super::host::Events;
 use super::worker::for_window;
 use crate::engine::Engine;
-use crate::output::{self, Format, TokenContext};
+use crate::output::{self, Format, Issuer, TokenContext};
 use crate::store::Profile;
 use crate::ui::{Event, NoticeLevel};
 
@@ -49,10 +49,20 @@ async fn copy(
         .fresh_token(profile, false)
         .await
         .map_err(|err| for_window(&err.to_string(), profile.name()))?;
-    let mut context = TokenContext::for_profile(&fresh.token, profile)
-        .ok_or_else(|| format!("{} has no usable address", profile.name()))?;
-    context.expires = Some(fresh.expires_at);
-    context.user_id = fresh.username.as_deref();
+    let (portal, server) = (profile.portal_url(), profile.server_url());
+    let issuer = match (portal, server) {
+        (Some(portal), _) => Issuer::Portal(portal),
+        (None, Some(server)) => Issuer::Server(server),
+        (None, None) => return Err(format!("{} has no usable address", profile.name())),
+    };
+    let context = TokenContext {
+        referer: profile.referer(),
+        header: profile.header(),
+        expires: Some(fresh.expires_at),
+        user_id: fresh.username.as_deref(),
+        ca_file: profile.ca_file(),
+        ..TokenContext::new(&fresh.token, issuer)
+    };
     let text = output::render(format, &context);
     clipboard.copy_secret(text).await
 }
