@@ -19,9 +19,9 @@ use egui_kittest::kittest::Queryable;
 use support_engine::Rig;
 use tokendesk::clock::Clock;
 use tokendesk::demo_portal::DemoConfig;
-use tokendesk::desktop::{ClipboardChoice, DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
+use tokendesk::desktop::{DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
 use tokendesk::engine::TokenState;
-use tokendesk::output::clipboard::MemoryClipboard;
+use tokendesk::output::clipboard::{ClipboardBackend, MemoryClipboard};
 use tokendesk::output::{Format, Issuer, TokenContext, render};
 use tokendesk::secret::Secret;
 use tokendesk::store::{
@@ -64,7 +64,7 @@ impl Tokens {
         let clock: Arc<dyn Clock> = rig.clock.clone();
         let config = HostConfig {
             clock: Arc::clone(&clock),
-            clipboard: ClipboardChoice::Given(Box::new(backend)),
+            clipboard: Box::new(move || Ok(Box::new(backend) as Box<dyn ClipboardBackend>)),
             ..HostConfig::new(
                 Setup::Profiles(rig.paths.clone()),
                 SecretsChoice::Given(store),
@@ -147,7 +147,7 @@ impl Tokens {
             .unwrap();
         let record = tokendesk::store::AccessTokenRecord::from_secret(&access).unwrap();
         let portal = self.rig.portal_url();
-        let mut context = TokenContext::new(&record.token, Issuer::Portal(portal));
+        let mut context = TokenContext::new(&record.token, Issuer::Portal(portal.clone()));
         context.expires = Some(record.expires_at);
         context.user_id = record.username.as_deref();
         context.ca_file = self.rig.profile.ca_file();

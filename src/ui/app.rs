@@ -54,9 +54,7 @@ impl TokenDeskApp {
 
     /// Uses `settings` (read from eframe's storage) and tells the host.
     pub fn with_settings(mut self, settings: Settings) -> Self {
-        for command in settings.commands() {
-            self.host.send(command);
-        }
+        self.host.send(Command::ApplySettings(settings.clone()));
         self.screens.settings = settings;
         self
     }
@@ -77,12 +75,7 @@ impl TokenDeskApp {
         while let Ok(event) = self.events.try_recv() {
             match event {
                 Event::Screens(event) => self.screens.apply(event, now),
-                other => {
-                    if let Event::SignInFinished { profile, result } = &other {
-                        self.screens.sign_in_finished(profile, result);
-                    }
-                    self.view.apply(other);
-                }
+                other => self.view.apply(other),
             }
         }
         if let Some(id) = self.screens.take_selection() {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use eframe::egui::{self, RichText, Ui};
 
 use super::activity_log::activity_log_ui;
-use super::clipboard_status::clipboard_status_ui;
+use super::clipboard_status::{ClipboardStatus, clipboard_status_ui};
 use super::copy_menu::copy_menu_ui;
 use super::delete_confirm::{DeleteChoice, delete_confirm_ui};
 use super::editor::{EditorAction, editor_ui};
@@ -40,6 +40,11 @@ pub enum ScreenEvent {
     ProfileSaved(ProfileId),
     /// Saving failed: why, and what to do.
     SaveFailed(String),
+    /// Text was copied to the clipboard.
+    Copied(ClipboardStatus),
+    /// The clipboard was cleared (or, if the person copied something else meanwhile, left
+    /// alone); the status line goes away.
+    ClipboardDone,
     /// The token to reveal, asked for with [`Command::Reveal`].
     Revealed {
         /// Whose.
@@ -54,6 +59,13 @@ pub enum ScreenEvent {
         /// Which token works there.
         answer: ServiceUrlAnswer,
     },
+    /// A credential sign-in finished: `Err` says why (the prompt stays open to try again).
+    CredentialSignIn {
+        /// The profile.
+        profile: ProfileId,
+        /// The outcome.
+        result: Result<(), String>,
+    },
 }
 
 /// The state of the screens around the profile list and card.
@@ -65,6 +77,7 @@ pub struct Screens {
     deleting: Option<(ProfileId, String)>,
     settings_open: bool,
     reveal: Reveal,
+    clipboard: Option<ClipboardStatus>,
     prompt: Option<SecretPrompt>,
     select: Option<ProfileId>,
     service_url: ServiceUrlBox,
@@ -114,21 +127,22 @@ impl Screens {
                 }
             }
             ScreenEvent::ServiceUrl { url, answer } => self.service_url.answer(&url, answer),
+            ScreenEvent::Copied(status) => self.clipboard = Some(status),
+            ScreenEvent::ClipboardDone => self.clipboard = None,
             ScreenEvent::Revealed { profile, token } => self.reveal.show(profile, token, now),
-        }
-    }
-
-    /// A sign-in ended: the secret prompt for that profile closes, or says why not (and
-    /// stays open to try again).
-    pub fn sign_in_finished(&mut self, profile: &ProfileId, result: &Result<(), String>) {
-        if self.prompt.as_ref().is_none_or(|p| p.profile() != profile) {
-            return;
-        }
-        match result {
-            Ok(()) => self.prompt = None,
-            Err(message) => {
-                if let Some(prompt) = &mut self.prompt {
-                    prompt.failed(message.clone());
+            ScreenEvent::CredentialSignIn { profile, result } => {
+                let open = self
+                    .prompt
+                    .as_ref()
+                    .is_some_and(|p| p.profile() == &profile);
+                match (result, open) {
+                    (Ok(()), true) => self.prompt = None,
+                    (Err(message), true) => {
+                        if let Some(prompt) = &mut self.prompt {
+                            prompt.failed(message);
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
@@ -249,7 +263,7 @@ impl Screens {
             // Signed out or expired meanwhile: nothing to show, nothing to keep.
             self.reveal.hide();
         }
-        if let Some(status) = &all.clipboard {
+        if let Some(status) = &self.clipboard {
             clipboard_status_ui(ui, status, now);
         }
         ui.add_space(8.0);
@@ -315,7 +329,7 @@ impl Screens {
             }
         }
         if changed {
-            commands.extend(self.settings.commands());
+            commands.push(Command::ApplySettings(self.settings.clone()));
         }
         changed
     }

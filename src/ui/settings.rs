@@ -75,19 +75,6 @@ impl Settings {
         self
     }
 
-    /// The commands that make the host follow these settings.
-    pub fn commands(&self) -> [super::Command; 2] {
-        [
-            super::Command::SetClipboardDelay(
-                self.clipboard_clear_after()
-                    .unwrap_or(std::time::Duration::ZERO),
-            ),
-            super::Command::SetRenewalMargin(chrono::TimeDelta::minutes(i64::from(
-                self.refresh_margin_minutes,
-            ))),
-        ]
-    }
-
     /// The clipboard delay as a duration; `None` = never cleared.
     pub fn clipboard_clear_after(&self) -> Option<std::time::Duration> {
         (self.clipboard_clear_secs > 0)
