@@ -415,3 +415,30 @@ fn without_a_keyring_the_app_says_it_runs_in_session_only_mode() {
     harness.get_by_label_contains("no DBUS_SESSION_BUS_ADDRESS");
     assert_every_widget_is_labelled(&harness, "session-only");
 }
+
+#[test]
+fn a_changed_setting_is_written_to_a_private_settings_file_but_the_starting_ones_are_not() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    let paths = gui.rig.paths.clone();
+    assert!(
+        !paths.settings_file().exists(),
+        "the starting settings are not written back"
+    );
+    gui.harness.get_by_label("Settings").click();
+    gui.harness.run();
+    gui.harness.get_by_label("Dark").click();
+    let file = paths.settings_file();
+    gui.wait_until("the settings file", |_| {
+        tokendesk::desktop::settings_file::load(&paths).theme
+            == tokendesk::ui::theme::ThemeChoice::Dark
+    });
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("theme = \"dark\""), "{text}");
+    assert!(text.contains("clipboard_clear_secs = 30"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the settings file is private");
+    }
+}

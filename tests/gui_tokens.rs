@@ -70,8 +70,11 @@ impl Tokens {
                 SecretsChoice::Given(store),
             )
         };
+        // The host's events (renewals, copies) wake the window from its own threads, so a
+        // frame may need a few more steps to settle than the default allows.
         let harness = Harness::builder()
             .with_size(eframe::egui::vec2(DEFAULT_SIZE[0], DEFAULT_SIZE[1]))
+            .with_max_steps(32)
             .build_eframe(move |cc| {
                 cc.egui_ctx
                     .all_styles_mut(|style| style.animation_time = 0.0);
@@ -116,6 +119,18 @@ impl Tokens {
             assert!(Instant::now() < deadline, "timed out waiting for {what}");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Opens the "Copy as…" menu (again, if a repaint closed it) and picks `format`.
+    fn copy_as(&mut self, format: Format) {
+        let deadline = Instant::now() + BOUND;
+        while self.harness.query_by_label(format.label()).is_none() {
+            assert!(Instant::now() < deadline, "the Copy as… menu did not open");
+            self.harness.get_by_label("Copy as…").click();
+            // Host events may arrive meanwhile: step rather than wait for a still frame.
+            self.harness.run_steps(2);
+        }
+        self.harness.get_by_label(format.label()).click();
     }
 
     fn clipboard_text(&self) -> Option<String> {
@@ -168,9 +183,7 @@ fn every_copy_format_puts_the_exact_text_on_the_clipboard_marked_sensitive() {
 
     for format in Format::ALL {
         app.clipboard.copy_from_elsewhere("something else");
-        app.harness.get_by_label("Copy as…").click();
-        app.harness.run();
-        app.harness.get_by_label(format.label()).click();
+        app.copy_as(format);
         let want = app.expected(format);
         let clipboard = app.clipboard.clone();
         app.wait_for(format.name(), move |_| {
@@ -187,9 +200,7 @@ fn every_copy_format_puts_the_exact_text_on_the_clipboard_marked_sensitive() {
 fn the_clipboard_is_cleared_after_the_delay_but_left_alone_once_the_person_copied_something_else() {
     let mut app = Tokens::start(true);
     let token = app.token().expose().clone();
-    app.harness.get_by_label("Copy as…").click();
-    app.harness.run();
-    app.harness.get_by_label(Format::Token.label()).click();
+    app.copy_as(Format::Token);
     let want = token.clone();
     let clipboard = app.clipboard.clone();
     app.wait_for("the token on the clipboard", move |_| {

@@ -10,11 +10,13 @@
 //! | `user_info`   | who is signed in (community/self, portals/self)                          |
 //! | `demo`        | `--demo`: the in-process demo portal and its ready-made profiles          |
 //! | `screens`     | the editor's Check and CA dialog, save/delete, copy with auto-clear, reveal, credential sign-in |
+//! | [`settings_file`] | `settings.toml`: the app's settings, read before the window opens      |
 //! | `window`      | the native window: title, app id, size, renderer                          |
 
 mod demo;
 pub mod host;
 mod screens;
+pub mod settings_file;
 mod sign_in;
 mod user_info;
 mod window;
@@ -36,14 +38,22 @@ use crate::ui::settings::Settings;
 /// Opens the window: the user's profiles over the OS keyring, or (`demo`) the built-in demo
 /// portal with ready-made profiles in a throw-away directory and session memory.
 pub fn run(demo: bool) -> ExitCode {
-    let config = if demo {
-        HostConfig::new(
+    // The demo keeps its settings in its throw-away directory: it starts from the defaults.
+    let (config, settings) = if demo {
+        let config = HostConfig::new(
             Setup::Demo,
             SecretsChoice::Given(Arc::new(MemoryStore::new())),
-        )
+        );
+        (config, Settings::default())
     } else {
         match Paths::from_env() {
-            Ok(paths) => HostConfig::new(Setup::Profiles(paths), SecretsChoice::Keyring),
+            Ok(paths) => {
+                let settings = settings_file::load(&paths);
+                (
+                    HostConfig::new(Setup::Profiles(paths), SecretsChoice::Keyring),
+                    settings,
+                )
+            }
             Err(err) => {
                 eprintln!("tokendesk: {err}");
                 return ExitCode::from(1);
@@ -61,7 +71,6 @@ pub fn run(demo: bool) -> ExitCode {
                 ..config
             };
             let (host, events) = Host::start(config, cc.egui_ctx.clone())?;
-            let settings = Settings::load(cc.storage);
             Ok(Box::new(
                 TokenDeskApp::new(clock, Box::new(host), events).with_settings(settings),
             ))

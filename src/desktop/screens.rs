@@ -324,13 +324,20 @@ fn what_was_copied(format: Format) -> String {
 pub(super) fn reveal(engine: Arc<Engine>, events: Events, profile: Profile) {
     tokio::spawn(async move {
         match engine.fresh_token(&profile, false).await {
-            Ok(fresh) => screen(
-                &events,
-                ScreenEvent::Revealed {
+            Ok(fresh) => {
+                events.send(Event::Activity {
                     profile: profile.id().clone(),
-                    token: fresh.token,
-                },
-            ),
+                    at: engine.clock().now(),
+                    message: "Showed the token on screen for 30 seconds.".to_owned(),
+                });
+                screen(
+                    &events,
+                    ScreenEvent::Revealed {
+                        profile: profile.id().clone(),
+                        token: fresh.token,
+                    },
+                );
+            }
             Err(err) => notice(
                 &events,
                 NoticeLevel::Error,

@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use super::demo;
 use super::host::{Events, HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
 use super::screens::{self, TokenClipboard};
+use super::settings_file;
 use super::sign_in::{self, SignInDone, SignInHandle};
 use super::user_info;
 use crate::auth::Browser;
@@ -22,6 +23,7 @@ use crate::store::{
     open_keyring_within,
 };
 use crate::ui::screens::ScreenEvent;
+use crate::ui::settings::Settings;
 use crate::ui::{Command, Event, NoticeLevel};
 
 /// Runs until the window goes away (the command channel closes).
@@ -64,6 +66,7 @@ pub(super) async fn run(
         runners: HashMap::new(),
         sign_ins: HashMap::new(),
         users_read: HashSet::new(),
+        settings: None,
         engine_events,
         done: done_sender,
         paths,
@@ -132,6 +135,8 @@ pub(super) struct Worker {
     sign_ins: HashMap<ProfileId, SignInHandle>,
     /// Profiles whose user details were read (or are being read) for the current session.
     users_read: HashSet<ProfileId>,
+    /// The settings in force: `None` until the window sends the ones it started with.
+    settings: Option<Settings>,
     engine_events: mpsc::UnboundedSender<EngineEvent>,
     done: mpsc::UnboundedSender<SignInDone>,
 }
@@ -312,8 +317,40 @@ impl Worker {
                     .clipboard_clear_after()
                     .unwrap_or(std::time::Duration::ZERO);
                 self.clipboard.set_delay(delay);
+                // The first settings are the ones the window started with (read from the
+                // file); only a change is written back.
+                let changed = self.settings.as_ref().is_some_and(|s| *s != settings);
+                self.settings = Some(settings.clone());
+                if changed {
+                    self.save_settings(settings);
+                }
             }
         }
+    }
+
+    /// Writes the settings file off the async threads; a failure is a notice in the window
+    /// (the settings stay in force for this run).
+    fn save_settings(&self, settings: Settings) {
+        let paths = self.paths.clone();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            let file = paths.settings_file();
+            let saved =
+                tokio::task::spawn_blocking(move || settings_file::save(&paths, &settings)).await;
+            let failure = match saved {
+                Ok(Ok(())) => return,
+                Ok(Err(err)) => err.to_string(),
+                Err(err) => err.to_string(),
+            };
+            notice_error(
+                &events,
+                format!(
+                    "The settings could not be saved to {}: {failure}. They apply until TokenDesk \
+                 closes; check that the folder is writable.",
+                    file.display()
+                ),
+            );
+        });
     }
 
     fn copy(&self, id: &ProfileId, format: Format) {

@@ -174,10 +174,6 @@ impl eframe::App for TokenDeskApp {
         self.drain_events();
     }
 
-    fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        self.screens.settings.save(storage);
-    }
-
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.screens.settings.theme.apply(&ctx);

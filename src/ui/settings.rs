@@ -1,5 +1,6 @@
 //! The app's settings (clipboard delay, refresh margin, theme) and their screen. They hold
-//! no secret and persist through eframe's storage as JSON under [`Settings::STORAGE_KEY`].
+//! no secret; the host keeps them as TOML in `settings.toml` in the config directory
+//! (`desktop::settings_file`), written atomically with mode 0600 like every config file.
 
 use eframe::egui;
 use serde::{Deserialize, Serialize};
@@ -31,8 +32,6 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// The key under which the settings are kept in eframe's storage.
-    pub const STORAGE_KEY: &'static str = "tokendesk.settings";
     /// The default clipboard delay.
     pub const DEFAULT_CLIPBOARD_CLEAR_SECS: u32 = 30;
     /// The longest clipboard delay offered (10 minutes).
@@ -42,13 +41,11 @@ impl Settings {
     /// The largest refresh margin offered.
     pub const MAX_REFRESH_MARGIN_MINUTES: u32 = 60;
 
-    /// The settings kept in `storage`, or the defaults when there are none or they cannot
-    /// be read (a warning is logged; the settings hold nothing worth stopping for).
-    pub fn load(storage: Option<&dyn eframe::Storage>) -> Self {
-        let Some(text) = storage.and_then(|s| s.get_string(Self::STORAGE_KEY)) else {
-            return Self::default();
-        };
-        match serde_json::from_str::<Self>(&text) {
+    /// The settings in `text` (the settings file), or the defaults when it cannot be read
+    /// (a warning is logged; the settings hold nothing worth stopping for). Settings left
+    /// out take their defaults; values out of range are brought into it.
+    pub fn from_toml(text: &str) -> Self {
+        match toml::from_str::<Self>(text) {
             Ok(settings) => settings.clamped(),
             Err(err) => {
                 tracing::warn!(%err, "the saved settings could not be read; using the defaults");
@@ -57,12 +54,12 @@ impl Settings {
         }
     }
 
-    /// Keeps the settings in `storage`.
-    pub fn save(&self, storage: &mut dyn eframe::Storage) {
-        match serde_json::to_string(self) {
-            Ok(text) => storage.set_string(Self::STORAGE_KEY, text),
-            Err(err) => tracing::warn!(%err, "the settings could not be saved"),
-        }
+    /// The settings as the settings file holds them.
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        Ok(format!(
+            "# TokenDesk desktop app settings (no secrets). Written by the app; safe to edit.\n{}",
+            toml::to_string(self)?
+        ))
     }
 
     fn clamped(mut self) -> Self {
@@ -137,51 +134,39 @@ pub fn settings_ui(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
-    use eframe::Storage as _;
-
     use super::*;
 
-    #[derive(Default)]
-    struct MapStorage(HashMap<String, String>);
-
-    impl eframe::Storage for MapStorage {
-        fn get_string(&self, key: &str) -> Option<String> {
-            self.0.get(key).cloned()
-        }
-        fn set_string(&mut self, key: &str, value: String) {
-            self.0.insert(key.to_owned(), value);
-        }
-        fn remove_string(&mut self, key: &str) {
-            self.0.remove(key);
-        }
-        fn flush(&mut self) {}
-    }
-
     #[test]
-    fn settings_read_back_what_was_saved() {
-        let mut storage = MapStorage::default();
+    fn settings_read_back_what_was_written() {
         let settings = Settings {
             clipboard_clear_secs: 0,
             refresh_margin_minutes: 10,
             theme: ThemeChoice::Dark,
         };
-        settings.save(&mut storage);
-        assert_eq!(Settings::load(Some(&storage)), settings);
-        assert!(storage.0[Settings::STORAGE_KEY].contains("\"dark\""));
+        let text = settings.to_toml().unwrap();
+        assert!(text.contains("theme = \"dark\""), "{text}");
+        assert_eq!(Settings::from_toml(&text), settings);
     }
 
     #[test]
     fn missing_or_unreadable_settings_give_the_defaults() {
-        assert_eq!(Settings::load(None), Settings::default());
+        assert_eq!(Settings::from_toml(""), Settings::default());
         assert_eq!(Settings::default().clipboard_clear_secs, 30);
-        let mut storage = MapStorage::default();
-        storage.set_string(Settings::STORAGE_KEY, "{not json".into());
-        assert_eq!(Settings::load(Some(&storage)), Settings::default());
-        storage.set_string(Settings::STORAGE_KEY, r#"{"theme":"light"}"#.into());
-        assert_eq!(Settings::load(Some(&storage)).theme, ThemeChoice::Light);
-        assert_eq!(Settings::load(Some(&storage)).clipboard_clear_secs, 30);
+        assert_eq!(Settings::from_toml("{not toml"), Settings::default());
+        let partial = Settings::from_toml("theme = \"light\"");
+        assert_eq!(partial.theme, ThemeChoice::Light);
+        assert_eq!(partial.clipboard_clear_secs, 30);
+    }
+
+    #[test]
+    fn values_out_of_range_are_brought_into_it() {
+        let settings =
+            Settings::from_toml("clipboard_clear_secs = 99999\nrefresh_margin_minutes = 0");
+        assert_eq!(
+            settings.clipboard_clear_secs,
+            Settings::MAX_CLIPBOARD_CLEAR_SECS
+        );
+        assert_eq!(settings.refresh_margin_minutes, 1);
     }
 
     #[test]
