@@ -10,6 +10,7 @@
 //! | [`arcgis`]     | the ArcGIS wire protocol: URLs, typed requests/responses, errors      |
 //! | [`demo_portal`]| an independent HTTPS emulator of ArcGIS portal and server endpoints   |
 //! | [`engine`]     | the token lifecycle: state, renewal under a cross-process lock, runner |
+//! | [`identity`]   | the desktop app's id, name and icon (shared with `packaging/`)        |
 //! | [`clock`]      | the injected wall clock                                               |
 //! | [`output`]     | copy formats (headers, curl, Python…) and the clipboard with auto-clear |
 //! | [`secret`]     | `Secret<T>`: redacting wrapper for tokens, passwords and secrets      |
@@ -24,6 +25,7 @@ pub mod clock;
 pub mod demo_portal;
 pub mod desktop;
 pub mod engine;
+pub mod identity;
 pub mod output;
 pub mod secret;
 pub mod store;

@@ -183,7 +183,23 @@ async fn an_online_like_portal_as_json_is_the_documented_object() {
     let input = server.url("/portal/home/");
     let output = probe(&input, server.ca_file(), true).await;
     assert_success(&output);
-    let got: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let mut got: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let recommendation = got
+        .as_object_mut()
+        .unwrap()
+        .remove("recommendation")
+        .unwrap();
+    assert_eq!(recommendation["kind"], "online", "{recommendation}");
+    assert_eq!(recommendation["method"], "browser", "{recommendation}");
+    assert_eq!(recommendation["url"], server.url("/portal"));
+    assert_eq!(recommendation["needs_client_id"], true);
+    assert_eq!(
+        recommendation["command"],
+        format!(
+            "tokendesk profile add NAME --from-probe {input} --client-id YOUR_CLIENT_ID --ca-file {}",
+            server.ca_file().display()
+        )
+    );
     assert_eq!(
         got,
         json!({
@@ -217,6 +233,22 @@ async fn an_enterprise_portal_is_reported_with_its_numeric_version_and_no_https_
     );
     assert!(text.contains("version:         11.3"), "{text}");
     assert!(text.contains("HTTPS only:      no"), "{text}");
+    for expected in [
+        "recommended profile:",
+        "kind:          ArcGIS Enterprise portal",
+        &format!("URL:           {}", server.url("/portal")),
+        "sign-in:       browser sign-in (OAuth PKCE)",
+        "why:           ArcGIS Enterprise portal — browser sign-in",
+        &format!(
+            "add it with:   tokendesk profile add NAME --from-probe {}",
+            server.url("/portal")
+        ),
+    ] {
+        assert!(
+            text.contains(expected),
+            "`{expected}` missing from:\n{text}"
+        );
+    }
 
     let output = probe(&server.url("/portal"), server.ca_file(), true).await;
     assert_success(&output);
@@ -251,7 +283,24 @@ async fn a_federated_server_is_reported_with_its_owning_portal() {
 
     let output = probe(&input, server.ca_file(), true).await;
     assert_success(&output);
-    let got: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let mut got: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let recommendation = got
+        .as_object_mut()
+        .unwrap()
+        .remove("recommendation")
+        .unwrap();
+    assert_eq!(recommendation["kind"], "enterprise", "{recommendation}");
+    assert_eq!(
+        recommendation["url"],
+        server.url("/portal"),
+        "{recommendation}"
+    );
+    assert_eq!(recommendation["method"], "browser", "{recommendation}");
+    let why = recommendation["why"].as_str().unwrap();
+    assert!(
+        why.contains("federated with the portal") && why.contains("--for URL"),
+        "{why}"
+    );
     assert_eq!(
         got,
         json!({
@@ -293,6 +342,10 @@ async fn a_stand_alone_secured_server_offers_its_own_generate_token() {
     assert_eq!(got["kind"], "standalone_server");
     assert_eq!(got["token_service_url"], server.url("/gis/tokens/"));
     assert_eq!(got["sign_in_methods"], json!(["server_generate_token"]));
+    assert_eq!(got["recommendation"]["kind"], "server");
+    assert_eq!(got["recommendation"]["method"], "server-password");
+    assert_eq!(got["recommendation"]["url"], server.url("/gis"));
+    assert_eq!(got["recommendation"]["needs_client_id"], false);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -316,6 +369,8 @@ async fn an_unsecured_server_needs_no_sign_in() {
     assert_eq!(got["kind"], "unsecured_server");
     assert_eq!(got["sign_in_methods"], json!([]));
     assert_eq!(got["token_service_url"], Value::Null);
+    assert_eq!(got["recommendation"], Value::Null);
+    assert!(text.contains("recommended profile: none"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -487,4 +542,121 @@ async fn a_bare_host_where_nothing_answers_suggests_adding_the_web_adaptor_name(
     assert!(message.contains("web adaptor name"), "{message}");
     let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(paths, ["/sharing/rest/info", "/rest/info"]);
+}
+
+/// `profile add NAME --from-probe URL EXTRA…` in a throw-away config dir, then
+/// `profile show NAME --json`.
+async fn add_from_probe(server: &TestServer, url: &str, extra: &[&str]) -> (Output, Option<Value>) {
+    let home = tempfile::tempdir().unwrap();
+    let env = vec![
+        (
+            "TOKENDESK_CONFIG_DIR",
+            home.path().join("config").display().to_string(),
+        ),
+        (
+            "TOKENDESK_DATA_DIR",
+            home.path().join("data").display().to_string(),
+        ),
+        (
+            "TOKENDESK_CACHE_DIR",
+            home.path().join("cache").display().to_string(),
+        ),
+    ];
+    let mut args: Vec<String> = ["profile", "add", "probed", "--from-probe", url, "--ca-file"]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    args.push(server.ca_file().display().to_string());
+    args.extend(extra.iter().map(ToString::to_string));
+    let added = tokendesk_with_env(args, env.clone()).await;
+    if added.status.code() != Some(0) {
+        return (added, None);
+    }
+    let shown = tokendesk_with_env(
+        ["profile", "show", "probed", "--json"]
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        env,
+    )
+    .await;
+    assert_success(&shown);
+    (added, Some(serde_json::from_str(&stdout(&shown)).unwrap()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_probe_fills_kind_url_and_method_of_an_enterprise_portal_and_says_why() {
+    let server = TestServer::start().await;
+    enterprise(&server);
+    let url = server.url("/portal/home/index.html");
+    let (added, profile) = add_from_probe(&server, &url, &["--client-id", "my-app"]).await;
+    assert_success(&added);
+    assert!(
+        stderr(&added).contains("browser sign-in"),
+        "{}",
+        stderr(&added)
+    );
+    let profile = profile.unwrap();
+    assert_eq!(profile["kind"], "enterprise", "{profile}");
+    assert_eq!(profile["url"], server.url("/portal"), "{profile}");
+    assert_eq!(profile["method"], "browser", "{profile}");
+    assert_eq!(profile["client_id"], "my-app", "{profile}");
+
+    let (added, profile) =
+        add_from_probe(&server, &url, &["--client-id", "my-app", "--method", "oob"]).await;
+    assert_success(&added);
+    assert_eq!(
+        profile.unwrap()["method"],
+        "oob",
+        "flags override the probe"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_probe_on_a_federated_service_adds_a_profile_for_its_owning_portal() {
+    let server = TestServer::start().await;
+    federated(&server);
+    let url = server.url("/server/rest/services/Hosted/Parks/FeatureServer/0");
+    let (added, profile) = add_from_probe(&server, &url, &["--client-id", "my-app"]).await;
+    assert_success(&added);
+    let profile = profile.unwrap();
+    assert_eq!(profile["kind"], "enterprise", "{profile}");
+    assert_eq!(profile["url"], server.url("/portal"), "{profile}");
+    assert!(stderr(&added).contains("--for URL"), "{}", stderr(&added));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_probe_on_servers_adds_a_server_password_profile_or_says_none_is_needed() {
+    let server = TestServer::start().await;
+    standalone(&server);
+    unsecured(&server);
+    let (added, profile) = add_from_probe(
+        &server,
+        &server.url("/gis/rest/services/Folder/Svc/MapServer"),
+        &[],
+    )
+    .await;
+    assert_success(&added);
+    let profile = profile.unwrap();
+    assert_eq!(profile["kind"], "server", "{profile}");
+    assert_eq!(profile["method"], "server-password", "{profile}");
+    assert_eq!(profile["url"], server.url("/gis"), "{profile}");
+
+    let (refused, profile) = add_from_probe(&server, &server.url("/open/rest/services"), &[]).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(profile.is_none());
+    assert!(
+        stderr(&refused).contains("no profile is needed"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_probe_with_an_unreachable_site_exits_4_and_adds_nothing() {
+    let server = TestServer::start().await;
+    let (failed, profile) =
+        add_from_probe(&server, &server.url("/nothing/rest/services"), &[]).await;
+    assert_eq!(failed.status.code(), Some(4), "{}", stderr(&failed));
+    assert!(profile.is_none());
 }

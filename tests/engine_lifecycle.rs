@@ -87,13 +87,16 @@ async fn the_refresh_token_is_exchanged_when_a_fifth_of_its_life_is_left_and_onl
     assert_eq!(rig.token_requests().await, 1);
     assert_eq!(rig.check(&exchanged.token).await.unwrap(), USER);
     let after = rig.session().unwrap();
-    assert_ne!(after.refresh_token.expose(), before.refresh_token.expose());
+    assert_ne!(
+        after.refresh_token.unwrap().expose(),
+        before.refresh_token.as_ref().unwrap().expose()
+    );
     let old = request_token(
         &rig.client,
         &rig.portal_url(),
         support_engine::APP,
         &Grant::RefreshToken {
-            refresh_token: &before.refresh_token,
+            refresh_token: before.refresh_token.as_ref().unwrap(),
         },
         rig.clock.now(),
     )
@@ -129,7 +132,7 @@ async fn a_revoked_refresh_token_stops_renewal_and_asks_for_sign_in() {
         &rig.client,
         &rig.portal_url(),
         support_engine::APP,
-        &session.refresh_token,
+        session.refresh_token.as_ref().unwrap(),
         TokenTypeHint::RefreshToken,
         rig.clock.now(),
     )
@@ -284,7 +287,7 @@ async fn sign_out_revokes_the_refresh_token_and_deletes_the_secrets() {
         &rig.portal_url(),
         support_engine::APP,
         &Grant::RefreshToken {
-            refresh_token: &session.refresh_token,
+            refresh_token: session.refresh_token.as_ref().unwrap(),
         },
         rig.clock.now(),
     )

@@ -12,21 +12,34 @@ mod support_engine;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use eframe::egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use support_browser::{Click, PlayingBrowser};
+use support_browser::{Click, NoBrowser, PlayingBrowser, Shown};
 use support_engine::{PASSWORD, Rig, USER};
+use tokendesk::auth::Browser;
 use tokendesk::clock::Clock;
 use tokendesk::demo_portal::DemoConfig;
-use tokendesk::desktop::{DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
+use tokendesk::desktop::{ClipboardChoice, DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
 use tokendesk::engine::TokenState;
+use tokendesk::output::clipboard::MemoryClipboard;
 use tokendesk::store::{
-    KeyringUnavailable, MemoryStore, Paths, Profile, ProfileStore, SecretKind, SecretStore,
+    KeyringUnavailable, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretKind,
+    SecretStore, SignInMethod,
 };
-use tokendesk::ui::TokenDeskApp;
+use tokendesk::ui::{Command, ProfileView, SignInPhase, TokenDeskApp};
+use tokio::sync::mpsc;
 
 /// Bound on every wait.
-const BOUND: Duration = Duration::from_secs(60);
+const BOUND: Duration = Duration::from_secs(20);
+
+/// The browser the app opens sign-in pages with.
+enum Browsing {
+    /// Signs in as the demo analyst and approves.
+    Approves,
+    /// Cannot open anything (no launcher, no display).
+    Fails,
+}
 
 /// The app under test with the portal it talks to.
 struct Gui {
@@ -35,45 +48,108 @@ struct Gui {
     runtime: tokio::runtime::Runtime,
     store: Arc<dyn SecretStore>,
     profile: Profile,
+    /// What the in-process browser ended on, page by page.
+    shown: Option<mpsc::UnboundedReceiver<Result<Shown, String>>>,
+    /// The app's clipboard.
+    clipboard: MemoryClipboard,
 }
 
 impl Gui {
-    /// The app over a profiles file holding the rig's profile, signed out.
-    fn start() -> Self {
+    /// The app over a profiles file holding one signed-out profile for the demo portal that
+    /// signs in with `method`.
+    fn start(method: SignInMethod, browsing: Browsing) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
         let rig = runtime.block_on(Rig::start(DemoConfig::default(), 20160, Arc::clone(&store)));
         let (mut profiles, _) = ProfileStore::open(&rig.paths).unwrap();
-        let profile = profiles.add(rig.profile.settings().clone()).unwrap();
-        let (browser, _shown) = runtime.block_on(async {
-            PlayingBrowser::new(rig.portal.ca_pem(), USER, PASSWORD, Click::SignIn)
-        });
+        let mut draft = rig.profile.settings().clone();
+        draft.sign_in = method;
+        draft.redirect_uri = None;
+        let profile = profiles.add(draft).unwrap();
+        let (browser, shown): (Arc<dyn Browser>, _) = match browsing {
+            Browsing::Approves => {
+                let (browser, shown) = runtime.block_on(async {
+                    PlayingBrowser::new(rig.portal.ca_pem(), USER, PASSWORD, Click::SignIn)
+                });
+                (Arc::new(browser), Some(shown))
+            }
+            Browsing::Fails => (Arc::new(NoBrowser), None),
+        };
         let clock: Arc<dyn Clock> = rig.clock.clone();
+        let clipboard = MemoryClipboard::default();
         let config = HostConfig {
             clock: Arc::clone(&clock),
-            browser: Arc::new(browser),
+            browser,
+            clipboard: ClipboardChoice::Given(Box::new(clipboard.clone())),
             ..HostConfig::new(
                 Setup::Profiles(rig.paths.clone()),
                 SecretsChoice::Given(Arc::clone(&store)),
             )
         };
-        let harness = app(config, clock);
-        Self {
-            harness,
+        let mut gui = Self {
+            harness: app(config, clock),
             rig,
             runtime,
             store,
             profile,
+            shown,
+            clipboard,
+        };
+        let id = gui.profile.id().clone();
+        gui.wait_until("the profile to be listed", |app| {
+            app.view().ready && app.view().profile(&id).is_some()
+        });
+        gui
+    }
+
+    /// The profile as the app shows it.
+    fn shown_profile<'a>(app: &'a TokenDeskApp, id: &ProfileId) -> &'a ProfileView {
+        app.view().profile(id).unwrap()
+    }
+
+    /// Steps the app until `done` holds (the host works on its own threads; its events
+    /// arrive between frames). Polls with a short pause, bounded by [`BOUND`].
+    fn wait_until(&mut self, what: &str, done: impl Fn(&TokenDeskApp) -> bool) {
+        let deadline = Instant::now() + BOUND;
+        loop {
+            self.step();
+            if done(self.harness.state()) {
+                self.harness.run();
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the app shows {:#?}",
+                self.harness.state().view().profiles
+            );
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
+    fn step(&mut self) {
+        self.harness.step();
+    }
+
+    /// The clipboard's text (a token, in most tests: compare it, never print it).
+    fn clipboard_text(&self) -> Option<String> {
+        self.clipboard.content().map(|text| text.expose().clone())
+    }
+
     fn state(&self) -> TokenState {
-        self.harness
-            .state()
-            .view()
-            .profile(self.profile.id())
-            .map(|p| p.status.state.clone())
-            .unwrap_or(TokenState::SignedOut)
+        Self::shown_profile(self.harness.state(), self.profile.id())
+            .status
+            .state
+            .clone()
+    }
+
+    /// Presses Sign in and waits until the session is valid and the user's details shown.
+    fn sign_in(&mut self) {
+        self.harness.get_by_label("Sign in").click();
+        let id = self.profile.id().clone();
+        self.wait_until("the user's details", |app| {
+            let shown = Self::shown_profile(app, &id);
+            shown.status.state == TokenState::Valid && shown.user.is_some()
+        });
     }
 }
 
@@ -87,25 +163,6 @@ fn app(config: HostConfig, clock: Arc<dyn Clock>) -> Harness<'static, TokenDeskA
             let (host, events) = Host::start(config, cc.egui_ctx.clone()).unwrap();
             TokenDeskApp::new(clock, Box::new(host), events)
         })
-}
-
-/// Steps the app until `done` holds (the host works on its own threads; its events arrive
-/// between frames). Polls with a short pause, bounded by [`BOUND`].
-fn wait_until(
-    harness: &mut Harness<'static, TokenDeskApp>,
-    what: &str,
-    done: impl Fn(&TokenDeskApp) -> bool,
-) {
-    let deadline = Instant::now() + BOUND;
-    loop {
-        harness.step();
-        if done(harness.state()) {
-            harness.run();
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn assert_every_widget_is_labelled(harness: &Harness<'static, TokenDeskApp>, screen: &str) {
@@ -139,22 +196,15 @@ fn countdown_text(harness: &Harness<'static, TokenDeskApp>) -> String {
 #[test]
 fn signing_in_through_the_browser_shows_the_user_and_a_ticking_countdown_and_signing_out_clears_it()
 {
-    let mut gui = Gui::start();
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
     let id = gui.profile.id().clone();
-    wait_until(&mut gui.harness, "the profile to be listed", |app| {
-        app.view().ready && app.view().profile(&id).is_some()
-    });
     gui.harness
         .get_by_label("Signed out. Press Sign in to get a token.");
     assert_every_widget_is_labelled(&gui.harness, "signed-out");
 
-    gui.harness.get_by_label("Sign in").click();
-    wait_until(&mut gui.harness, "the user's details", |app| {
-        app.view()
-            .profile(&id)
-            .is_some_and(|p| p.status.state == TokenState::Valid && p.user.is_some())
-    });
+    gui.sign_in();
     gui.harness.get_by_label("Demo Analyst (analyst)");
+    gui.harness.get_by_label("org_publisher");
     gui.harness
         .get_by_label("Signed in. The token is renewed before it expires.");
     gui.harness.get_by_label("Sign out");
@@ -164,15 +214,13 @@ fn signing_in_through_the_browser_shows_the_user_and_a_ticking_countdown_and_sig
     let before = countdown_text(&gui.harness);
     assert!(before.starts_with("29:") || before == "30:00", "{before}");
     gui.runtime.block_on(gui.rig.advance(600));
-    gui.harness.step();
+    gui.step();
     let after = countdown_text(&gui.harness);
     assert!(after.starts_with("19:") || after == "20:00", "{after}");
 
     gui.harness.get_by_label("Sign out").click();
-    wait_until(&mut gui.harness, "the sign-out", |app| {
-        app.view()
-            .profile(&id)
-            .is_some_and(|p| p.status.state == TokenState::SignedOut)
+    gui.wait_until("the sign-out", |app| {
+        Gui::shown_profile(app, &id).status.state == TokenState::SignedOut
     });
     assert_eq!(gui.state(), TokenState::SignedOut);
     assert!(
@@ -185,19 +233,253 @@ fn signing_in_through_the_browser_shows_the_user_and_a_ticking_countdown_and_sig
 }
 
 #[test]
+fn an_out_of_band_sign_in_takes_the_code_pasted_into_the_dialog() {
+    let mut gui = Gui::start(SignInMethod::OutOfBand, Browsing::Approves);
+    let id = gui.profile.id().clone();
+    gui.harness.get_by_label("Sign in").click();
+    gui.wait_until("the code dialog", |app| {
+        Gui::shown_profile(app, &id)
+            .sign_in
+            .as_ref()
+            .is_some_and(|wait| wait.phase == SignInPhase::WaitingForCode)
+    });
+    gui.harness.get_by_label("Paste the sign-in code");
+    assert_every_widget_is_labelled(&gui.harness, "out-of-band dialog");
+
+    let mut shown = gui.shown.take().unwrap();
+    let page = gui
+        .runtime
+        .block_on(async { tokio::time::timeout(BOUND, shown.recv()).await })
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(page.title.starts_with("SUCCESS code="), "{page:?}");
+    gui.harness.get_by_label("Code from the portal").focus();
+    gui.harness.run();
+    gui.harness
+        .get_by_label("Code from the portal")
+        .type_text(&page.title);
+    gui.harness.run();
+    gui.harness.get_by_label("Submit code").click();
+    gui.wait_until("the user's details", |app| {
+        let shown = Gui::shown_profile(app, &id);
+        shown.status.state == TokenState::Valid && shown.user.is_some()
+    });
+    assert!(
+        gui.harness
+            .query_by_label("Paste the sign-in code")
+            .is_none()
+    );
+    gui.harness.get_by_label("Demo Analyst (analyst)");
+}
+
+#[test]
+fn when_the_browser_does_not_open_the_wait_shows_the_address_to_copy_and_escape_cancels_it() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Fails);
+    let id = gui.profile.id().clone();
+    gui.harness.get_by_label("Sign in").click();
+    gui.wait_until("the browser failure", |app| {
+        Gui::shown_profile(app, &id)
+            .sign_in
+            .as_ref()
+            .is_some_and(|wait| wait.browser_failed.is_some() && wait.url.is_some())
+    });
+    gui.harness
+        .get_by_label_contains("The browser did not open");
+    gui.harness
+        .get_by_label_contains("Waiting for you to sign in in the browser");
+    assert_every_widget_is_labelled(&gui.harness, "sign-in wait");
+
+    let address = Gui::shown_profile(gui.harness.state(), &id)
+        .sign_in
+        .as_ref()
+        .and_then(|wait| wait.url.clone())
+        .unwrap();
+    gui.harness.get_by_label("Copy address").click();
+    gui.wait_until("the address to be copied", |app| {
+        app.view()
+            .notices
+            .iter()
+            .any(|n| n.text.contains("Copied the address"))
+    });
+    assert_eq!(gui.clipboard_text(), Some(address.to_string()));
+
+    gui.harness.key_press(Key::Escape);
+    gui.wait_until("the sign-in to end", |app| {
+        Gui::shown_profile(app, &id).sign_in.is_none()
+    });
+    assert_eq!(gui.state(), TokenState::SignedOut);
+    assert!(
+        Gui::shown_profile(gui.harness.state(), &id)
+            .sign_in_error
+            .is_none(),
+        "a cancelled sign-in is no failure"
+    );
+    gui.harness.get_by_label("Sign in");
+}
+
+/// Waits until the app says it copied something of `what`.
+fn wait_for_copy(gui: &mut Gui, what: &str) {
+    gui.wait_until("the copy", |app| {
+        app.view()
+            .clipboard
+            .as_ref()
+            .is_some_and(|copied| copied.what.contains(what))
+    });
+}
+
+#[test]
+fn ctrl_c_copies_the_preferred_header_and_ctrl_shift_c_the_raw_token_marked_sensitive() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    gui.sign_in();
+    let token = gui
+        .runtime
+        .block_on(gui.rig.engine().fresh_token(&gui.profile, false))
+        .unwrap()
+        .token;
+
+    gui.harness
+        .key_combination_modifiers(Modifiers::COMMAND, &[Key::C]);
+    wait_for_copy(&mut gui, "Authorization: Bearer");
+    // Compared without printing: the texts hold a token.
+    assert!(gui.clipboard_text() == Some(format!("Authorization: Bearer {}", token.expose())));
+    assert!(gui.clipboard.is_sensitive());
+
+    gui.harness
+        .key_combination_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, &[Key::C]);
+    wait_for_copy(&mut gui, "Token of");
+    assert!(gui.clipboard_text().as_ref() == Some(token.expose()));
+}
+
+#[test]
+fn a_copied_token_is_cleared_after_the_delay_unless_something_else_was_copied_meanwhile() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    gui.sign_in();
+    gui.harness
+        .key_combination_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, &[Key::C]);
+    wait_for_copy(&mut gui, "Token of");
+    let clears_at = gui
+        .harness
+        .state()
+        .view()
+        .clipboard
+        .clone()
+        .unwrap()
+        .clears_at
+        .unwrap();
+    let left = clears_at - gui.rig.clock.now();
+    assert!(
+        left.num_seconds() >= 28 && left.num_seconds() <= 30,
+        "{left}"
+    );
+
+    gui.runtime.block_on(gui.rig.advance(31));
+    gui.wait_until("the clipboard to be cleared", |app| {
+        app.view().clipboard.is_none()
+    });
+    assert_eq!(gui.clipboard_text(), None);
+
+    gui.harness
+        .key_combination_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, &[Key::C]);
+    wait_for_copy(&mut gui, "Token of");
+    gui.clipboard.copy_from_elsewhere("my own notes");
+    gui.runtime.block_on(gui.rig.advance(31));
+    gui.wait_until("the clipboard to be left alone", |app| {
+        app.view().clipboard.is_none()
+    });
+    assert_eq!(gui.clipboard_text().as_deref(), Some("my own notes"));
+    gui.harness
+        .get_by_label("The clipboard held something else by then, so TokenDesk left it alone.");
+}
+
+#[test]
+fn after_the_profiles_file_changes_a_reload_lists_added_profiles_and_drops_removed_ones() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    let (mut profiles, _) = ProfileStore::open(&gui.rig.paths).unwrap();
+    let mut draft = gui.profile.settings().clone();
+    draft.name = "second".to_owned();
+    let second = profiles.add(draft).unwrap();
+    profiles.remove(gui.profile.id()).unwrap();
+
+    gui.harness.state().send(Command::ReloadProfiles);
+    let (first, added) = (gui.profile.id().clone(), second.id().clone());
+    gui.wait_until("the new list", |app| {
+        app.view().profile(&added).is_some() && app.view().profile(&first).is_none()
+    });
+    assert_eq!(gui.harness.state().selected(), Some(&added));
+    gui.harness
+        .get_by_label("Signed out. Press Sign in to get a token.");
+}
+
+#[test]
+fn the_demo_opens_with_one_ready_made_profile_per_sign_in_method_and_the_first_selected() {
+    let config = HostConfig {
+        clipboard: ClipboardChoice::Given(Box::new(MemoryClipboard::default())),
+        ..HostConfig::new(
+            Setup::Demo,
+            SecretsChoice::Given(Arc::new(MemoryStore::new())),
+        )
+    };
+    let mut harness = app(config, Arc::new(tokendesk::clock::SystemClock));
+    let deadline = Instant::now() + BOUND;
+    while harness.state().view().profiles.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for the demo profiles"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run();
+    let methods: Vec<SignInMethod> = harness
+        .state()
+        .view()
+        .profiles
+        .iter()
+        .map(|p| p.profile.sign_in())
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            SignInMethod::BrowserPkce,
+            SignInMethod::OutOfBand,
+            SignInMethod::PortalPassword,
+            SignInMethod::AppCredentials,
+            SignInMethod::ApiKey,
+            SignInMethod::ServerPassword,
+        ]
+    );
+    let first = harness.state().view().profiles[0].profile.id().clone();
+    assert_eq!(harness.state().selected(), Some(&first));
+    harness.get_by_label("Demo mode");
+    harness.get_by_label_contains("demo-app: client secret demo-app-secret");
+    harness.get_by_label("Sign in");
+    assert_every_widget_is_labelled(&harness, "demo");
+}
+
+#[test]
 fn without_a_keyring_the_app_says_it_runs_in_session_only_mode() {
     let dir = tempfile::tempdir().unwrap();
-    let config = HostConfig::new(
-        Setup::Profiles(Paths::under(dir.path())),
-        SecretsChoice::Open(Box::new(|| {
-            Err(KeyringUnavailable::NoSessionBus {
-                detail: "no DBUS_SESSION_BUS_ADDRESS".to_owned(),
-            })
-        })),
-    );
+    let config = HostConfig {
+        clipboard: ClipboardChoice::Given(Box::new(MemoryClipboard::default())),
+        ..HostConfig::new(
+            Setup::Profiles(Paths::under(dir.path())),
+            SecretsChoice::Open(Box::new(|| {
+                Err(KeyringUnavailable::NoSessionBus {
+                    detail: "no DBUS_SESSION_BUS_ADDRESS".to_owned(),
+                })
+            })),
+        )
+    };
     let clock: Arc<dyn Clock> = Arc::new(tokendesk::clock::SystemClock);
     let mut harness = app(config, clock);
-    wait_until(&mut harness, "the host to be ready", |app| app.view().ready);
+    let deadline = Instant::now() + BOUND;
+    while !harness.state().view().ready {
+        assert!(Instant::now() < deadline, "timed out waiting for the host");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run();
     harness.get_by_label("Session-only mode: tokens are kept in memory only");
     harness.get_by_label_contains("no DBUS_SESSION_BUS_ADDRESS");
     assert_every_widget_is_labelled(&harness, "session-only");

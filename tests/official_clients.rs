@@ -11,6 +11,12 @@
 //! `target/official-clients/`, or the directories named by `TOKENDESK_OFFICIAL_VENV` and
 //! `TOKENDESK_OFFICIAL_NPM`); when they are missing the tests fail and say so.
 //! What each client sends and needs from the portal: `tests/official/README.md`.
+//! REST JS's `ApplicationCredentialsManager` and `ApiKeyManager` also call the federated
+//! server's protected service, side by side with the TokenDesk CLI's app-credentials and
+//! API key profiles (that test uses the CLI harness and the throw-away keyring).
+
+mod support_cli;
+mod support_methods;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -18,6 +24,11 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
+
+use support_cli::Cli;
+use support_methods::{
+    APP, APP_SECRET, FEDERATED_SERVICE, add_portal_profile, assert_served, call, mint_api_key,
+};
 
 /// How long the demo portal may take to print `ready`.
 const PORTAL_START_LIMIT: Duration = Duration::from_secs(30);
@@ -149,6 +160,14 @@ fn official_dir(var: &str, name: &str, must_contain: &str) -> PathBuf {
     dir
 }
 
+/// The federated server's token-protected sample service, next to the portal.
+fn protected_service_url(sharing_rest: &str) -> String {
+    sharing_rest.replace(
+        "/portal/sharing/rest",
+        "/server/rest/services/Demo/MapServer",
+    )
+}
+
 fn script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
@@ -158,13 +177,13 @@ fn script(name: &str) -> PathBuf {
 
 /// A client command with the credentials in its environment (never in its arguments) and
 /// no inherited CA settings, so only the CA handed over explicitly can make TLS work.
-fn client_command(program: &Path, portal: &DemoPortal, url: &str, password: &str) -> Command {
+fn client_command(program: &Path, ca_file: &Path, url: &str, password: &str) -> Command {
     let mut command = Command::new(program);
     command
         .env("TOKENDESK_PORTAL_URL", url)
         .env("TOKENDESK_USERNAME", USERNAME)
         .env("TOKENDESK_PASSWORD", password)
-        .env("TOKENDESK_CA_FILE", &portal.ca_file)
+        .env("TOKENDESK_CA_FILE", ca_file)
         .env("TOKENDESK_TIMEOUT", CLIENT_OWN_LIMIT_SECS)
         .env_remove("REQUESTS_CA_BUNDLE")
         .env_remove("CURL_CA_BUNDLE")
@@ -180,7 +199,12 @@ fn client_command(program: &Path, portal: &DemoPortal, url: &str, password: &str
 /// `GIS(url, "analyst", password, ca_bundles=<the demo CA>)` with the official Python API.
 fn run_python(portal: &DemoPortal, url: &str, password: &str) -> Finished {
     let venv = official_dir("TOKENDESK_OFFICIAL_VENV", "venv", "bin/python");
-    let mut command = client_command(&venv.join("bin").join("python"), portal, url, password);
+    let mut command = client_command(
+        &venv.join("bin").join("python"),
+        &portal.ca_file,
+        url,
+        password,
+    );
     command.arg(script("python_signin.py"));
     run_bounded(
         command,
@@ -188,23 +212,85 @@ fn run_python(portal: &DemoPortal, url: &str, password: &str) -> Finished {
     )
 }
 
-/// `ArcGISIdentityManager.signIn({username, password, portal})` + `getUser()` with REST JS.
-fn run_rest_js(portal: &DemoPortal, password: &str) -> Finished {
+/// `node tests/official/SCRIPT` with REST JS installed, the portal's Sharing REST root, its
+/// CA and `password` in the environment.
+fn rest_js_command(
+    sharing_rest: &str,
+    ca_file: &Path,
+    script_name: &str,
+    password: &str,
+) -> Command {
     let npm = official_dir(
         "TOKENDESK_OFFICIAL_NPM",
         "npm",
         "node_modules/@esri/arcgis-rest-request",
     );
-    let url = &portal.sharing_rest;
-    let mut command = client_command(Path::new("node"), portal, url, password);
+    let mut command = client_command(Path::new("node"), ca_file, sharing_rest, password);
     // Node reads extra CAs only at start-up; set them here rather than let the script re-run itself.
     command
-        .arg(script("rest_js_signin.mjs"))
+        .arg(script(script_name))
         .current_dir(&npm)
-        .env("NODE_EXTRA_CA_CERTS", &portal.ca_file)
+        .env("NODE_EXTRA_CA_CERTS", ca_file)
         .env("NODE_PATH", npm.join("node_modules"))
         .env("TOKENDESK_OFFICIAL_NPM", &npm);
+    command
+}
+
+/// `ArcGISIdentityManager.signIn({username, password, portal})` + `getUser()` with REST JS.
+fn run_rest_js(portal: &DemoPortal, password: &str) -> Finished {
+    let command = rest_js_command(
+        &portal.sharing_rest,
+        &portal.ca_file,
+        "rest_js_signin.mjs",
+        password,
+    );
+    let url = &portal.sharing_rest;
     run_bounded(command, &format!("ArcGIS REST JS signing in to {url}"))
+}
+
+/// REST JS's `ApplicationCredentialsManager` (`mode` `app-credentials`) or `ApiKeyManager`
+/// (`api-key`: `api_key`, else a key minted with the credential) calling the federated
+/// server's protected `Demo/MapServer`.
+fn run_rest_js_app_auth(
+    portal: &DemoPortal,
+    mode: &str,
+    client_id: &str,
+    secret: &str,
+    api_key: Option<&str>,
+) -> Finished {
+    run_rest_js_app_auth_at(
+        &portal.sharing_rest,
+        &portal.ca_file,
+        mode,
+        client_id,
+        secret,
+        api_key,
+    )
+}
+
+/// [`run_rest_js_app_auth`] against any demo portal (its Sharing REST root and CA).
+fn run_rest_js_app_auth_at(
+    sharing_rest: &str,
+    ca_file: &Path,
+    mode: &str,
+    client_id: &str,
+    secret: &str,
+    api_key: Option<&str>,
+) -> Finished {
+    let mut command = rest_js_command(sharing_rest, ca_file, "rest_js_app_auth.mjs", "");
+    let service = protected_service_url(sharing_rest);
+    command
+        .env("TOKENDESK_MODE", mode)
+        .env("TOKENDESK_SERVICE_URL", &service)
+        .env("TOKENDESK_CLIENT_ID", client_id)
+        .env("TOKENDESK_CLIENT_SECRET", secret);
+    if let Some(key) = api_key {
+        command.env("TOKENDESK_API_KEY", key);
+    }
+    run_bounded(
+        command,
+        &format!("ArcGIS REST JS ({mode}) calling {service}"),
+    )
 }
 
 /// What a client run left behind, with a description for failure messages.
@@ -312,4 +398,147 @@ fn arcgis_rest_js_signs_in_to_the_demo_portal_with_a_password_and_reads_the_user
 fn arcgis_rest_js_is_refused_with_a_wrong_password() {
     let portal = DemoPortal::start();
     assert_refused_as_bad_credentials(&run_rest_js(&portal, WRONG_PASSWORD));
+}
+
+fn assert_service_answered(finished: &Finished, manager: &str) {
+    let Finished {
+        what,
+        status,
+        stdout,
+        stderr,
+    } = finished;
+    assert!(
+        status.success(),
+        "{what} failed ({status}).\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    for line in [
+        format!("manager={manager}"),
+        "service=Demo".to_owned(),
+        "token_reused=true".to_owned(),
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "{what} did not print `{line}`.\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+    }
+}
+
+fn assert_refused_with(finished: &Finished, words: &str) {
+    let Finished {
+        what,
+        status,
+        stdout,
+        stderr,
+    } = finished;
+    assert!(
+        !status.success() && !stdout.contains("service="),
+        "{what} should fail, but it ended {status}.\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(words),
+        "{what} failed, but not with `{words}`.\nstderr:\n{stderr}"
+    );
+}
+
+#[test]
+fn arcgis_rest_js_application_credentials_manager_calls_the_protected_service_with_an_app_token() {
+    let portal = DemoPortal::start();
+    let finished = run_rest_js_app_auth(
+        &portal,
+        "app-credentials",
+        "tokendesk-demo-app",
+        "demo-app-secret",
+        None,
+    );
+    assert_service_answered(&finished, "ApplicationCredentialsManager");
+}
+
+#[test]
+fn arcgis_rest_js_application_credentials_manager_is_refused_with_a_wrong_client_secret() {
+    let portal = DemoPortal::start();
+    let finished = run_rest_js_app_auth(
+        &portal,
+        "app-credentials",
+        "tokendesk-demo-app",
+        "not-the-secret",
+        None,
+    );
+    assert_refused_with(&finished, "Invalid client_secret");
+}
+
+#[test]
+fn arcgis_rest_js_api_key_manager_calls_the_protected_service_with_a_minted_key() {
+    let portal = DemoPortal::start();
+    let finished = run_rest_js_app_auth(
+        &portal,
+        "api-key",
+        "tokendesk-demo-apikeys",
+        "demo-apikey-secret",
+        None,
+    );
+    assert_service_answered(&finished, "ApiKeyManager");
+}
+
+#[test]
+fn arcgis_rest_js_api_key_manager_works_with_the_legacy_key_and_a_made_up_key_gets_498() {
+    let portal = DemoPortal::start();
+    let legacy = run_rest_js_app_auth(
+        &portal,
+        "api-key",
+        "",
+        "",
+        Some("AAPKtokendeskDemoLegacyKeyThatNeverExpires0000000000"),
+    );
+    assert_service_answered(&legacy, "ApiKeyManager");
+    let made_up = run_rest_js_app_auth(
+        &portal,
+        "api-key",
+        "",
+        "",
+        Some("AAPTmadeUpKeyThatThePortalNeverIssued0xAT1_U48KuejH"),
+    );
+    assert_refused_with(&made_up, "code 498");
+}
+
+/// The same two ways in, side by side against one demo portal: REST JS's managers and the
+/// TokenDesk CLI's `app-credentials` and `api-key` profiles each call the federated
+/// server's protected service, with an app token and with the same API key.
+#[tokio::test]
+async fn app_credentials_and_an_api_key_work_on_the_protected_service_from_rest_js_and_the_tokendesk_cli()
+ {
+    let cli = Cli::start(&[]).await;
+    cli.secret(APP_SECRET);
+    let key = mint_api_key(&cli, 1).await;
+    let (url, ca, js_key) = (cli.portal_url.clone(), cli.ca.clone(), key.clone());
+    let (app, api_key) = tokio::task::spawn_blocking(move || {
+        let app = run_rest_js_app_auth_at(&url, &ca, "app-credentials", APP, APP_SECRET, None);
+        let api_key = run_rest_js_app_auth_at(&url, &ca, "api-key", "", "", Some(&js_key));
+        (app, api_key)
+    })
+    .await
+    .unwrap();
+    assert_service_answered(&app, "ApplicationCredentialsManager");
+    assert_service_answered(&api_key, "ApiKeyManager");
+
+    add_portal_profile(
+        &cli,
+        "app",
+        &["--method", "app-credentials", "--client-id", APP],
+        APP_SECRET,
+    )
+    .await
+    .ok();
+    let app_token = cli.token("app", &[]).await;
+    assert_served(&call(&cli, FEDERATED_SERVICE, &app_token, None).await);
+
+    add_portal_profile(&cli, "key", &["--method", "api-key"], &format!("{key}\n"))
+        .await
+        .ok();
+    let key_token = cli.token("key", &[]).await;
+    assert_eq!(
+        key_token, key,
+        "an API key profile hands out the key itself"
+    );
+    assert_served(&call(&cli, FEDERATED_SERVICE, &key_token, None).await);
+    cli.assert_no_secret_leaked();
 }

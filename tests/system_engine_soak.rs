@@ -99,6 +99,7 @@ async fn a_running_engine_keeps_a_valid_token_for_minutes_and_exchanges_the_refr
             match renewal {
                 Some(RenewalKind::Refreshed) => refreshed += 1,
                 Some(RenewalKind::Exchanged) => exchanged += 1,
+                Some(RenewalKind::Reissued) => panic!("an OAuth session is never re-issued"),
                 None => {}
             }
         }

@@ -33,6 +33,15 @@ ensure_debian_packages() {
 # What building TokenDesk needs on Debian (beyond Rust itself).
 BUILD_PACKAGES=(ca-certificates pkg-config build-essential cmake git libwayland-dev libxkbcommon-dev)
 
+# What scripts/test-package needs beyond the build: dpkg-shlibdeps (cargo-deb's computed depends),
+# the two validators, and a session with a display in which the installed app runs
+# (scripts/with-test-session; eframe's glow on Xvfb).
+PACKAGE_TEST_PACKAGES=(
+  dpkg-dev desktop-file-utils appstream
+  dbus gnome-keyring xvfb xauth xdotool
+  libgl1-mesa-dri libglx-mesa0 libegl1 libxkbcommon-x11-0 libxcursor1 libxi6
+)
+
 ensure_rust() {
   command -v cargo >/dev/null 2>&1 \
     || die "cargo not found: install Rust with rustup (https://rustup.rs); rust-toolchain.toml picks the version"

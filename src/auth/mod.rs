@@ -12,6 +12,7 @@
 //! | [`browser`]   | opening the sign-in page: [`Browser`], [`SystemBrowser`], [`ManualBrowser`] |
 //! | `page`        | the small HTML pages the listener answers the browser with               |
 //! | `error`       | [`SignInError`]                                                          |
+//! | [`federation`]| which token works at a service URL; federated-server token exchange      |
 //!
 //! The flows take everything from outside as inputs ([`SignInOptions`]): the HTTP client,
 //! the browser, the clock, a cancellation token and a [`ProgressSink`] through which the CLI
@@ -22,6 +23,7 @@ pub mod api_key;
 pub mod app_credentials;
 pub mod browser;
 mod error;
+pub mod federation;
 pub mod loopback;
 pub mod oob;
 mod page;

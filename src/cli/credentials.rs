@@ -125,6 +125,15 @@ async fn read(
         ),
         SignInMethod::PortalPassword | SignInMethod::ServerPassword => {
             let username = match (profile.username(), username) {
+                (Some(kept), Some(given)) if kept != given => {
+                    return Err(Outcome::fail(
+                        super::Exit::Usage,
+                        format!(
+                            "profile `{name}` signs in as {kept}; --username is only for \
+                             profiles without a user name (add another profile for {given})"
+                        ),
+                    ));
+                }
                 (Some(_), _) => None,
                 (None, Some(given)) => Some(given),
                 (None, None) => ask(format!("User name at {url}: ")).await,

@@ -1,15 +1,19 @@
 //! `tokendesk probe URL [--json] [--ca-file FILE]`: what kind of ArcGIS site a URL points
-//! at, and how one can sign in there. The work is in [`crate::arcgis::probe`]; this file
-//! only parses arguments and prints.
+//! at, how one can sign in there, and the profile to add. The work is in
+//! [`crate::arcgis::probe`] and [`crate::store::recommend`]; this file only parses arguments
+//! and prints.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
+use serde_json::{Value, json};
 
+use super::profile::{kind_word, method_word};
 use super::{Exit, Outcome};
 use crate::arcgis::probe::{ProbeReport, probe};
 use crate::arcgis::{ArcGisClient, ClientOptions, ErrorKind, SiteUrl, parse_site_url};
+use crate::store::{Recommendation, recommend};
 
 /// Arguments of `tokendesk probe`.
 #[derive(Debug, Args)]
@@ -27,40 +31,36 @@ pub struct ProbeArgs {
     pub ca_file: Option<PathBuf>,
 }
 
-/// Probes the URL and prints the report (text or JSON). Exit 2 for a bad URL or CA file,
-/// 4 for a network or portal error.
+/// Probes the URL and prints the report (text or JSON), with the profile to add. Exit 2
+/// for a bad URL or CA file, 4 for a network or portal error.
 pub async fn run(args: ProbeArgs) -> Outcome {
-    let parsed = match parse_site_url(&args.url) {
-        Ok(parsed) => parsed,
-        Err(err) => return Outcome::fail(Exit::Usage, err.to_string()),
-    };
-    let is_ambiguous = matches!(parsed.site, SiteUrl::Ambiguous(_));
-    let options = ClientOptions {
-        ca_file: args.ca_file,
-        ..ClientOptions::default()
-    };
-    let client = match ArcGisClient::new(&options) {
-        Ok(client) => client,
-        Err(err) => return Outcome::fail(Exit::Usage, err.to_string()),
-    };
-    let report = match probe(&client, &args.url, &parsed, chrono::Utc::now()).await {
+    let report = match report_for(&args.url, args.ca_file.clone()).await {
         Ok(report) => report,
-        Err(err) if err.kind() == ErrorKind::LocalSetup => {
-            return Outcome::fail(Exit::Usage, err.to_string());
-        }
-        Err(err) if err.kind() == ErrorKind::UnexpectedResponse && is_ambiguous => {
-            return Outcome::fail(
-                Exit::Network,
-                format!(
-                    "{err} Neither a portal nor a server answered at this address; if the site \
-                     has a web adaptor name, include it (e.g. https://host/portal or https://host/arcgis)."
-                ),
-            );
-        }
-        Err(err) => return Outcome::fail(Exit::Network, err.to_string()),
+        Err(outcome) => return outcome,
     };
+    let recommendation = recommend(&report);
+    let command = recommendation
+        .as_ref()
+        .map(|r| add_command(&report.input, r, args.ca_file.as_deref()));
     if args.json {
-        match serde_json::to_string_pretty(&report) {
+        let mut value = match serde_json::to_value(&report) {
+            Ok(value) => value,
+            Err(err) => {
+                return Outcome::fail(Exit::Failure, format!("could not write JSON: {err}"));
+            }
+        };
+        value["recommendation"] = match (&recommendation, &command) {
+            (Some(r), Some(command)) => json!({
+                "kind": kind_word(r.kind),
+                "url": r.url,
+                "method": method_word(r.method),
+                "why": r.why,
+                "needs_client_id": r.needs_client_id,
+                "command": command,
+            }),
+            _ => Value::Null,
+        };
+        match serde_json::to_string_pretty(&value) {
             Ok(json) => println!("{json}"),
             Err(err) => {
                 return Outcome::fail(Exit::Failure, format!("could not write JSON: {err}"));
@@ -68,8 +68,74 @@ pub async fn run(args: ProbeArgs) -> Outcome {
         }
     } else {
         print!("{}", human(&report));
+        print!(
+            "{}",
+            human_recommendation(recommendation.as_ref(), command.as_deref())
+        );
     }
     Outcome::ok()
+}
+
+/// Probes `url` (trusting `ca_file` too): the report, or the outcome to exit with.
+pub async fn report_for(url: &str, ca_file: Option<PathBuf>) -> Result<ProbeReport, Outcome> {
+    let parsed = parse_site_url(url).map_err(|err| Outcome::fail(Exit::Usage, err.to_string()))?;
+    let is_ambiguous = matches!(parsed.site, SiteUrl::Ambiguous(_));
+    let options = ClientOptions {
+        ca_file,
+        ..ClientOptions::default()
+    };
+    let client =
+        ArcGisClient::new(&options).map_err(|err| Outcome::fail(Exit::Usage, err.to_string()))?;
+    match probe(&client, url, &parsed, chrono::Utc::now()).await {
+        Ok(report) => Ok(report),
+        Err(err) if err.kind() == ErrorKind::LocalSetup => {
+            Err(Outcome::fail(Exit::Usage, err.to_string()))
+        }
+        Err(err) if err.kind() == ErrorKind::UnexpectedResponse && is_ambiguous => {
+            Err(Outcome::fail(
+                Exit::Network,
+                format!(
+                    "{err} Neither a portal nor a server answered at this address; if the site \
+                     has a web adaptor name, include it (e.g. https://host/portal or https://host/arcgis)."
+                ),
+            ))
+        }
+        Err(err) => Err(Outcome::fail(Exit::Network, err.to_string())),
+    }
+}
+
+/// `tokendesk profile add NAME --from-probe INPUT [--client-id …] [--ca-file …]`.
+fn add_command(input: &str, recommendation: &Recommendation, ca_file: Option<&Path>) -> String {
+    let mut command = format!("tokendesk profile add NAME --from-probe {input}");
+    if recommendation.needs_client_id {
+        command.push_str(" --client-id YOUR_CLIENT_ID");
+    }
+    if let Some(ca_file) = ca_file {
+        command.push_str(&format!(" --ca-file {}", ca_file.display()));
+    }
+    command
+}
+
+/// The recommendation part of the text report.
+fn human_recommendation(recommendation: Option<&Recommendation>, command: Option<&str>) -> String {
+    let mut out = String::new();
+    match (recommendation, command) {
+        (Some(r), Some(command)) => {
+            let _ = writeln!(out, "  recommended profile:");
+            let _ = writeln!(out, "    kind:          {}", r.kind.label());
+            let _ = writeln!(out, "    URL:           {}", r.url);
+            let _ = writeln!(out, "    sign-in:       {}", r.method.label());
+            let _ = writeln!(out, "    why:           {}", r.why);
+            let _ = writeln!(out, "    add it with:   {command}");
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "  recommended profile: none — anyone may call this server without a token"
+            );
+        }
+    }
+    out
 }
 
 /// The text report.

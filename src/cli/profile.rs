@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::context::{self, engine_failure, find, profiles, store_failure};
 use super::credentials::{self, CredentialArgs};
+use super::from_probe;
 use super::{Exit, Outcome};
 use crate::arcgis::{SiteUrl, parse_site_url};
 use crate::store::{
@@ -28,9 +29,13 @@ pub struct ProfileArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per run; boxing would only complicate clap's derive"
+)]
 enum ProfileCommand {
     /// Add a profile.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List the profiles.
     List(ListArgs),
     /// Show every setting of a profile (never a secret).
@@ -85,8 +90,12 @@ struct AddArgs {
     /// A unique name (letters, digits, `-`, `_`, `.`).
     name: String,
     /// The portal or server URL.
-    #[arg(long)]
-    url: String,
+    #[arg(long, required_unless_present = "from_probe")]
+    url: Option<String>,
+    /// Probe this URL and take the recommended kind, URL and sign-in method (`--kind`,
+    /// `--method` and `--url` still override them).
+    #[arg(long, value_name = "URL")]
+    from_probe: Option<String>,
     /// The kind of site (default: from the URL).
     #[arg(long, value_enum)]
     kind: Option<KindArg>,
@@ -153,7 +162,7 @@ struct RemoveArgs {
 /// Runs a `profile` subcommand.
 pub async fn run(args: ProfileArgs) -> Outcome {
     let result = match args.command {
-        ProfileCommand::Add(args) => add(args).await,
+        ProfileCommand::Add(args) => add(*args).await,
         ProfileCommand::List(args) => list(&args),
         ProfileCommand::Show(args) => show(&args),
         ProfileCommand::Remove(args) => remove(&args).await,
@@ -166,22 +175,34 @@ fn usage(message: impl Into<String>) -> Outcome {
 }
 
 async fn add(args: AddArgs) -> Result<Outcome, Outcome> {
-    let kind = match args.kind {
-        Some(KindArg::Online) => SiteKind::ArcgisOnline,
-        Some(KindArg::Enterprise) => SiteKind::EnterprisePortal,
-        Some(KindArg::Server) => SiteKind::ArcgisServer,
-        None => kind_from_url(&args.url)?,
+    let probed = match &args.from_probe {
+        Some(url) => Some(from_probe::recommended(url, args.ca_file.clone()).await?),
+        None => None,
+    };
+    let url = match (&args.url, &probed) {
+        (Some(url), _) => url.clone(),
+        (None, Some(probed)) => probed.url.clone(),
+        (None, None) => return Err(usage("--url is required (or --from-probe URL)")),
+    };
+    let kind = match (args.kind, &probed) {
+        (Some(KindArg::Online), _) => SiteKind::ArcgisOnline,
+        (Some(KindArg::Enterprise), _) => SiteKind::EnterprisePortal,
+        (Some(KindArg::Server), _) => SiteKind::ArcgisServer,
+        (None, Some(probed)) => probed.kind,
+        (None, None) => kind_from_url(&url)?,
     };
     let method = match (args.method, kind) {
         (Some(MethodArg::Browser), _) => SignInMethod::BrowserPkce,
         (Some(MethodArg::Oob), _) => SignInMethod::OutOfBand,
         (Some(MethodArg::ApiKey), _) => SignInMethod::ApiKey,
         (Some(MethodArg::AppCredentials), _) => SignInMethod::AppCredentials,
-        (Some(MethodArg::Password) | None, SiteKind::ArcgisServer) => SignInMethod::ServerPassword,
+        (Some(MethodArg::Password), SiteKind::ArcgisServer) => SignInMethod::ServerPassword,
         (Some(MethodArg::Password), _) => SignInMethod::PortalPassword,
+        (None, _) if let Some(probed) = probed.as_ref().filter(|p| p.kind == kind) => probed.method,
+        (None, SiteKind::ArcgisServer) => SignInMethod::ServerPassword,
         (None, _) => SignInMethod::BrowserPkce,
     };
-    let mut draft = ProfileDraft::new(&args.name, kind, &args.url, method);
+    let mut draft = ProfileDraft::new(&args.name, kind, &url, method);
     draft.client_id = args.client_id;
     draft.redirect_uri = match args.redirect.as_deref() {
         None => None,
@@ -196,6 +217,13 @@ async fn add(args: AddArgs) -> Result<Outcome, Outcome> {
         SignInMethod::PortalPassword | SignInMethod::ServerPassword => Some(60),
         _ => None,
     };
+    if args.expiration == Some(-1) && default_minutes.is_some() {
+        return Err(usage(format!(
+            "--expiration -1 (never) is only for OAuth refresh tokens; {} tokens always \
+             expire: give minutes (e.g. 60 or 120)",
+            method.label()
+        )));
+    }
     if let Some(minutes) = args.expiration.or(default_minutes) {
         draft.expiration = TokenLifetime::try_from(minutes).map_err(|e| usage(e.to_string()))?;
     }
@@ -281,7 +309,7 @@ fn kind_from_url(url: &str) -> Result<SiteKind, Outcome> {
     })
 }
 
-fn kind_word(kind: SiteKind) -> &'static str {
+pub(super) fn kind_word(kind: SiteKind) -> &'static str {
     match kind {
         SiteKind::ArcgisOnline => "online",
         SiteKind::EnterprisePortal => "enterprise",
@@ -289,7 +317,7 @@ fn kind_word(kind: SiteKind) -> &'static str {
     }
 }
 
-fn method_word(method: SignInMethod) -> &'static str {
+pub(super) fn method_word(method: SignInMethod) -> &'static str {
     match method {
         SignInMethod::BrowserPkce => "browser",
         SignInMethod::OutOfBand => "oob",

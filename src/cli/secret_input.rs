@@ -99,7 +99,10 @@ mod tests {
             assert_eq!(err.exit, Exit::Usage, "{bad:?}");
             let message = err.message.unwrap_or_default();
             assert!(message.contains("API key"), "{message}");
-            assert!(bad.is_empty() || !message.contains(bad.trim()), "{message}");
+            assert!(
+                bad.trim().is_empty() || !message.contains(bad.trim()),
+                "{message}"
+            );
         }
     }
 }

@@ -14,7 +14,7 @@ use super::context::{self, find, no_keyring, profiles};
 use super::{Exit, Outcome};
 use crate::arcgis::Instant;
 use crate::auth::api_key::{Expiry, KeyGeneration};
-use crate::engine::{Engine, ProfileStatus};
+use crate::engine::{Engine, ProfileStatus, TokenState};
 use crate::store::{Profile, SignInMethod};
 
 /// Arguments of `tokendesk status`.
@@ -73,10 +73,17 @@ pub async fn run(args: StatusArgs) -> Outcome {
             Ok(engine) => match engine.status(profile).await {
                 Ok(status) => {
                     let api_key = api_key_of(engine, profile).await;
+                    let words = match (&status.state, profile.sign_in()) {
+                        (TokenState::Valid, SignInMethod::ApiKey) => "API key ready".to_owned(),
+                        (TokenState::Valid, _) if !engine.renews_by_itself(profile).await.unwrap_or(true) => {
+                            "signed in until the token expires (password not remembered: log in again then)".to_owned()
+                        }
+                        (state, _) => state.to_string(),
+                    };
                     Row {
                         name: profile.name().to_owned(),
                         state: status.state.name(),
-                        words: status.state.to_string(),
+                        words,
                         message: status.state.message(),
                         status: Some(status),
                         warning: api_key
@@ -232,7 +239,12 @@ fn text(row: &Row, now: Instant) -> String {
             out.push_str(&format!("  refresh expires: {}\n", when(at, now)));
         }
         if let Some(at) = deadlines.last_refresh_at {
-            out.push_str(&format!("  last renewed:    {}\n", when(at, now)));
+            let label = if row.api_key.is_some() {
+                "key entered:    "
+            } else {
+                "last renewed:   "
+            };
+            out.push_str(&format!("  {label} {}\n", when(at, now)));
         }
     }
     if let Some(message) = &row.message {

@@ -1,6 +1,7 @@
-//! `tokendesk token NAME [--refresh] [--check]` and `tokendesk header NAME [--style …]`:
-//! a fresh access token (renewed under the cross-process lock when needed) on stdout and
-//! nothing else; every message goes to stderr.
+//! `tokendesk token NAME [--refresh] [--check] [--for URL]` and
+//! `tokendesk header NAME [--style …] [--with-referer] [--for URL]`: a fresh access token
+//! (renewed under the cross-process lock when needed) on stdout and nothing else; every
+//! message goes to stderr. `--for URL` is [`super::for_url`]'s.
 //!
 //! A referer-bound token (password profiles with the `referer` binding) only works with its
 //! `Referer` header: `header --with-referer` prints that line too, and without it both
@@ -10,9 +11,11 @@ use clap::Args;
 
 use super::Outcome;
 use super::context::{self, engine_failure};
+use super::for_url;
+use super::for_url::Printed;
 use super::profile::{HeaderStyle, header_for};
 use crate::engine::FreshToken;
-use crate::store::{PreferredHeader, Profile};
+use crate::store::Profile;
 
 /// Arguments of `tokendesk token`.
 #[derive(Debug, Args)]
@@ -23,8 +26,12 @@ pub struct TokenArgs {
     #[arg(long)]
     pub refresh: bool,
     /// Also check the token with the portal; renew at once if it is rejected (498).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "for_url")]
     pub check: bool,
+    /// The token for this service URL instead: the portal token, a federated server token,
+    /// or nothing when the server needs none.
+    #[arg(long = "for", value_name = "URL")]
+    pub for_url: Option<String>,
 }
 
 /// Arguments of `tokendesk header`.
@@ -38,44 +45,53 @@ pub struct HeaderArgs {
     /// Also print the `Referer: …` line a referer-bound token needs (password profiles).
     #[arg(long)]
     pub with_referer: bool,
+    /// The header for this service URL (see `token --for`); nothing when none is needed.
+    #[arg(long = "for", value_name = "URL")]
+    pub for_url: Option<String>,
 }
 
 /// Prints a fresh token.
 pub async fn run(args: TokenArgs) -> Outcome {
-    match fresh(&args.name, args.refresh, args.check).await {
-        Ok((profile, token)) => {
-            if let Some(referer) = profile.bound_referer() {
+    let found = match &args.for_url {
+        Some(url) => for_url::token_for(&args.name, url, args.refresh).await,
+        None => own_token(&args.name, args.refresh, args.check).await,
+    };
+    match found {
+        Ok((profile, Some(token))) => {
+            if let Some(referer) = token.bound_referer(&profile) {
                 eprintln!("tokendesk: warning: {}", referer_warning(&profile, referer));
             }
             println!("{}", token.token.expose());
             Outcome::ok()
         }
+        Ok((_, None)) => Outcome::ok(),
         Err(outcome) => outcome,
     }
 }
 
 /// Prints a ready-made header with a fresh token.
 pub async fn run_header(args: HeaderArgs) -> Outcome {
-    match fresh(&args.name, false, false).await {
-        Ok((profile, token)) => {
-            let name = match header_for(&profile, args.style) {
-                PreferredHeader::Authorization => "Authorization",
-                PreferredHeader::XEsriAuthorization => "X-Esri-Authorization",
-            };
+    let found = match &args.for_url {
+        Some(url) => for_url::token_for(&args.name, url, false).await,
+        None => own_token(&args.name, false, false).await,
+    };
+    match found {
+        Ok((profile, Some(token))) => {
+            let name = header_for(&profile, args.style).name();
             println!("{name}: Bearer {}", token.token.expose());
-            match (profile.bound_referer(), args.with_referer) {
+            match (token.bound_referer(&profile), args.with_referer) {
                 (Some(referer), true) => println!("Referer: {referer}"),
                 (Some(referer), false) => {
                     eprintln!("tokendesk: warning: {}", referer_warning(&profile, referer));
                 }
                 (None, true) => eprintln!(
-                    "tokendesk: tokens of profile `{}` are not bound to a Referer; no Referer line is needed",
-                    profile.name()
+                    "tokendesk: this token is not bound to a Referer; no Referer line is needed"
                 ),
                 (None, false) => {}
             }
             Outcome::ok()
         }
+        Ok((_, None)) => Outcome::ok(),
         Err(outcome) => outcome,
     }
 }
@@ -109,4 +125,14 @@ pub(super) async fn fresh(
         eprintln!("tokendesk: warning: {warning}");
     }
     Ok((profile, token))
+}
+
+/// [`fresh`], as the `--for` answer type.
+async fn own_token(
+    name: &str,
+    force: bool,
+    check: bool,
+) -> Result<(Profile, Option<Printed>), Outcome> {
+    let (profile, token) = fresh(name, force, check).await?;
+    Ok((profile, Some(Printed::own(token))))
 }

@@ -1,5 +1,5 @@
 //! An HTTPS emulator of an ArcGIS Enterprise portal (ArcGIS Online-like where the difference
-//! is only data), a federated ArcGIS Server and a stand-alone ArcGIS Server, good enough for
+//! is only data), a federated, a stand-alone and a public ArcGIS Server, good enough for
 //! the official ArcGIS clients and for TokenDesk's own tests.
 //!
 //! Deliberately independent of `crate::arcgis`: it writes its own JSON from
@@ -10,6 +10,7 @@
 //! https://127.0.0.1:PORT/portal/sharing/rest/…   the portal (also /portal/sharing/…)
 //! https://127.0.0.1:PORT/server/rest/…           federated server (tokens from the portal)
 //! https://127.0.0.1:PORT/gis/rest/…, /gis/tokens/generateToken, /gis/admin/generateToken
+//! https://127.0.0.1:PORT/public/rest/…           a server without token security
 //! https://127.0.0.1:PORT/__admin/…               clock, faults, request counts (loopback only)
 //! ```
 //!
@@ -91,6 +92,8 @@ pub struct SiteUrls {
     pub federated_root: String,
     /// Stand-alone server instance root: `…/gis`
     pub standalone_root: String,
+    /// Public (unsecured) server instance root: `…/public`
+    pub public_root: String,
 }
 
 impl SiteUrls {
@@ -105,6 +108,7 @@ impl SiteUrls {
             sharing_rest: format!("{origin}/portal/sharing/rest"),
             federated_root: format!("{origin}/server"),
             standalone_root: format!("{origin}/gis"),
+            public_root: format!("{origin}/public"),
             origin,
         }
     }
@@ -238,6 +242,12 @@ impl RunningDemoPortal {
     /// The stand-alone server's services directory, `…/gis/rest/services`.
     pub fn standalone_server_url(&self) -> String {
         format!("{}/rest/services", self.urls.standalone_root)
+    }
+
+    /// The public server's services directory, `…/public/rest/services`: no token
+    /// security (not one of the site lines).
+    pub fn public_server_url(&self) -> String {
+        format!("{}/rest/services", self.urls.public_root)
     }
 
     /// The admin endpoints' root, `https://127.0.0.1:PORT/__admin`.

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use axum::http::{HeaderMap, Method, header};
 
-/// The three sites the demo portal serves.
+/// The sites the demo portal serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Site {
     /// The portal, under `/portal/sharing/rest/…` and `/portal/sharing/…`.
@@ -15,6 +15,9 @@ pub enum Site {
     FederatedServer,
     /// The stand-alone server, under `/gis/…`.
     StandaloneServer,
+    /// A public server without token security, under `/public/…` (not one of the contract's
+    /// site lines; for "no token needed" answers).
+    PublicServer,
 }
 
 /// Request parameters from the query string and the form body, in that order.
@@ -103,6 +106,7 @@ pub fn route_path(path: &str) -> Option<(Site, String, String, String)> {
         (Site::Portal, "/portal/sharing"),
         (Site::FederatedServer, "/server"),
         (Site::StandaloneServer, "/gis"),
+        (Site::PublicServer, "/public"),
     ] {
         let Some(rest) = path.strip_prefix(prefix) else {
             continue;

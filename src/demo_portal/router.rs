@@ -95,7 +95,9 @@ async fn dispatch(
     }
     match req.site {
         Site::Portal => portal::handle(&shared, &req),
-        Site::FederatedServer | Site::StandaloneServer => server::handle(&shared, &req),
+        Site::FederatedServer | Site::StandaloneServer | Site::PublicServer => {
+            server::handle(&shared, &req)
+        }
     }
 }
 

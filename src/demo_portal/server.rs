@@ -1,6 +1,7 @@
-//! The two ArcGIS Server sites: `/server` (federated with the portal: its tokens come from
-//! the portal's `generateToken`) and `/gis` (stand-alone: its own users, `tokens/generateToken`
-//! and `admin/generateToken`). Each has a token-protected `Demo/MapServer`.
+//! The ArcGIS Server sites: `/server` (federated with the portal: its tokens come from
+//! the portal's `generateToken`), `/gis` (stand-alone: its own users, `tokens/generateToken`
+//! and `admin/generateToken`), each with a token-protected `Demo/MapServer`, and `/public`
+//! (no token security: `rest/info` without `authInfo`, the same service open to all).
 //!
 //! The federated server accepts portal tokens and server tokens issued for it; the
 //! stand-alone server accepts only its own tokens.
@@ -50,6 +51,12 @@ fn accepted(site: Site) -> &'static [Audience] {
 fn info(shared: &Shared, req: &Req) -> Response {
     let urls = &shared.urls;
     let body = match req.site {
+        Site::PublicServer => json!({
+            "currentVersion": VERSION,
+            "fullVersion": FULL_VERSION,
+            "soapUrl": format!("{}/services", urls.public_root),
+            "secureSoapUrl": null,
+        }),
         Site::StandaloneServer => json!({
             "currentVersion": VERSION,
             "fullVersion": FULL_VERSION,
@@ -77,7 +84,9 @@ fn info(shared: &Shared, req: &Req) -> Response {
 /// `rest/services`: lists the demo service; a token, if given, must be good (498 otherwise),
 /// which is how the JS SDK checks a server token.
 fn directory(shared: &Shared, req: &Req) -> Response {
-    if let TokenCheck::Invalid = guard::check(shared, req, accepted(req.site)) {
+    if req.site != Site::PublicServer
+        && let TokenCheck::Invalid = guard::check(shared, req, accepted(req.site))
+    {
         return respond::invalid_token(req);
     }
     respond::json(
@@ -93,6 +102,7 @@ fn directory(shared: &Shared, req: &Req) -> Response {
 
 fn demo_service(shared: &Shared, req: &Req, below: &str) -> Response {
     match guard::check(shared, req, accepted(req.site)) {
+        _ if req.site == Site::PublicServer => {}
         TokenCheck::Missing => return respond::token_required(req),
         TokenCheck::Invalid => return respond::invalid_token(req),
         TokenCheck::Valid(_) => {}

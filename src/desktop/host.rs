@@ -9,6 +9,7 @@ use eframe::egui;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
+use super::clipboard::ClipboardChoice;
 use super::worker;
 use crate::auth::{Browser, SystemBrowser};
 use crate::clock::{Clock, SystemClock};
@@ -18,6 +19,9 @@ use crate::ui::{Command, CommandSink, Event};
 /// How long the host waits for the keyring to answer its first call before it falls back
 /// to session-only mode (and says so).
 pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How long closing the window waits for the worker to clean up.
+const STOP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Opens a secret store, or says why there is none (injected by tests).
 pub type KeyringOpener =
@@ -52,16 +56,19 @@ pub struct HostConfig {
     pub clock: Arc<dyn Clock>,
     /// Shows sign-in pages.
     pub browser: Arc<dyn Browser>,
+    /// Where copies go.
+    pub clipboard: ClipboardChoice,
 }
 
 impl HostConfig {
-    /// A configuration with the system clock and the system browser.
+    /// A configuration with the system clock, browser and clipboard.
     pub fn new(setup: Setup, secrets: SecretsChoice) -> Self {
         Self {
             setup,
             secrets,
             clock: Arc::new(SystemClock),
             browser: Arc::new(SystemBrowser),
+            clipboard: ClipboardChoice::System,
         }
     }
 }
@@ -80,16 +87,12 @@ impl Events {
             self.ctx.request_repaint();
         }
     }
-
-    /// The window's context (its clipboard, for non-secret text).
-    pub(super) fn ctx(&self) -> &egui::Context {
-        &self.ctx
-    }
 }
 
 /// The running host. Dropping it stops the engine (bounded).
 pub struct Host {
-    commands: mpsc::UnboundedSender<Command>,
+    commands: Option<mpsc::UnboundedSender<Command>>,
+    worker: Option<tokio::task::JoinHandle<()>>,
     runtime: Option<Runtime>,
 }
 
@@ -107,10 +110,11 @@ impl Host {
         let (commands, command_receiver) = mpsc::unbounded_channel();
         let (sender, events) = std_mpsc::channel();
         let events_out = Events { sender, ctx };
-        runtime.spawn(worker::run(config, events_out, command_receiver));
+        let worker = runtime.spawn(worker::run(config, events_out, command_receiver));
         Ok((
             Self {
-                commands,
+                commands: Some(commands),
+                worker: Some(worker),
                 runtime: Some(runtime),
             },
             events,
@@ -120,7 +124,11 @@ impl Host {
 
 impl CommandSink for Host {
     fn send(&self, command: Command) {
-        if self.commands.send(command).is_err() {
+        let sent = self
+            .commands
+            .as_ref()
+            .is_some_and(|commands| commands.send(command).is_ok());
+        if !sent {
             tracing::warn!("the host has stopped; a command from the window was dropped");
         }
     }
@@ -128,6 +136,12 @@ impl CommandSink for Host {
 
 impl Drop for Host {
     fn drop(&mut self) {
+        // Closing the channel ends the worker: it cancels sign-ins, clears a token it left
+        // on the clipboard and stops the runners (bounded).
+        self.commands = None;
+        if let (Some(runtime), Some(worker)) = (&self.runtime, self.worker.take()) {
+            let _ = runtime.block_on(async { tokio::time::timeout(STOP_TIMEOUT, worker).await });
+        }
         if let Some(runtime) = self.runtime.take() {
             // A keyring call stuck behind an unlock prompt must not keep the app from closing.
             runtime.shutdown_timeout(Duration::from_millis(500));

@@ -7,10 +7,14 @@
 //! | [`host`]      | [`Host`]: the runtime and the command channel; [`HostConfig`]             |
 //! | `worker`      | the async loop: secrets, profiles, one engine runner per profile, commands |
 //! | `sign_in`     | a browser or out-of-band sign-in as a task, with progress and Cancel     |
+//! | `clipboard`   | the one clipboard: sensitive copies, cleared after the delay if still ours |
+//! | `copy`        | a profile's fresh token rendered in an `output::Format`, onto the clipboard |
 //! | `user_info`   | who is signed in (community/self, portals/self)                          |
 //! | `demo`        | `--demo`: the in-process demo portal and its ready-made profiles          |
 //! | `window`      | the native window: title, app id, size, renderer                          |
 
+mod clipboard;
+mod copy;
 mod demo;
 pub mod host;
 mod sign_in;
@@ -21,6 +25,7 @@ mod worker;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+pub use clipboard::ClipboardChoice;
 pub use host::{Host, HostConfig, KeyringOpener, SecretsChoice, Setup};
 pub use window::{APP_ID, DEFAULT_SIZE, native_options};
 

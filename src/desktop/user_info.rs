@@ -8,7 +8,7 @@ use super::host::Events;
 use crate::arcgis::info::{community_self, portal_self};
 use crate::arcgis::{ArcGisClient, ClientOptions};
 use crate::engine::Engine;
-use crate::store::Profile;
+use crate::store::{Profile, SignInMethod};
 use crate::ui::{Event, UserInfo};
 
 /// Reads the user of `profile` in the background; a failure becomes an activity line.
@@ -29,9 +29,14 @@ pub(super) fn read(engine: Arc<Engine>, profile: Profile, events: Events) {
     });
 }
 
-/// The user, or `None` for a profile that is not a portal (a server has no user details).
+/// The user, or `None` where there is none to read: a server, or an app or API key token
+/// (they act for an app, not a user).
 async fn fetch(engine: &Engine, profile: &Profile) -> Result<Option<UserInfo>, String> {
-    let Some(portal) = profile.portal_url() else {
+    let acts_for_a_user = !matches!(
+        profile.sign_in(),
+        SignInMethod::ApiKey | SignInMethod::AppCredentials
+    );
+    let Some(portal) = profile.portal_url().filter(|_| acts_for_a_user) else {
         return Ok(None);
     };
     let client = ArcGisClient::new(&ClientOptions {

@@ -7,12 +7,15 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use super::clipboard::HostClipboard;
+use super::copy;
 use super::demo;
 use super::host::{Events, HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
-use super::sign_in::{self, SignInDone, SignInHandle};
+use super::sign_in::{self, SignInDone, SignInHandle, Way};
 use super::user_info;
 use crate::auth::Browser;
 use crate::engine::{Engine, EngineEvent, Runner, RunnerCommand, TokenState};
+use crate::output::clipboard::Tick;
 use crate::secret::Secret;
 use crate::store::{
     AsyncSecrets, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretStore,
@@ -31,6 +34,7 @@ pub(super) async fn run(
         secrets,
         clock,
         browser,
+        clipboard,
     } = config;
     // Kept alive as long as the loop runs: the demo portal and its throw-away directory.
     let (paths, _demo) = match setup {
@@ -45,6 +49,15 @@ pub(super) async fn run(
         },
     };
     let (store, session_only) = open_secrets(secrets).await;
+    let clipboard = {
+        let events = events.clone();
+        HostClipboard::open(clipboard, Arc::clone(&clock), move |done| {
+            events.send(Event::ClipboardCleared {
+                left_alone: done == Tick::LeftAlone,
+            });
+        })
+        .await
+    };
     let engine = Arc::new(Engine::new(AsyncSecrets::new(store), &paths, clock));
     events.send(Event::Ready { session_only });
 
@@ -60,8 +73,10 @@ pub(super) async fn run(
         users_read: HashSet::new(),
         engine_events,
         done: done_sender,
+        clipboard,
+        paths,
     };
-    worker.load_profiles(paths).await;
+    worker.reload_profiles().await;
 
     loop {
         tokio::select! {
@@ -107,9 +122,17 @@ fn notice_error(events: &Events, text: String) {
     });
 }
 
-struct Worker {
-    engine: Arc<Engine>,
-    events: Events,
+/// The host's state. The screens' own commands get their handlers in sibling files
+/// (`handlers_*.rs`) as `impl Worker` blocks, called from [`Worker::handle`].
+pub(super) struct Worker {
+    /// The engine (keyring or session memory behind it).
+    pub(super) engine: Arc<Engine>,
+    /// To the screens.
+    pub(super) events: Events,
+    /// The profiles file's directories.
+    pub(super) paths: Paths,
+    /// The clipboard.
+    pub(super) clipboard: HostClipboard,
     browser: Arc<dyn Browser>,
     profiles: HashMap<ProfileId, Profile>,
     runners: HashMap<ProfileId, Runner>,
@@ -121,9 +144,11 @@ struct Worker {
 }
 
 impl Worker {
-    /// Reads the profiles file (off the async threads: it takes a file lock) and starts a
-    /// runner for each profile.
-    async fn load_profiles(&mut self, paths: Paths) {
+    /// Reads the profiles file again (off the async threads: it takes a file lock), tells
+    /// the screens, and starts, restarts or stops runners for what was added, changed or
+    /// removed. Call it after changing the file.
+    pub(super) async fn reload_profiles(&mut self) {
+        let paths = self.paths.clone();
         let opened = tokio::task::spawn_blocking(move || ProfileStore::open(&paths)).await;
         let list = match opened {
             Ok(Ok((store, notice))) => {
@@ -137,20 +162,39 @@ impl Worker {
                     &self.events,
                     format!("The profiles could not be read: {err}"),
                 );
-                Vec::new()
+                return;
             }
             Err(err) => {
                 notice_error(
                     &self.events,
                     format!("Reading the profiles failed unexpectedly: {err}"),
                 );
-                Vec::new()
+                return;
             }
         };
         self.events.send(Event::Profiles(list.clone()));
+        let gone: Vec<ProfileId> = self
+            .profiles
+            .keys()
+            .filter(|id| !list.iter().any(|p| p.id() == *id))
+            .cloned()
+            .collect();
+        for id in gone {
+            self.profiles.remove(&id);
+            self.users_read.remove(&id);
+            if let Some(handle) = self.sign_ins.remove(&id) {
+                handle.cancel();
+            }
+            if let Some(runner) = self.runners.remove(&id) {
+                tokio::spawn(runner.stop());
+            }
+        }
         for profile in list {
-            self.start_runner(&profile);
-            self.profiles.insert(profile.id().clone(), profile);
+            if self.profiles.get(profile.id()) != Some(&profile) {
+                self.users_read.remove(profile.id());
+                self.start_runner(&profile);
+                self.profiles.insert(profile.id().clone(), profile);
+            }
         }
     }
 
@@ -168,7 +212,12 @@ impl Worker {
 
     async fn handle(&mut self, command: Command) {
         match command {
-            Command::SignIn(id) => self.sign_in(&id),
+            Command::ReloadProfiles => self.reload_profiles().await,
+            Command::SignIn(id) => self.sign_in(&id, Way::Browser(Arc::clone(&self.browser))),
+            Command::SignInWith {
+                profile,
+                credentials,
+            } => self.sign_in(&profile, Way::Credentials(credentials)),
             Command::CancelSignIn(id) => {
                 if let Some(handle) = self.sign_ins.get(&id) {
                     handle.cancel();
@@ -196,18 +245,41 @@ impl Worker {
             }
             Command::RefreshNow(id) => self.tell_runner(&id, RunnerCommand::RefreshNow).await,
             Command::CopyPlainText(text) => {
-                self.events.ctx().copy_text(text);
-                self.events.send(Event::Notice {
-                    level: NoticeLevel::Info,
-                    text: "Copied the address to the clipboard.".to_owned(),
+                let (clipboard, events) = (self.clipboard.clone(), self.events.clone());
+                tokio::spawn(async move {
+                    let (level, text) = match clipboard.copy_plain(text).await {
+                        Ok(()) => (
+                            NoticeLevel::Info,
+                            "Copied the address to the clipboard.".to_owned(),
+                        ),
+                        Err(why) => (NoticeLevel::Error, format!("Nothing was copied: {why}")),
+                    };
+                    events.send(Event::Notice { level, text });
                 });
             }
-            Command::CopyPreferredHeader(id) => self.copy_token(&id, true),
-            Command::CopyRawToken(id) => self.copy_token(&id, false),
+            Command::Copy { profile, format } => {
+                if let Some(found) = self.profiles.get(&profile) {
+                    copy::copy_token(
+                        Arc::clone(&self.engine),
+                        self.clipboard.clone(),
+                        found.clone(),
+                        format,
+                        self.events.clone(),
+                    );
+                }
+            }
+            Command::SetClipboardDelay(delay) => {
+                if let Err(why) = self.clipboard.set_delay(delay).await {
+                    notice_error(
+                        &self.events,
+                        format!("The clipboard delay was not changed: {why}"),
+                    );
+                }
+            }
         }
     }
 
-    fn sign_in(&mut self, id: &ProfileId) {
+    fn sign_in(&mut self, id: &ProfileId, way: Way) {
         if self.sign_ins.contains_key(id) {
             return;
         }
@@ -217,7 +289,7 @@ impl Worker {
         let handle = sign_in::start(
             Arc::clone(&self.engine),
             profile,
-            Arc::clone(&self.browser),
+            way,
             self.events.clone(),
             self.done.clone(),
         );
@@ -266,42 +338,6 @@ impl Worker {
         }
     }
 
-    /// Copies the profile's token (as its preferred header, or raw) to the clipboard.
-    fn copy_token(&self, id: &ProfileId, as_header: bool) {
-        let Some(profile) = self.profiles.get(id).cloned() else {
-            return;
-        };
-        let engine = Arc::clone(&self.engine);
-        let events = self.events.clone();
-        tokio::spawn(async move {
-            match engine.fresh_token(&profile, false).await {
-                Ok(fresh) => {
-                    let (text, what) = if as_header {
-                        let name = profile.header().name();
-                        (
-                            format!("{name}: Bearer {}", fresh.token.expose()),
-                            format!("the {name} header"),
-                        )
-                    } else {
-                        (fresh.token.expose().clone(), "the token".to_owned())
-                    };
-                    events.ctx().copy_text(text);
-                    events.send(Event::Notice {
-                        level: NoticeLevel::Info,
-                        text: format!("Copied {what} of {} to the clipboard.", profile.name()),
-                    });
-                }
-                Err(err) => notice_error(
-                    &events,
-                    format!(
-                        "Nothing was copied: {}",
-                        for_window(&err.to_string(), profile.name())
-                    ),
-                ),
-            }
-        });
-    }
-
     /// Forwards an engine event; a newly valid session gets its user details read.
     fn forward(&mut self, event: EngineEvent) {
         match event {
@@ -342,6 +378,7 @@ impl Worker {
         for handle in self.sign_ins.values() {
             handle.cancel();
         }
+        self.clipboard.clear_if_ours().await;
         for (_, runner) in self.runners {
             runner.stop().await;
         }

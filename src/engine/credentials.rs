@@ -204,6 +204,20 @@ impl Engine {
         })
     }
 
+    /// Whether the profile's token is renewed without the person (OAuth sessions, app
+    /// credentials, a remembered password); `false` for API keys, a password that was not
+    /// remembered, and profiles that are not signed in.
+    pub async fn renews_by_itself(&self, profile: &Profile) -> Result<bool, EngineError> {
+        if profile.sign_in() == SignInMethod::ApiKey {
+            return Ok(false);
+        }
+        Ok(self
+            .read(profile)
+            .await?
+            .0
+            .is_some_and(|session| session.refresh_token.is_some() || session.reissue))
+    }
+
     /// Under the profile's lock: deletes every secret of the profile, then stores
     /// `secrets`.
     async fn replace_secrets(
@@ -349,7 +363,8 @@ impl Engine {
     }
 }
 
-/// The lifetime asked for credential-method tokens: the profile's `expiration` minutes.
+/// The lifetime asked for credential-method tokens: the profile's `expiration` minutes (a
+/// "never" set elsewhere asks for two weeks, the usual maximum).
 fn token_minutes(profile: &Profile) -> Expiration {
     match profile.expiration().expiration() {
         Expiration::Never => Expiration::Minutes(crate::store::TokenLifetime::DEFAULT_MINUTES),

@@ -214,7 +214,7 @@ impl EngineError {
     }
 }
 
-fn class_of(kind: ErrorKind) -> FailureClass {
+pub(super) fn class_of(kind: ErrorKind) -> FailureClass {
     match kind {
         ErrorKind::LocalSetup => FailureClass::Local,
         ErrorKind::AccessDenied | ErrorKind::StateMismatch => FailureClass::SignInNeeded,

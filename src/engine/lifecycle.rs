@@ -386,6 +386,9 @@ impl Engine {
             }
             return Err(paused);
         }
+        if session.refresh_token.is_none() && !session.reissue {
+            return Err(self.cannot_renew(profile, &session, want).await?);
+        }
         match self.renew(profile, &session, kind_for(plan), now).await {
             Ok(token) => Ok(token),
             Err(err) if matches!(want, Want::Fresh) => match (&err, stored(None)) {
@@ -400,6 +403,30 @@ impl Engine {
             },
             Err(err) => Err(err),
         }
+    }
+
+    /// The failure for a renewal of a session that has nothing to renew with (a password
+    /// that was not remembered). A token the site refused is dead: the session is marked as
+    /// needing a sign-in. Call with the lock held.
+    async fn cannot_renew(
+        &self,
+        profile: &Profile,
+        session: &SessionRecord,
+        want: &Want,
+    ) -> Result<EngineError, EngineError> {
+        if !matches!(want, Want::Replacing(_)) {
+            return Ok(self.sign_in_needed(
+                profile,
+                "a new token needs the password, which was not remembered".to_owned(),
+            ));
+        }
+        let reason = "the site refused the token, and it cannot be renewed without the \
+                      password (it was not remembered)"
+            .to_owned();
+        let mut dead = session.clone();
+        dead.needs_sign_in = Some(reason.clone());
+        self.write_session(profile, &dead).await?;
+        Ok(self.sign_in_needed(profile, reason))
     }
 
     /// The failure for a renewal asked for before the shared backoff window ends.
@@ -434,15 +461,6 @@ impl Engine {
         now: Instant,
     ) -> Result<FreshToken, EngineError> {
         let Some(refresh_token) = &session.refresh_token else {
-            if !session.reissue {
-                let reason = "the site refused the token, and it cannot be renewed without the \
-                              password (it was not remembered)"
-                    .to_owned();
-                let mut dead = session.clone();
-                dead.needs_sign_in = Some(reason.clone());
-                self.write_session(profile, &dead).await?;
-                return Err(self.sign_in_needed(profile, reason));
-            }
             let result = self.reissue(profile, session, now).await?;
             return self
                 .after_renewal(

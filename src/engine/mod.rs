@@ -11,6 +11,8 @@
 //! | `api_key`     | API key profiles: the key handed out as it is, its status and expiry      |
 //! | [`runner`]    | [`Runner`]: the background task for long-running hosts                    |
 //! | `error`       | [`EngineError`] and its [`FailureClass`]                                  |
+//! | `servers`     | [`Engine::token_for`] / [`Engine::token_for_url`]: a token for a service URL |
+//! | `server_record` | [`ServerTokens`]: cached federated-server tokens (one keyring value)   |
 
 mod api_key;
 mod credentials;
@@ -19,6 +21,8 @@ mod lifecycle;
 pub mod record;
 pub mod runner;
 pub mod schedule;
+mod server_record;
+mod servers;
 mod session;
 pub mod state;
 
@@ -28,5 +32,7 @@ pub use error::{EngineError, FailureClass};
 pub use lifecycle::{DEFAULT_LOCK_TIMEOUT, Due, Engine, FreshToken, RenewalKind, Want};
 pub use record::SessionRecord;
 pub use runner::{EngineEvent, Runner, RunnerCommand};
+pub use server_record::{ServerTokenEntry, ServerTokens};
+pub use servers::{ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind, UrlAccess};
 pub use session::{SignInRequest, SignedOut};
 pub use state::{Deadlines, ProfileStatus, TokenState};

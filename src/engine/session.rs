@@ -20,7 +20,7 @@ use crate::auth::{
     pkce,
 };
 use crate::secret::Secret;
-use crate::store::{AccessTokenRecord, Profile, RedirectUri, SignInMethod};
+use crate::store::{AccessTokenRecord, Profile, RedirectUri, SecretKind, SignInMethod};
 
 /// What a sign-in needs from the caller (the CLI or the desktop app).
 pub struct SignInRequest {
@@ -186,7 +186,8 @@ impl Engine {
     }
 
     /// Revokes the refresh token on the portal (best effort), then deletes every secret of
-    /// the profile.
+    /// the profile. Credential-method tokens (app, generateToken, API keys) cannot be revoked
+    /// by the client: their secrets are only deleted.
     pub async fn sign_out(&self, profile: &Profile) -> Result<SignedOut, EngineError> {
         let _lock = self.lock(profile).await?;
         let stored = self.read(profile).await;
@@ -197,16 +198,14 @@ impl Engine {
             Ok((None, Some(access))) => (Some(access.token.clone()), TokenTypeHint::AccessToken),
             _ => (None, TokenTypeHint::RefreshToken),
         };
-        let had_credentials = !profile.sign_in().uses_redirect()
+        // An API key profile keeps its key alone, without session or token.
+        let had_api_key = profile.sign_in() == SignInMethod::ApiKey
             && self
                 .secrets()
-                .get(profile.id(), crate::store::SecretKind::ApiKey)
+                .get(profile.id(), SecretKind::ApiKey)
                 .await
                 .is_ok_and(|key| key.is_some());
-        let had_session = token.is_some()
-            || stored.is_err()
-            || had_credentials
-            || matches!(stored, Ok((Some(_), _)));
+        let had_session = !matches!(stored, Ok((None, None))) || had_api_key;
         let mut revoke_failed = None;
         if let Some(token) = token
             && let Err(reason) = self.revoke(profile, &token, hint).await

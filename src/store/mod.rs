@@ -16,6 +16,7 @@
 //! | [`async_secrets`] | [`AsyncSecrets`]: store calls on the blocking pool, with a timeout        |
 //! | [`access_token`]  | [`AccessTokenRecord`]: token + expiry + user as one keyring value         |
 //! | [`api_key`]       | [`ApiKeyRecord`]: an API key + its expiry + owner as one keyring value    |
+//! | [`recommend`]     | [`Recommendation`]: the profile to add for a probed site, and why        |
 
 pub mod access_token;
 pub mod api_key;
@@ -29,6 +30,7 @@ pub mod memory;
 pub mod paths;
 pub mod profile;
 pub mod profiles;
+pub mod recommend;
 pub mod redirect;
 pub mod secrets;
 
@@ -42,5 +44,6 @@ pub use memory::MemoryStore;
 pub use paths::Paths;
 pub use profile::{Profile, ProfileDraft, ProfileError};
 pub use profiles::{CorruptFileNotice, ProfileStore, StoreError};
+pub use recommend::{Recommendation, recommend};
 pub use redirect::{RedirectError, RedirectUri};
 pub use secrets::{SecretError, SecretKind, SecretStore};

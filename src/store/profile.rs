@@ -146,12 +146,6 @@ pub enum ProfileError {
     /// A relative CA file path.
     #[error("ca_file {0} is a relative path: give an absolute path to the PEM file")]
     RelativeCaFile(PathBuf),
-    /// `expiration` -1 (never) for a method whose tokens always expire.
-    #[error(
-        "expiration -1 (never) is only for OAuth refresh tokens; {method} tokens always expire: \
-         give minutes (e.g. 60 or 120)", method = .0.label()
-    )]
-    NeverExpiringToken(SignInMethod),
 }
 
 impl ProfileDraft {
@@ -218,12 +212,6 @@ impl ProfileDraft {
         }
         if self.server_admin && method != SignInMethod::ServerPassword {
             return Err(not_used("server_admin", method));
-        }
-        if !method.uses_redirect()
-            && method != SignInMethod::ApiKey
-            && self.expiration == TokenLifetime::never()
-        {
-            return Err(ProfileError::NeverExpiringToken(method));
         }
         if let Some(ca_file) = &self.ca_file
             && !ca_file.is_absolute()
@@ -594,13 +582,6 @@ mod tests {
         let profile = draft.clone().validate(ProfileId::generate()).unwrap();
         assert_eq!(profile.bound_referer(), None);
 
-        draft.expiration = TokenLifetime::never();
-        assert_eq!(
-            draft.validate(ProfileId::generate()),
-            Err(ProfileError::NeverExpiringToken(
-                SignInMethod::PortalPassword
-            ))
-        );
         assert_eq!(
             pkce("oauth")
                 .validate(ProfileId::generate())

@@ -31,16 +31,20 @@ pub enum SecretKind {
     Password,
     /// An API key.
     ApiKey,
+    /// Tokens for federated servers, obtained with the profile's portal token: one value
+    /// per profile, a small JSON map by server (`crate::engine::ServerTokens`).
+    ServerTokens,
 }
 
 impl SecretKind {
     /// Every kind, for deleting all secrets of a profile.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::RefreshToken,
         Self::AccessToken,
         Self::ClientSecret,
         Self::Password,
         Self::ApiKey,
+        Self::ServerTokens,
     ];
 
     /// The kind as written in the keyring user name.
@@ -51,6 +55,7 @@ impl SecretKind {
             Self::ClientSecret => "client_secret",
             Self::Password => "password",
             Self::ApiKey => "api_key",
+            Self::ServerTokens => "server_tokens",
         }
     }
 
@@ -62,6 +67,7 @@ impl SecretKind {
             Self::ClientSecret => "client secret",
             Self::Password => "password",
             Self::ApiKey => "API key",
+            Self::ServerTokens => "federated server tokens",
         }
     }
 }

@@ -20,6 +20,7 @@ use super::view::{Event, View};
 use super::{Command, CommandSink};
 use crate::arcgis::Instant;
 use crate::clock::Clock;
+use crate::output::Format;
 use crate::store::ProfileId;
 
 /// The desktop app's state and screens.
@@ -72,19 +73,32 @@ impl TokenDeskApp {
         }
     }
 
+    /// Hands `command` to the host.
+    pub fn send(&self, command: Command) {
+        self.host.send(command);
+    }
+
     fn send_all(&self, commands: Vec<Command>) {
         for command in commands {
-            self.host.send(command);
+            self.send(command);
         }
     }
 
-    /// Ctrl+C: the selected profile's preferred header; Ctrl+Shift+C: the raw token. Left
-    /// alone while a text field has the keyboard (it copies its own selection then).
+    /// Ctrl+C: the selected profile's preferred header; Ctrl+Shift+C: the raw token;
+    /// Escape: cancel its sign-in. Left alone while a text field has the keyboard (it copies
+    /// its own selection then).
     fn shortcuts(&self, ctx: &egui::Context, commands: &mut Vec<Command>) {
-        let Some(id) = self.selected.clone() else {
+        let Some(profile) = self.selected.as_ref().and_then(|id| self.view.profile(id)) else {
             return;
         };
+        let (id, preferred) = (profile.profile.id().clone(), profile.profile.header());
         if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        if profile.sign_in.is_some()
+            && ctx.input_mut(|input| input.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+        {
+            commands.push(Command::CancelSignIn(id));
             return;
         }
         let raw = ctx.input_mut(|input| {
@@ -100,11 +114,17 @@ impl TokenDeskApp {
             input.events.retain(|e| !matches!(e, egui::Event::Copy));
             copy_event || input.consume_key(egui::Modifiers::COMMAND, egui::Key::C)
         });
-        if raw {
-            commands.push(Command::CopyRawToken(id));
+        let format = if raw {
+            Format::Token
         } else if header {
-            commands.push(Command::CopyPreferredHeader(id));
-        }
+            Format::header(preferred)
+        } else {
+            return;
+        };
+        commands.push(Command::Copy {
+            profile: id,
+            format,
+        });
     }
 
     /// When the screen next changes by itself: the next whole second of a visible countdown
@@ -143,6 +163,7 @@ impl eframe::App for TokenDeskApp {
         let now = self.clock.now();
         let mut commands = Vec::new();
         self.shortcuts(&ctx, &mut commands);
+        let notice_expiry = self.view.expire_notices(now);
 
         if has_banner(&self.view) {
             let dismissed = egui::Panel::top("banners")
@@ -181,7 +202,7 @@ impl eframe::App for TokenDeskApp {
         }
 
         self.send_all(commands);
-        if let Some(delay) = self.next_repaint(now) {
+        if let Some(delay) = countdown::earliest([self.next_repaint(now), notice_expiry]) {
             ctx.request_repaint_after(delay);
         }
     }

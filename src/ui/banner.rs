@@ -25,12 +25,15 @@ pub fn banner_ui(ui: &mut egui::Ui, view: &View) -> Option<u64> {
              Why: {why}"
         ));
     }
-    if let Some(portal) = &view.demo_portal {
+    if let Some(demo) = &view.demo {
         ui.label(RichText::new("Demo mode").strong());
         ui.label(format!(
-            "A local demo portal runs at {portal}. Sign in as analyst / tokendesk-demo. \
-             Nothing is kept after you close this window."
+            "A local demo portal runs at {}. Nothing is kept after you close this window.",
+            demo.portal_url
         ));
+        for hint in &demo.hints {
+            ui.label(RichText::new(hint).small());
+        }
     }
     let mut dismissed = None;
     for notice in &view.notices {
@@ -50,8 +53,5 @@ pub fn banner_ui(ui: &mut egui::Ui, view: &View) -> Option<u64> {
 
 /// Whether there is any banner to show (the panel is left out otherwise).
 pub fn has_banner(view: &View) -> bool {
-    !view.ready
-        || view.session_only.is_some()
-        || view.demo_portal.is_some()
-        || !view.notices.is_empty()
+    !view.ready || view.session_only.is_some() || view.demo.is_some() || !view.notices.is_empty()
 }

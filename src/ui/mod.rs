@@ -27,7 +27,8 @@ pub mod view;
 
 pub use app::TokenDeskApp;
 pub use view::{
-    ActivityEntry, Event, Notice, NoticeLevel, ProfileView, SignInPhase, SignInWait, UserInfo, View,
+    ActivityEntry, CopiedStatus, DemoInfo, Event, Notice, NoticeLevel, ProfileView, SignInPhase,
+    SignInWait, UserInfo, View,
 };
 
 use crate::secret::Secret;
@@ -38,6 +39,14 @@ use crate::store::ProfileId;
 pub enum Command {
     /// Sign the profile in (browser or out-of-band, as the profile says).
     SignIn(ProfileId),
+    /// Sign a credential-method profile in (API key, app credentials, password) with what
+    /// the person entered.
+    SignInWith {
+        /// The profile.
+        profile: ProfileId,
+        /// What was entered (secrets stay in `Secret`s).
+        credentials: crate::engine::Credentials,
+    },
     /// Cancel the profile's sign-in in progress.
     CancelSignIn(ProfileId),
     /// The code pasted into the out-of-band dialog.
@@ -55,10 +64,17 @@ pub enum Command {
     RefreshNow(ProfileId),
     /// Copy a text that is not a secret (a sign-in address) to the clipboard.
     CopyPlainText(String),
-    /// Copy the selected profile's token in its preferred header (`Authorization: Bearer …`).
-    CopyPreferredHeader(ProfileId),
-    /// Copy the profile's raw access token.
-    CopyRawToken(ProfileId),
+    /// Copy the profile's token, fresh, in this format (the clipboard clears it later).
+    Copy {
+        /// Whose token.
+        profile: ProfileId,
+        /// How to write it.
+        format: crate::output::Format,
+    },
+    /// Read the profiles file again (after it changed).
+    ReloadProfiles,
+    /// Clear copied tokens after this delay from now on (zero: never).
+    SetClipboardDelay(std::time::Duration),
 }
 
 /// Where the screens send their commands (the host's channel; a `Vec` in unit tests).

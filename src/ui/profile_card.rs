@@ -13,6 +13,7 @@ use super::theme::state_colour;
 use super::view::ProfileView;
 use crate::arcgis::Instant;
 use crate::engine::TokenState;
+use crate::store::SignInMethod;
 
 /// Draws the card of `view`; button presses go to `commands`.
 pub fn profile_card_ui(
@@ -50,8 +51,10 @@ pub fn profile_card_ui(
     ui.add_space(8.0);
 
     let state = shown_state(view);
-    state_ui(ui, view, &state);
-    ui.add_space(8.0);
+    if view.sign_in.is_none() {
+        state_ui(ui, view, &state);
+        ui.add_space(8.0);
+    }
 
     if let Some(wait) = &view.sign_in {
         sign_in_wait_ui(ui, view.profile.id(), wait, now, commands);
@@ -178,7 +181,9 @@ fn buttons_ui(
         if has_session && ui.button("Sign out").clicked() {
             commands.push(Command::SignOut(id.clone()));
         }
-        if counts_down(state) && ui.button("Refresh now").clicked() {
+        // An API key is handed out as it is: there is nothing to renew.
+        let renewable = view.profile.sign_in() != SignInMethod::ApiKey;
+        if counts_down(state) && renewable && ui.button("Refresh now").clicked() {
             commands.push(Command::RefreshNow(id.clone()));
         }
     });

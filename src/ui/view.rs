@@ -1,6 +1,8 @@
 //! The [`View`]: everything the screens draw, filled in by the host through [`Event`]s.
 //! Holds no secret: the host never sends a token, only states, deadlines and names.
 
+use std::time::Duration;
+
 use url::Url;
 
 use crate::arcgis::Instant;
@@ -20,11 +22,8 @@ pub enum Event {
         /// `Some(why)`: no keyring, so secrets live only as long as the window.
         session_only: Option<String>,
     },
-    /// The app runs against the built-in demo portal at this address.
-    DemoPortal {
-        /// The portal's URL.
-        portal_url: String,
-    },
+    /// The app runs against the built-in demo portal.
+    DemoPortal(DemoInfo),
     /// The profiles, as the profiles file holds them (replaces the list).
     Profiles(Vec<Profile>),
     /// A profile's state or deadlines changed.
@@ -73,6 +72,19 @@ pub enum Event {
         /// The outcome.
         result: Result<(), String>,
     },
+    /// A token was copied.
+    Copied {
+        /// What, in words: `Authorization: Bearer … of work` (never the token).
+        what: String,
+        /// When the clipboard is cleared if it still holds it; `None`: never.
+        clears_at: Option<Instant>,
+    },
+    /// The copied token's time came: `left_alone` when the clipboard held something else by
+    /// then (the person copied), so it was not touched.
+    ClipboardCleared {
+        /// The clipboard was left alone.
+        left_alone: bool,
+    },
     /// Something the person should read (a copy done, a failure with what to do).
     Notice {
         /// How serious.
@@ -91,7 +103,10 @@ pub enum NoticeLevel {
     Error,
 }
 
-/// A notice in the banner area until dismissed.
+/// How long an [`NoticeLevel::Info`] notice stays; errors stay until dismissed.
+pub const INFO_NOTICE_TIME: Duration = Duration::from_secs(6);
+
+/// A notice in the banner area.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     /// Identifies the notice (for dismissing).
@@ -100,6 +115,26 @@ pub struct Notice {
     pub level: NoticeLevel,
     /// The text.
     pub text: String,
+    /// When it was first drawn.
+    pub shown_at: Option<Instant>,
+}
+
+/// The built-in demo portal and what to sign in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoInfo {
+    /// The portal's address.
+    pub portal_url: String,
+    /// What to enter where, one line each (demo accounts and secrets only).
+    pub hints: Vec<String>,
+}
+
+/// What TokenDesk last put on the clipboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopiedStatus {
+    /// What, in words (never the token).
+    pub what: String,
+    /// When the clipboard is cleared if it still holds it; `None`: never.
+    pub clears_at: Option<Instant>,
 }
 
 /// The signed-in user as the portal describes them.
@@ -193,12 +228,14 @@ pub struct View {
     pub ready: bool,
     /// `Some(why)`: no keyring; secrets live only in memory, for this session.
     pub session_only: Option<String>,
-    /// The demo portal's address, in `--demo` mode.
-    pub demo_portal: Option<String>,
+    /// The demo portal, in `--demo` mode.
+    pub demo: Option<DemoInfo>,
     /// The profiles, in file order.
     pub profiles: Vec<ProfileView>,
     /// Notices until dismissed.
     pub notices: Vec<Notice>,
+    /// The token on the clipboard, until it is cleared.
+    pub clipboard: Option<CopiedStatus>,
     next_notice: u64,
 }
 
@@ -219,7 +256,26 @@ impl View {
             id: self.next_notice,
             level,
             text: text.into(),
+            shown_at: None,
         });
+    }
+
+    /// Stamps new notices with `now` and drops info notices shown for
+    /// [`INFO_NOTICE_TIME`]; returns when the next one goes.
+    pub fn expire_notices(&mut self, now: Instant) -> Option<Duration> {
+        let keep = chrono::Duration::from_std(INFO_NOTICE_TIME).unwrap_or(chrono::Duration::MAX);
+        for notice in &mut self.notices {
+            notice.shown_at.get_or_insert(now);
+        }
+        self.notices.retain(|n| {
+            n.level == NoticeLevel::Error || n.shown_at.is_none_or(|at| now - at < keep)
+        });
+        self.notices
+            .iter()
+            .filter(|n| n.level == NoticeLevel::Info)
+            .filter_map(|n| n.shown_at)
+            .filter_map(|at| (at + keep - now).to_std().ok())
+            .min()
     }
 
     /// Removes the notice with this id.
@@ -234,7 +290,7 @@ impl View {
                 self.ready = true;
                 self.session_only = session_only;
             }
-            Event::DemoPortal { portal_url } => self.demo_portal = Some(portal_url),
+            Event::DemoPortal(info) => self.demo = Some(info),
             Event::Profiles(list) => self.set_profiles(list),
             Event::Status { profile, status } => {
                 if let Some(view) = self.profile_mut(&profile) {
@@ -288,6 +344,18 @@ impl View {
                     view.sign_in_error = result.err();
                 }
             }
+            Event::Copied { what, clears_at } => {
+                self.clipboard = Some(CopiedStatus { what, clears_at });
+            }
+            Event::ClipboardCleared { left_alone } => {
+                self.clipboard = None;
+                if left_alone {
+                    self.notify(
+                        NoticeLevel::Info,
+                        "The clipboard held something else by then, so TokenDesk left it alone.",
+                    );
+                }
+            }
             Event::Notice { level, text } => self.notify(level, text),
         }
     }
@@ -339,5 +407,105 @@ impl SignInWait {
             Progress::ExchangingCode => self.phase = SignInPhase::Exchanging,
             Progress::ReadingUser => self.phase = SignInPhase::ReadingUser,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+
+    use super::*;
+    use crate::store::{ProfileDraft, SignInMethod, SiteKind};
+
+    fn t(seconds: i64) -> Instant {
+        DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
+    }
+
+    fn profile(name: &str) -> Profile {
+        let mut draft = ProfileDraft::new(
+            name,
+            SiteKind::EnterprisePortal,
+            "https://gis.example.com/portal",
+            SignInMethod::BrowserPkce,
+        );
+        draft.client_id = Some("app".to_owned());
+        draft.validate(ProfileId::generate()).unwrap()
+    }
+
+    fn url() -> Url {
+        Url::parse("https://gis.example.com/portal/sharing/rest/oauth2/authorize").unwrap()
+    }
+
+    #[test]
+    fn a_sign_in_shows_its_steps_and_ends_with_the_failure_in_words() {
+        let one = profile("one");
+        let id = one.id().clone();
+        let mut view = View::default();
+        view.apply(Event::Profiles(vec![one]));
+        view.apply(Event::SignInStarted {
+            profile: id.clone(),
+            at: t(0),
+            out_of_band: false,
+        });
+        view.apply(Event::SignInProgress {
+            profile: id.clone(),
+            progress: Progress::BrowserDidNotOpen {
+                authorize_url: url(),
+                reason: "no display".to_owned(),
+            },
+        });
+        let wait = view.profile(&id).unwrap().sign_in.clone().unwrap();
+        assert_eq!(wait.url, Some(url()));
+        assert_eq!(wait.browser_failed.as_deref(), Some("no display"));
+        view.apply(Event::SignInFinished {
+            profile: id.clone(),
+            result: Err("the portal refused".to_owned()),
+        });
+        let shown = view.profile(&id).unwrap();
+        assert!(shown.sign_in.is_none());
+        assert_eq!(shown.sign_in_error.as_deref(), Some("the portal refused"));
+    }
+
+    #[test]
+    fn a_new_profile_list_keeps_what_is_known_about_profiles_that_stay() {
+        let (one, two) = (profile("one"), profile("two"));
+        let mut view = View::default();
+        view.apply(Event::Profiles(vec![one.clone()]));
+        view.apply(Event::Activity {
+            profile: one.id().clone(),
+            at: t(0),
+            message: "signed in as analyst".to_owned(),
+        });
+        view.apply(Event::Profiles(vec![two.clone(), one.clone()]));
+        assert_eq!(view.profiles[0].profile.id(), two.id());
+        assert_eq!(view.profile(one.id()).unwrap().activity.len(), 1);
+    }
+
+    #[test]
+    fn the_activity_log_keeps_only_the_latest_lines() {
+        let one = profile("one");
+        let mut view = View::default();
+        view.apply(Event::Profiles(vec![one.clone()]));
+        for n in 0..(ACTIVITY_LIMIT + 5) {
+            view.apply(Event::Activity {
+                profile: one.id().clone(),
+                at: t(0),
+                message: format!("line {n}"),
+            });
+        }
+        let log = &view.profile(one.id()).unwrap().activity;
+        assert_eq!(log.len(), ACTIVITY_LIMIT);
+        assert_eq!(log[0].message, "line 5");
+    }
+
+    #[test]
+    fn info_notices_go_after_a_while_and_errors_stay() {
+        let mut view = View::default();
+        view.notify(NoticeLevel::Info, "copied");
+        view.notify(NoticeLevel::Error, "failed");
+        assert_eq!(view.expire_notices(t(0)), Some(INFO_NOTICE_TIME));
+        assert_eq!(view.expire_notices(t(7)), None);
+        let left: Vec<&str> = view.notices.iter().map(|n| n.text.as_str()).collect();
+        assert_eq!(left, ["failed"]);
     }
 }

@@ -272,14 +272,16 @@ impl Cli {
     }
 
     /// Records a run's outputs for the final scan; the stdout of a successful `token` or
-    /// `header` carries a token by design and is recorded as a secret instead.
+    /// `header` carries a token by design and is recorded as a secret instead (unless it is
+    /// empty: `--for` a server that needs no token).
     fn record_run(&self, run: &Run) {
         let name = run.args.join(" ");
         self.record_log(format!("stderr of `tokendesk {name}`"), &run.stderr);
         let carries_token = matches!(
             run.args.first().map(String::as_str),
             Some("token" | "header")
-        ) && run.code == Some(0);
+        ) && run.code == Some(0)
+            && !run.stdout.trim().is_empty();
         if carries_token {
             // The first line: `header --with-referer` adds a `Referer: …` line after it.
             let line = run.stdout.lines().next().unwrap_or_default().trim_end();
