@@ -193,7 +193,8 @@ async fn a_server_administrator_signs_in_through_admin_generate_token() {
     cli.secret(SERVER_ADMIN_PASSWORD);
     cli.secret(SERVER_PASSWORD);
     let ca = cli.ca.to_str().unwrap().to_owned();
-    let url = format!("{}/gis/rest/services", cli.origin);
+    // A bare site URL is enough: --admin means an ArcGIS Server.
+    let url = format!("{}/gis", cli.origin);
     for (name, user) in [("admin", SERVER_ADMIN), ("not-admin", SERVER_USER)] {
         let add = [
             "profile",
@@ -223,7 +224,7 @@ async fn a_server_administrator_signs_in_through_admin_generate_token() {
     piped(&cli, &["login", "not-admin"], SERVER_PASSWORD)
         .await
         .expect_code(3)
-        .says(&["not an administrator"]);
+        .says(&["lacks the privilege", "not an administrator"]);
     cli.assert_no_secret_leaked();
 }
 

@@ -12,7 +12,7 @@ mod support_engine;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use eframe::egui::{Key, Modifiers};
+use eframe::egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use support_browser::{Click, NoBrowser, PlayingBrowser, Shown};
@@ -20,9 +20,9 @@ use support_engine::{PASSWORD, Rig, USER};
 use tokendesk::auth::Browser;
 use tokendesk::clock::Clock;
 use tokendesk::demo_portal::DemoConfig;
-use tokendesk::desktop::{ClipboardChoice, DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
+use tokendesk::desktop::{ClipboardOpener, DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
 use tokendesk::engine::TokenState;
-use tokendesk::output::clipboard::MemoryClipboard;
+use tokendesk::output::clipboard::{ClipboardBackend, MemoryClipboard};
 use tokendesk::store::{
     KeyringUnavailable, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretKind,
     SecretStore, SignInMethod,
@@ -80,7 +80,7 @@ impl Gui {
         let config = HostConfig {
             clock: Arc::clone(&clock),
             browser,
-            clipboard: ClipboardChoice::Given(Box::new(clipboard.clone())),
+            clipboard: memory_clipboard(clipboard.clone()),
             ..HostConfig::new(
                 Setup::Profiles(rig.paths.clone()),
                 SecretsChoice::Given(Arc::clone(&store)),
@@ -151,6 +151,11 @@ impl Gui {
             shown.status.state == TokenState::Valid && shown.user.is_some()
         });
     }
+}
+
+/// The app's clipboard: `clipboard` (tests look at a clone).
+fn memory_clipboard(clipboard: MemoryClipboard) -> ClipboardOpener {
+    Box::new(move || Ok(Box::new(clipboard) as Box<dyn ClipboardBackend>))
 }
 
 /// The real app and host, in a harness with the window's default size and no animations.
@@ -318,80 +323,6 @@ fn when_the_browser_does_not_open_the_wait_shows_the_address_to_copy_and_escape_
     gui.harness.get_by_label("Sign in");
 }
 
-/// Waits until the app says it copied something of `what`.
-fn wait_for_copy(gui: &mut Gui, what: &str) {
-    gui.wait_until("the copy", |app| {
-        app.view()
-            .clipboard
-            .as_ref()
-            .is_some_and(|copied| copied.what.contains(what))
-    });
-}
-
-#[test]
-fn ctrl_c_copies_the_preferred_header_and_ctrl_shift_c_the_raw_token_marked_sensitive() {
-    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
-    gui.sign_in();
-    let token = gui
-        .runtime
-        .block_on(gui.rig.engine().fresh_token(&gui.profile, false))
-        .unwrap()
-        .token;
-
-    gui.harness
-        .key_combination_modifiers(Modifiers::COMMAND, &[Key::C]);
-    wait_for_copy(&mut gui, "Authorization: Bearer");
-    // Compared without printing: the texts hold a token.
-    assert!(gui.clipboard_text() == Some(format!("Authorization: Bearer {}", token.expose())));
-    assert!(gui.clipboard.is_sensitive());
-
-    gui.harness
-        .key_combination_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, &[Key::C]);
-    wait_for_copy(&mut gui, "Token of");
-    assert!(gui.clipboard_text().as_ref() == Some(token.expose()));
-}
-
-#[test]
-fn a_copied_token_is_cleared_after_the_delay_unless_something_else_was_copied_meanwhile() {
-    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
-    gui.sign_in();
-    gui.harness
-        .key_combination_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, &[Key::C]);
-    wait_for_copy(&mut gui, "Token of");
-    let clears_at = gui
-        .harness
-        .state()
-        .view()
-        .clipboard
-        .clone()
-        .unwrap()
-        .clears_at
-        .unwrap();
-    let left = clears_at - gui.rig.clock.now();
-    assert!(
-        left.num_seconds() >= 28 && left.num_seconds() <= 30,
-        "{left}"
-    );
-
-    gui.runtime.block_on(gui.rig.advance(31));
-    gui.wait_until("the clipboard to be cleared", |app| {
-        app.view().clipboard.is_none()
-    });
-    assert_eq!(gui.clipboard_text(), None);
-
-    gui.harness
-        .key_combination_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, &[Key::C]);
-    wait_for_copy(&mut gui, "Token of");
-    gui.clipboard.copy_from_elsewhere("my own notes");
-    gui.runtime.block_on(gui.rig.advance(31));
-    gui.wait_until("the clipboard to be left alone", |app| {
-        app.view().clipboard.is_none()
-    });
-    assert_eq!(gui.clipboard_text().as_deref(), Some("my own notes"));
-    gui.harness
-        .get_by_label("The clipboard held something else by then, so TokenDesk left it alone.");
-}
-
 #[test]
 fn after_the_profiles_file_changes_a_reload_lists_added_profiles_and_drops_removed_ones() {
     let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
@@ -414,7 +345,7 @@ fn after_the_profiles_file_changes_a_reload_lists_added_profiles_and_drops_remov
 #[test]
 fn the_demo_opens_with_one_ready_made_profile_per_sign_in_method_and_the_first_selected() {
     let config = HostConfig {
-        clipboard: ClipboardChoice::Given(Box::new(MemoryClipboard::default())),
+        clipboard: memory_clipboard(MemoryClipboard::default()),
         ..HostConfig::new(
             Setup::Demo,
             SecretsChoice::Given(Arc::new(MemoryStore::new())),
@@ -461,7 +392,7 @@ fn the_demo_opens_with_one_ready_made_profile_per_sign_in_method_and_the_first_s
 fn without_a_keyring_the_app_says_it_runs_in_session_only_mode() {
     let dir = tempfile::tempdir().unwrap();
     let config = HostConfig {
-        clipboard: ClipboardChoice::Given(Box::new(MemoryClipboard::default())),
+        clipboard: memory_clipboard(MemoryClipboard::default()),
         ..HostConfig::new(
             Setup::Profiles(Paths::under(dir.path())),
             SecretsChoice::Open(Box::new(|| {
@@ -483,4 +414,31 @@ fn without_a_keyring_the_app_says_it_runs_in_session_only_mode() {
     harness.get_by_label("Session-only mode: tokens are kept in memory only");
     harness.get_by_label_contains("no DBUS_SESSION_BUS_ADDRESS");
     assert_every_widget_is_labelled(&harness, "session-only");
+}
+
+#[test]
+fn a_changed_setting_is_written_to_a_private_settings_file_but_the_starting_ones_are_not() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    let paths = gui.rig.paths.clone();
+    assert!(
+        !paths.settings_file().exists(),
+        "the starting settings are not written back"
+    );
+    gui.harness.get_by_label("Settings").click();
+    gui.harness.run();
+    gui.harness.get_by_label("Dark").click();
+    let file = paths.settings_file();
+    gui.wait_until("the settings file", |_| {
+        tokendesk::desktop::settings_file::load(&paths).theme
+            == tokendesk::ui::theme::ThemeChoice::Dark
+    });
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("theme = \"dark\""), "{text}");
+    assert!(text.contains("clipboard_clear_secs = 30"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the settings file is private");
+    }
 }

@@ -35,7 +35,7 @@ pub struct ProfileArgs {
 )]
 enum ProfileCommand {
     /// Add a profile.
-    Add(Box<AddArgs>),
+    Add(AddArgs),
     /// List the profiles.
     List(ListArgs),
     /// Show every setting of a profile (never a secret).
@@ -126,7 +126,8 @@ struct AddArgs {
     /// `ip:ADDRESS`.
     #[arg(long, value_name = "BINDING", value_parser = TokenBinding::parse)]
     binding: Option<TokenBinding>,
-    /// Server password profiles: sign in as a server administrator (admin/generateToken).
+    /// Server password profiles: sign in as a server administrator (admin/generateToken);
+    /// implies `--kind server`.
     #[arg(long)]
     admin: bool,
     /// API key profiles: the last day the key works (UTC), when the portal does not say.
@@ -162,7 +163,7 @@ struct RemoveArgs {
 /// Runs a `profile` subcommand.
 pub async fn run(args: ProfileArgs) -> Outcome {
     let result = match args.command {
-        ProfileCommand::Add(args) => add(*args).await,
+        ProfileCommand::Add(args) => add(args).await,
         ProfileCommand::List(args) => list(&args),
         ProfileCommand::Show(args) => show(&args),
         ProfileCommand::Remove(args) => remove(&args).await,
@@ -189,6 +190,8 @@ async fn add(args: AddArgs) -> Result<Outcome, Outcome> {
         (Some(KindArg::Enterprise), _) => SiteKind::EnterprisePortal,
         (Some(KindArg::Server), _) => SiteKind::ArcgisServer,
         (None, Some(probed)) => probed.kind,
+        // Only an ArcGIS Server has an administrator sign-in.
+        (None, None) if args.admin => SiteKind::ArcgisServer,
         (None, None) => kind_from_url(&url)?,
     };
     let method = match (args.method, kind) {

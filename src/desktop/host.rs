@@ -9,7 +9,7 @@ use eframe::egui;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
-use super::clipboard::ClipboardChoice;
+use super::screens::{ClipboardOpener, system_clipboard};
 use super::worker;
 use crate::auth::{Browser, SystemBrowser};
 use crate::clock::{Clock, SystemClock};
@@ -56,8 +56,8 @@ pub struct HostConfig {
     pub clock: Arc<dyn Clock>,
     /// Shows sign-in pages.
     pub browser: Arc<dyn Browser>,
-    /// Where copies go.
-    pub clipboard: ClipboardChoice,
+    /// Opens the clipboard tokens are copied to (the system's; tests give an in-memory one).
+    pub clipboard: ClipboardOpener,
 }
 
 impl HostConfig {
@@ -68,7 +68,7 @@ impl HostConfig {
             secrets,
             clock: Arc::new(SystemClock),
             browser: Arc::new(SystemBrowser),
-            clipboard: ClipboardChoice::System,
+            clipboard: system_clipboard(),
         }
     }
 }

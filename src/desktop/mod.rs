@@ -7,16 +7,16 @@
 //! | [`host`]      | [`Host`]: the runtime and the command channel; [`HostConfig`]             |
 //! | `worker`      | the async loop: secrets, profiles, one engine runner per profile, commands |
 //! | `sign_in`     | a browser or out-of-band sign-in as a task, with progress and Cancel     |
-//! | `clipboard`   | the one clipboard: sensitive copies, cleared after the delay if still ours |
-//! | `copy`        | a profile's fresh token rendered in an `output::Format`, onto the clipboard |
 //! | `user_info`   | who is signed in (community/self, portals/self)                          |
 //! | `demo`        | `--demo`: the in-process demo portal and its ready-made profiles          |
+//! | `screens`     | the editor's Check and CA dialog, save/delete, copy with auto-clear, reveal, credential sign-in |
+//! | [`settings_file`] | `settings.toml`: the app's settings, read before the window opens      |
 //! | `window`      | the native window: title, app id, size, renderer                          |
 
-mod clipboard;
-mod copy;
 mod demo;
 pub mod host;
+mod screens;
+pub mod settings_file;
 mod sign_in;
 mod user_info;
 mod window;
@@ -25,26 +25,35 @@ mod worker;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub use clipboard::ClipboardChoice;
 pub use host::{Host, HostConfig, KeyringOpener, SecretsChoice, Setup};
+pub use screens::{ClipboardOpener, system_clipboard};
 pub use window::{APP_ID, DEFAULT_SIZE, native_options};
 
 use crate::auth::SystemBrowser;
 use crate::clock::{Clock, SystemClock};
 use crate::store::{MemoryStore, Paths};
 use crate::ui::TokenDeskApp;
+use crate::ui::settings::Settings;
 
 /// Opens the window: the user's profiles over the OS keyring, or (`demo`) the built-in demo
 /// portal with ready-made profiles in a throw-away directory and session memory.
 pub fn run(demo: bool) -> ExitCode {
-    let config = if demo {
-        HostConfig::new(
+    // The demo keeps its settings in its throw-away directory: it starts from the defaults.
+    let (config, settings) = if demo {
+        let config = HostConfig::new(
             Setup::Demo,
             SecretsChoice::Given(Arc::new(MemoryStore::new())),
-        )
+        );
+        (config, Settings::default())
     } else {
         match Paths::from_env() {
-            Ok(paths) => HostConfig::new(Setup::Profiles(paths), SecretsChoice::Keyring),
+            Ok(paths) => {
+                let settings = settings_file::load(&paths);
+                (
+                    HostConfig::new(Setup::Profiles(paths), SecretsChoice::Keyring),
+                    settings,
+                )
+            }
             Err(err) => {
                 eprintln!("tokendesk: {err}");
                 return ExitCode::from(1);
@@ -62,7 +71,9 @@ pub fn run(demo: bool) -> ExitCode {
                 ..config
             };
             let (host, events) = Host::start(config, cc.egui_ctx.clone())?;
-            Ok(Box::new(TokenDeskApp::new(clock, Box::new(host), events)))
+            Ok(Box::new(
+                TokenDeskApp::new(clock, Box::new(host), events).with_settings(settings),
+            ))
         }),
     );
     match result {

@@ -1,7 +1,6 @@
-//! A sign-in as a task — through the browser (PKCE or out of band) or with what the person
-//! entered (API key, client secret, password): reports every step to the screens, takes a
-//! pasted code (out of band) and Cancel, and says when it is over so the profile's runner
-//! can pick the new session up.
+//! A sign-in as a task: reports every step to the screens, takes a pasted code (out of
+//! band) and Cancel, and says when it is over so the profile's runner can pick the new
+//! session up.
 
 use std::sync::Arc;
 
@@ -11,10 +10,10 @@ use tokio_util::sync::CancellationToken;
 use super::host::Events;
 use super::worker::for_window;
 use crate::auth::{Browser, DEFAULT_TIMEOUT, Progress, SignInError};
-use crate::engine::{Credentials, Engine, EngineError, SignInRequest};
+use crate::engine::{Engine, EngineError, SignInRequest};
 use crate::secret::Secret;
 use crate::store::{Profile, ProfileId, SignInMethod};
-use crate::ui::{Event, NoticeLevel};
+use crate::ui::Event;
 
 /// How many pasted codes may wait to be read.
 const PASTE_QUEUE: usize = 4;
@@ -45,19 +44,11 @@ pub(super) struct SignInDone {
     pub signed_in: bool,
 }
 
-/// How a sign-in gets in.
-pub(super) enum Way {
-    /// Browser PKCE or out of band, as the profile says, through this browser.
-    Browser(Arc<dyn Browser>),
-    /// With what the person entered.
-    Credentials(Credentials),
-}
-
 /// Starts signing `profile` in.
 pub(super) fn start(
     engine: Arc<Engine>,
     profile: Profile,
-    way: Way,
+    browser: Arc<dyn Browser>,
     events: Events,
     done: mpsc::UnboundedSender<SignInDone>,
 ) -> SignInHandle {
@@ -80,41 +71,18 @@ pub(super) fn start(
             });
         })
     };
-    let stop = cancel.clone();
+    let request = SignInRequest {
+        browser,
+        progress,
+        cancel: cancel.clone(),
+        timeout: DEFAULT_TIMEOUT,
+        pasted: Some(pasted_receiver),
+    };
     tokio::spawn(async move {
-        let result = match way {
-            Way::Browser(browser) => {
-                let request = SignInRequest {
-                    browser,
-                    progress,
-                    cancel: stop,
-                    timeout: DEFAULT_TIMEOUT,
-                    pasted: Some(pasted_receiver),
-                };
-                engine
-                    .sign_in(&profile, request)
-                    .await
-                    .map(|user| (user.username, None))
-            }
-            Way::Credentials(credentials) => tokio::select! {
-                result = engine.sign_in_with(&profile, credentials) => {
-                    result.map(|done| (done.who, done.warning))
-                }
-                () = stop.cancelled() => Err(EngineError::SignIn {
-                    profile: profile.name().to_owned(),
-                    source: SignInError::Cancelled,
-                }),
-            },
-        };
+        let result = engine.sign_in(&profile, request).await;
         let at = engine.clock().now();
-        if let Ok((_, Some(warning))) = &result {
-            events.send(Event::Notice {
-                level: NoticeLevel::Info,
-                text: warning.clone(),
-            });
-        }
         let (error, message) = match &result {
-            Ok((who, _)) => (None, format!("signed in as {who}")),
+            Ok(user) => (None, format!("signed in as {}", user.username)),
             Err(EngineError::SignIn {
                 source: SignInError::Cancelled,
                 ..

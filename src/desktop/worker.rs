@@ -7,20 +7,23 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::clipboard::HostClipboard;
-use super::copy;
 use super::demo;
 use super::host::{Events, HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
-use super::sign_in::{self, SignInDone, SignInHandle, Way};
+use super::screens::{self, TokenClipboard};
+use super::settings_file;
+use super::sign_in::{self, SignInDone, SignInHandle};
 use super::user_info;
 use crate::auth::Browser;
 use crate::engine::{Engine, EngineEvent, Runner, RunnerCommand, TokenState};
-use crate::output::clipboard::Tick;
+use crate::output::Format;
+use crate::output::clipboard::DEFAULT_CLEAR_DELAY;
 use crate::secret::Secret;
 use crate::store::{
     AsyncSecrets, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretStore,
     open_keyring_within,
 };
+use crate::ui::screens::ScreenEvent;
+use crate::ui::settings::Settings;
 use crate::ui::{Command, Event, NoticeLevel};
 
 /// Runs until the window goes away (the command channel closes).
@@ -36,6 +39,7 @@ pub(super) async fn run(
         browser,
         clipboard,
     } = config;
+    let clipboard = TokenClipboard::open(clipboard, Arc::clone(&clock), DEFAULT_CLEAR_DELAY).await;
     // Kept alive as long as the loop runs: the demo portal and its throw-away directory.
     let (paths, _demo) = match setup {
         Setup::Profiles(paths) => (paths, None),
@@ -49,15 +53,6 @@ pub(super) async fn run(
         },
     };
     let (store, session_only) = open_secrets(secrets).await;
-    let clipboard = {
-        let events = events.clone();
-        HostClipboard::open(clipboard, Arc::clone(&clock), move |done| {
-            events.send(Event::ClipboardCleared {
-                left_alone: done == Tick::LeftAlone,
-            });
-        })
-        .await
-    };
     let engine = Arc::new(Engine::new(AsyncSecrets::new(store), &paths, clock));
     events.send(Event::Ready { session_only });
 
@@ -71,10 +66,11 @@ pub(super) async fn run(
         runners: HashMap::new(),
         sign_ins: HashMap::new(),
         users_read: HashSet::new(),
+        settings: None,
         engine_events,
         done: done_sender,
-        clipboard,
         paths,
+        clipboard,
     };
     worker.reload_profiles().await;
 
@@ -132,13 +128,15 @@ pub(super) struct Worker {
     /// The profiles file's directories.
     pub(super) paths: Paths,
     /// The clipboard.
-    pub(super) clipboard: HostClipboard,
+    pub(super) clipboard: TokenClipboard,
     browser: Arc<dyn Browser>,
     profiles: HashMap<ProfileId, Profile>,
     runners: HashMap<ProfileId, Runner>,
     sign_ins: HashMap<ProfileId, SignInHandle>,
     /// Profiles whose user details were read (or are being read) for the current session.
     users_read: HashSet<ProfileId>,
+    /// The settings in force: `None` until the window sends the ones it started with.
+    settings: Option<Settings>,
     engine_events: mpsc::UnboundedSender<EngineEvent>,
     done: mpsc::UnboundedSender<SignInDone>,
 }
@@ -213,11 +211,7 @@ impl Worker {
     async fn handle(&mut self, command: Command) {
         match command {
             Command::ReloadProfiles => self.reload_profiles().await,
-            Command::SignIn(id) => self.sign_in(&id, Way::Browser(Arc::clone(&self.browser))),
-            Command::SignInWith {
-                profile,
-                credentials,
-            } => self.sign_in(&profile, Way::Credentials(credentials)),
+            Command::SignIn(id) => self.sign_in(&id),
             Command::CancelSignIn(id) => {
                 if let Some(handle) = self.sign_ins.get(&id) {
                     handle.cancel();
@@ -257,29 +251,153 @@ impl Worker {
                     events.send(Event::Notice { level, text });
                 });
             }
-            Command::Copy { profile, format } => {
-                if let Some(found) = self.profiles.get(&profile) {
-                    copy::copy_token(
+            Command::Copy { profile, format } => self.copy(&profile, format),
+            Command::Reveal(id) => {
+                if let Some(profile) = self.profiles.get(&id).cloned() {
+                    screens::reveal(Arc::clone(&self.engine), self.events.clone(), profile);
+                }
+            }
+            Command::CheckSite { url, ca_file } => {
+                let now = self.engine.clock().now();
+                screens::check_site(self.events.clone(), url, ca_file, now);
+            }
+            Command::PickCaFile => screens::pick_ca_file(self.events.clone()),
+            Command::SaveProfile { mode, draft } => {
+                match screens::save(self.paths.clone(), mode, draft).await {
+                    Ok(profile) => {
+                        let id = profile.id().clone();
+                        // The list is read again; the profile's runner (re)starts.
+                        self.reload_profiles().await;
+                        self.events
+                            .send(Event::Screens(ScreenEvent::ProfileSaved(id)));
+                    }
+                    Err(message) => {
+                        self.events
+                            .send(Event::Screens(ScreenEvent::SaveFailed(message)));
+                    }
+                }
+            }
+            Command::DeleteProfile(id) => self.delete(&id).await,
+            Command::SignInWith {
+                profile,
+                credentials,
+            } => {
+                if let Some(found) = self.profiles.get(&profile).cloned() {
+                    let restart = self.done.clone();
+                    screens::sign_in_with(
                         Arc::clone(&self.engine),
-                        self.clipboard.clone(),
-                        found.clone(),
-                        format,
                         self.events.clone(),
+                        found,
+                        credentials,
+                        move |signed_in| {
+                            let _ = restart.send(SignInDone { profile, signed_in });
+                        },
                     );
                 }
             }
-            Command::SetClipboardDelay(delay) => {
-                if let Err(why) = self.clipboard.set_delay(delay).await {
-                    notice_error(
-                        &self.events,
-                        format!("The clipboard delay was not changed: {why}"),
-                    );
+            Command::FindServiceToken(url) => screens::find_service_token(
+                Arc::clone(&self.engine),
+                self.events.clone(),
+                self.profiles.values().cloned().collect(),
+                url,
+            ),
+            Command::CopyServiceToken { url, format } => screens::copy_service_token(
+                Arc::clone(&self.engine),
+                self.clipboard.clone(),
+                self.events.clone(),
+                self.profiles.values().cloned().collect(),
+                url,
+                format,
+            ),
+            Command::ApplySettings(settings) => {
+                crate::engine::schedule::set_renewal_margin(chrono::TimeDelta::minutes(i64::from(
+                    settings.refresh_margin_minutes,
+                )));
+                let delay = settings
+                    .clipboard_clear_after()
+                    .unwrap_or(std::time::Duration::ZERO);
+                self.clipboard.set_delay(delay);
+                // The first settings are the ones the window started with (read from the
+                // file); only a change is written back.
+                let changed = self.settings.as_ref().is_some_and(|s| *s != settings);
+                self.settings = Some(settings.clone());
+                if changed {
+                    self.save_settings(settings);
                 }
             }
         }
     }
 
-    fn sign_in(&mut self, id: &ProfileId, way: Way) {
+    /// Writes the settings file off the async threads; a failure is a notice in the window
+    /// (the settings stay in force for this run).
+    fn save_settings(&self, settings: Settings) {
+        let paths = self.paths.clone();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            let file = paths.settings_file();
+            let saved =
+                tokio::task::spawn_blocking(move || settings_file::save(&paths, &settings)).await;
+            let failure = match saved {
+                Ok(Ok(())) => return,
+                Ok(Err(err)) => err.to_string(),
+                Err(err) => err.to_string(),
+            };
+            notice_error(
+                &events,
+                format!(
+                    "The settings could not be saved to {}: {failure}. They apply until TokenDesk \
+                 closes; check that the folder is writable.",
+                    file.display()
+                ),
+            );
+        });
+    }
+
+    fn copy(&self, id: &ProfileId, format: Format) {
+        if let Some(profile) = self.profiles.get(id).cloned() {
+            screens::copy(
+                Arc::clone(&self.engine),
+                self.clipboard.clone(),
+                self.events.clone(),
+                profile,
+                format,
+            );
+        }
+    }
+
+    /// Signs the profile out, removes it and its secrets, and stops its runner.
+    async fn delete(&mut self, id: &ProfileId) {
+        let Some(profile) = self.profiles.get(id).cloned() else {
+            return;
+        };
+        if let Some(handle) = self.sign_ins.remove(id) {
+            handle.cancel();
+        }
+        match screens::delete(&self.engine, self.paths.clone(), &profile).await {
+            Ok(revoke_failed) => {
+                if let Some(runner) = self.runners.remove(id) {
+                    runner.stop().await;
+                }
+                self.profiles.remove(id);
+                self.users_read.remove(id);
+                let mut text = format!("Deleted {} and its secrets.", profile.name());
+                if let Some(reason) = revoke_failed {
+                    text.push_str(&format!(
+                        " The portal did not revoke its refresh token ({reason}); it stays valid \
+                         on the portal until it expires."
+                    ));
+                }
+                self.events.send(Event::Notice {
+                    level: NoticeLevel::Info,
+                    text,
+                });
+                self.reload_profiles().await;
+            }
+            Err(message) => notice_error(&self.events, message),
+        }
+    }
+
+    fn sign_in(&mut self, id: &ProfileId) {
         if self.sign_ins.contains_key(id) {
             return;
         }
@@ -289,7 +407,7 @@ impl Worker {
         let handle = sign_in::start(
             Arc::clone(&self.engine),
             profile,
-            way,
+            Arc::clone(&self.browser),
             self.events.clone(),
             self.done.clone(),
         );
@@ -375,10 +493,10 @@ impl Worker {
     }
 
     async fn stop(self) {
+        self.clipboard.clear_now();
         for handle in self.sign_ins.values() {
             handle.cancel();
         }
-        self.clipboard.clear_if_ours().await;
         for (_, runner) in self.runners {
             runner.stop().await;
         }

@@ -404,10 +404,16 @@ fn refused(profile: &Profile, what: &'static str, source: ArcGisError) -> Engine
         ErrorKind::BadCredentials
         | ErrorKind::InvalidClient
         | ErrorKind::InvalidToken
-        | ErrorKind::TokenRequired
-        | ErrorKind::NoPermission => EngineError::CredentialsRefused {
+        | ErrorKind::TokenRequired => EngineError::CredentialsRefused {
             profile: profile.name().to_owned(),
             what,
+            source,
+        },
+        // The credentials were right, but the account may not do this (e.g. a user who
+        // is not a server administrator at admin/generateToken).
+        ErrorKind::NoPermission => EngineError::CredentialsRefused {
+            profile: profile.name().to_owned(),
+            what: "account (it lacks the privilege)",
             source,
         },
         _ => EngineError::Portal {

@@ -2,12 +2,15 @@
 //!
 //! * An access token is renewed ahead of its expiry by the smaller of 5 minutes and 20 % of
 //!   its lifetime (a 30-minute OAuth token at 25 minutes; a 20-second demo token at 16 s).
+//!   The 5 minutes are the default of a process-wide setting ([`set_renewal_margin`]: the
+//!   desktop app's "refresh margin").
 //! * A refresh token is exchanged (`exchange_refresh_token`) once the smaller of 24 hours and
 //!   20 % of its lifetime is left (a two-week token one day ahead, as ArcGIS REST JS does; a
 //!   two-minute demo token 24 s ahead).
 //! * Failures back off exponentially, capped, with jitter, and never faster than once a second.
 //! * Which failures are worth retrying, and which need the person to sign in again.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -61,9 +64,28 @@ pub enum Plan {
     SignInNeeded { usable_until: Option<Instant> },
 }
 
-/// How far ahead of its expiry an access token is renewed.
+/// The default longest renewal margin.
+pub const DEFAULT_RENEWAL_MARGIN: TimeDelta = TimeDelta::minutes(5);
+
+/// The longest renewal margin of this process, in seconds ([`set_renewal_margin`]).
+static RENEWAL_MARGIN_SECS: AtomicI64 = AtomicI64::new(DEFAULT_RENEWAL_MARGIN.num_seconds());
+
+/// Sets how long before expiry access tokens are renewed at the latest, for this whole
+/// process (the desktop app's setting; the CLI keeps the default). At least one second.
+pub fn set_renewal_margin(margin: TimeDelta) {
+    RENEWAL_MARGIN_SECS.store(margin.num_seconds().max(1), Ordering::Relaxed);
+}
+
+/// How far ahead of its expiry an access token is renewed: the smaller of a fifth of its
+/// lifetime and the process's renewal margin.
 pub fn renewal_margin(lifetime: TimeDelta) -> TimeDelta {
-    (lifetime / 5).min(TimeDelta::minutes(5))
+    let cap = TimeDelta::seconds(RENEWAL_MARGIN_SECS.load(Ordering::Relaxed));
+    renewal_margin_within(lifetime, cap)
+}
+
+/// The smaller of a fifth of `lifetime` and `cap`.
+pub fn renewal_margin_within(lifetime: TimeDelta, cap: TimeDelta) -> TimeDelta {
+    (lifetime / 5).min(cap)
 }
 
 /// How far ahead of its expiry a refresh token is exchanged.
@@ -341,5 +363,22 @@ mod tests {
             AfterFailure::SignInNeeded
         );
         assert_eq!(after_failure(ErrorKind::InvalidClient), AfterFailure::Stop);
+    }
+
+    #[test]
+    fn a_longer_renewal_margin_renews_long_tokens_earlier_but_short_ones_still_at_a_fifth() {
+        let hour = TimeDelta::hours(1);
+        assert_eq!(
+            renewal_margin_within(hour, TimeDelta::minutes(10)),
+            TimeDelta::minutes(10)
+        );
+        assert_eq!(
+            renewal_margin_within(hour, DEFAULT_RENEWAL_MARGIN),
+            TimeDelta::minutes(5)
+        );
+        assert_eq!(
+            renewal_margin_within(TimeDelta::seconds(20), TimeDelta::minutes(10)),
+            TimeDelta::seconds(4)
+        );
     }
 }

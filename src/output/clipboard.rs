@@ -227,21 +227,6 @@ impl ClipboardBackend for Arboard {
     }
 }
 
-/// A boxed backend is a backend (the desktop host picks one at run time).
-impl<B: ClipboardBackend + ?Sized> ClipboardBackend for Box<B> {
-    fn set_sensitive(&mut self, text: &str) -> Result<(), ClipboardError> {
-        (**self).set_sensitive(text)
-    }
-
-    fn text(&mut self) -> Result<Option<Secret<String>>, ClipboardError> {
-        (**self).text()
-    }
-
-    fn clear(&mut self) -> Result<(), ClipboardError> {
-        (**self).clear()
-    }
-}
-
 /// An in-memory clipboard for tests. Clones share the same content, so a test can keep one
 /// clone to look at (and to "copy something else") while [`SecureClipboard`] owns another.
 #[derive(Debug, Clone, Default)]

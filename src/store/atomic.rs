@@ -16,6 +16,15 @@ pub(super) fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
+/// Writes a private file (mode 0600) atomically, creating its directory (mode 0700) when
+/// missing: for small files other layers keep, such as the desktop app's settings.
+pub fn write_private_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        create_private_dir(dir)?;
+    }
+    write_atomically(path, contents)
+}
+
 /// Replaces `path` with `contents` atomically, leaving it with mode 0600. The temporary
 /// file is named `.<file name>.<random>.tmp` and removed if anything fails.
 pub(super) fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {

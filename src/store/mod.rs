@@ -37,6 +37,7 @@ pub mod secrets;
 pub use access_token::AccessTokenRecord;
 pub use api_key::ApiKeyRecord;
 pub use async_secrets::{AsyncSecrets, DEFAULT_SECRET_TIMEOUT};
+pub use atomic::write_private_file;
 pub use fields::{PreferredHeader, ProfileId, SignInMethod, SiteKind, TokenBinding, TokenLifetime};
 pub use keyring::{KeyringStore, KeyringUnavailable, open_keyring, open_keyring_within};
 pub use lock::{FileLock, LockError};

@@ -90,6 +90,11 @@ impl Paths {
         self.config.join("profiles.toml")
     }
 
+    /// `<config>/settings.toml`, the desktop app's settings (no secret).
+    pub fn settings_file(&self) -> PathBuf {
+        self.config.join("settings.toml")
+    }
+
     /// `<config>/profiles.lock`, the cross-process lock for profile updates.
     pub fn profiles_lock(&self) -> PathBuf {
         self.config.join("profiles.lock")

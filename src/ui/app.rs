@@ -15,7 +15,8 @@ use super::countdown;
 use super::oob_dialog::oob_dialog_ui;
 use super::profile_card::profile_card_ui;
 use super::profile_list::{counts_down, profile_list_ui};
-use super::theme::ThemeChoice;
+use super::screens::Screens;
+use super::settings::Settings;
 use super::view::{Event, View};
 use super::{Command, CommandSink};
 use crate::arcgis::Instant;
@@ -32,7 +33,8 @@ pub struct TokenDeskApp {
     selected: Option<ProfileId>,
     /// The out-of-band dialog's text field.
     oob_code: String,
-    theme: ThemeChoice,
+    /// The editor, dialogs and token tools, with the settings.
+    screens: Screens,
 }
 
 impl TokenDeskApp {
@@ -45,8 +47,16 @@ impl TokenDeskApp {
             events,
             selected: None,
             oob_code: String::new(),
-            theme: ThemeChoice::default(),
+            screens: Screens::default(),
         }
+        .with_settings(Settings::default())
+    }
+
+    /// Uses `settings` (read from eframe's storage) and tells the host.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.host.send(Command::ApplySettings(settings.clone()));
+        self.screens.settings = settings;
+        self
     }
 
     /// What the screens show (for tests and the host's own checks).
@@ -61,8 +71,15 @@ impl TokenDeskApp {
 
     /// Folds every waiting event into the view; keeps a valid selection.
     pub fn drain_events(&mut self) {
+        let now = self.clock.now();
         while let Ok(event) = self.events.try_recv() {
-            self.view.apply(event);
+            match event {
+                Event::Screens(event) => self.screens.apply(event, now),
+                other => self.view.apply(other),
+            }
+        }
+        if let Some(id) = self.screens.take_selection() {
+            self.selected = Some(id);
         }
         let still_there = self
             .selected
@@ -159,7 +176,7 @@ impl eframe::App for TokenDeskApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
-        self.theme.apply(&ctx);
+        self.screens.settings.theme.apply(&ctx);
         let now = self.clock.now();
         let mut commands = Vec::new();
         self.shortcuts(&ctx, &mut commands);
@@ -178,13 +195,29 @@ impl eframe::App for TokenDeskApp {
             .default_size(300.0)
             .size_range(220.0..=480.0)
             .show(ui, |ui| {
+                self.screens.toolbar_ui(ui);
+                ui.separator();
                 profile_list_ui(ui, &self.view, &mut self.selected, now);
             });
         egui::CentralPanel::default().show(ui, |ui| {
+            if self.screens.editing() {
+                self.screens.editor_ui(ui, &self.view, &mut commands);
+                return;
+            }
+            if self.view.ready && !self.view.profiles.is_empty() {
+                self.screens.service_url_ui(ui, now, &mut commands);
+                ui.separator();
+            }
             match self.selected.as_ref().and_then(|id| self.view.profile(id)) {
-                Some(profile) => profile_card_ui(ui, profile, now, &mut commands),
+                Some(profile) => {
+                    egui::ScrollArea::vertical().show(ui, |ui| {
+                        profile_card_ui(ui, profile, now, &mut commands);
+                        self.screens
+                            .card_ui(ui, profile, &self.view, now, &mut commands);
+                    });
+                }
                 None if self.view.ready => {
-                    ui.label("No profile selected. Add one with `tokendesk profile add`.");
+                    ui.label("No profile yet. Press New profile to add one.");
                 }
                 None => {}
             }
@@ -201,6 +234,8 @@ impl eframe::App for TokenDeskApp {
             );
         }
 
+        self.screens.dialogs_ui(ui, &mut commands);
+        self.screens.route(&mut commands, &self.view);
         self.send_all(commands);
         if let Some(delay) = countdown::earliest([self.next_repaint(now), notice_expiry]) {
             ctx.request_repaint_after(delay);

@@ -14,39 +14,59 @@
 //! | `oob_dialog`     | the out-of-band sign-in: paste the code the portal shows             |
 //! | `banner`         | session-only mode (no keyring), demo mode, host notices              |
 //! | [`theme`]        | the theme preference and the status colours                         |
+//! | [`editor`]       | the profile editor (add, edit, duplicate; Check; CA file picker)     |
+//! | [`editor_form`]  | the editor's form state and how it maps onto a `ProfileDraft`        |
+//! | [`delete_confirm`] | "delete this profile?"                                             |
+//! | [`copy_menu`]    | the copy button and menu (every `output::Format`)                    |
+//! | [`clipboard_status`] | "copied … · the clipboard clears in 12 s"                        |
+//! | [`reveal`]       | the token masked unless Reveal, masked again after 30 s              |
+//! | [`activity_log`] | the per-profile activity log                                         |
+//! | [`settings`]     | clipboard delay, refresh margin, theme (kept without secrets)        |
+//! | [`secret_prompt`] | API key / client secret / password entry, "remember password"       |
+//! | [`screens`]      | the state of the editor, dialogs and token tools; the host's answers |
+//! | [`service_url`]  | the "token for a service URL" box                                    |
 
+pub mod activity_log;
 pub mod app;
 mod banner;
+pub mod clipboard_status;
+pub mod copy_menu;
 pub mod countdown;
+pub mod delete_confirm;
+pub mod editor;
+pub mod editor_form;
 mod oob_dialog;
 mod profile_card;
 mod profile_list;
+pub mod reveal;
+pub mod screens;
+pub mod secret_prompt;
+pub mod service_url;
+pub mod settings;
 mod sign_in_wait;
 pub mod theme;
 pub mod view;
 
 pub use app::TokenDeskApp;
 pub use view::{
-    ActivityEntry, CopiedStatus, DemoInfo, Event, Notice, NoticeLevel, ProfileView, SignInPhase,
-    SignInWait, UserInfo, View,
+    ActivityEntry, DemoInfo, Event, Notice, NoticeLevel, ProfileView, SignInPhase, SignInWait,
+    UserInfo, View,
 };
 
+use std::path::PathBuf;
+
+use crate::engine::Credentials;
+use crate::output::Format;
 use crate::secret::Secret;
-use crate::store::ProfileId;
+use crate::store::{ProfileDraft, ProfileId};
+use editor_form::EditorMode;
+use settings::Settings;
 
 /// What the screens ask the host to do. Extend freely: the host matches every variant.
 #[derive(Debug)]
 pub enum Command {
     /// Sign the profile in (browser or out-of-band, as the profile says).
     SignIn(ProfileId),
-    /// Sign a credential-method profile in (API key, app credentials, password) with what
-    /// the person entered.
-    SignInWith {
-        /// The profile.
-        profile: ProfileId,
-        /// What was entered (secrets stay in `Secret`s).
-        credentials: crate::engine::Credentials,
-    },
     /// Cancel the profile's sign-in in progress.
     CancelSignIn(ProfileId),
     /// The code pasted into the out-of-band dialog.
@@ -64,17 +84,54 @@ pub enum Command {
     RefreshNow(ProfileId),
     /// Copy a text that is not a secret (a sign-in address) to the clipboard.
     CopyPlainText(String),
-    /// Copy the profile's token, fresh, in this format (the clipboard clears it later).
+    /// Copy the profile's token in this format (through the clipboard with auto-clear).
     Copy {
         /// Whose token.
         profile: ProfileId,
-        /// How to write it.
-        format: crate::output::Format,
+        /// The format.
+        format: Format,
     },
-    /// Read the profiles file again (after it changed).
+    /// Fetch the profile's token to show it (answered with `ScreenEvent::Revealed`).
+    Reveal(ProfileId),
+    /// Probe a URL for the editor (answered with `ScreenEvent::ProbeFinished`).
+    CheckSite {
+        /// The URL as typed.
+        url: String,
+        /// A CA file to trust too.
+        ca_file: Option<PathBuf>,
+    },
+    /// Open the native file dialog for a CA file (answered with `ScreenEvent::CaFilePicked`).
+    PickCaFile,
+    /// Add (or, for `EditorMode::Edit`, update) a profile.
+    SaveProfile {
+        /// Add or update.
+        mode: EditorMode,
+        /// The checked settings.
+        draft: ProfileDraft,
+    },
+    /// Sign the profile out and delete it with its secrets.
+    DeleteProfile(ProfileId),
+    /// Sign a credential-method profile in with what the person typed.
+    SignInWith {
+        /// The profile.
+        profile: ProfileId,
+        /// The API key, client secret or password.
+        credentials: Credentials,
+    },
+    /// Read the profiles file again (after it changed): runners follow.
     ReloadProfiles,
-    /// Clear copied tokens after this delay from now on (zero: never).
-    SetClipboardDelay(std::time::Duration),
+    /// The settings changed: apply the clipboard delay.
+    ApplySettings(Settings),
+    /// Find which profile's token works at a service URL (answered with
+    /// `ScreenEvent::ServiceUrl`).
+    FindServiceToken(String),
+    /// Copy the token that works at a service URL, in this format.
+    CopyServiceToken {
+        /// The service URL.
+        url: String,
+        /// The format.
+        format: Format,
+    },
 }
 
 /// Where the screens send their commands (the host's channel; a `Vec` in unit tests).

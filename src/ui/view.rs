@@ -72,19 +72,8 @@ pub enum Event {
         /// The outcome.
         result: Result<(), String>,
     },
-    /// A token was copied.
-    Copied {
-        /// What, in words: `Authorization: Bearer … of work` (never the token).
-        what: String,
-        /// When the clipboard is cleared if it still holds it; `None`: never.
-        clears_at: Option<Instant>,
-    },
-    /// The copied token's time came: `left_alone` when the clipboard held something else by
-    /// then (the person copied), so it was not touched.
-    ClipboardCleared {
-        /// The clipboard was left alone.
-        left_alone: bool,
-    },
+    /// An answer for the editor, dialogs and token tools ([`super::screens::Screens`]).
+    Screens(super::screens::ScreenEvent),
     /// Something the person should read (a copy done, a failure with what to do).
     Notice {
         /// How serious.
@@ -126,15 +115,6 @@ pub struct DemoInfo {
     pub portal_url: String,
     /// What to enter where, one line each (demo accounts and secrets only).
     pub hints: Vec<String>,
-}
-
-/// What TokenDesk last put on the clipboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CopiedStatus {
-    /// What, in words (never the token).
-    pub what: String,
-    /// When the clipboard is cleared if it still holds it; `None`: never.
-    pub clears_at: Option<Instant>,
 }
 
 /// The signed-in user as the portal describes them.
@@ -234,8 +214,6 @@ pub struct View {
     pub profiles: Vec<ProfileView>,
     /// Notices until dismissed.
     pub notices: Vec<Notice>,
-    /// The token on the clipboard, until it is cleared.
-    pub clipboard: Option<CopiedStatus>,
     next_notice: u64,
 }
 
@@ -344,19 +322,9 @@ impl View {
                     view.sign_in_error = result.err();
                 }
             }
-            Event::Copied { what, clears_at } => {
-                self.clipboard = Some(CopiedStatus { what, clears_at });
-            }
-            Event::ClipboardCleared { left_alone } => {
-                self.clipboard = None;
-                if left_alone {
-                    self.notify(
-                        NoticeLevel::Info,
-                        "The clipboard held something else by then, so TokenDesk left it alone.",
-                    );
-                }
-            }
             Event::Notice { level, text } => self.notify(level, text),
+            // The app hands these to its `Screens` before the view sees them.
+            Event::Screens(_) => {}
         }
     }
 
