@@ -33,13 +33,17 @@ ensure_debian_packages() {
 # What building TokenDesk needs on Debian (beyond Rust itself).
 BUILD_PACKAGES=(ca-certificates pkg-config build-essential cmake git libwayland-dev libxkbcommon-dev)
 
+# What the window needs at run time (eframe's glow renderer on X11/Wayland; Mesa's software
+# OpenGL where there is no GPU, as under Xvfb).
+WINDOW_PACKAGES=(libgl1-mesa-dri libglx-mesa0 libegl1 libxkbcommon-x11-0 libxcursor1 libxi6)
+
 # What scripts/test-package needs beyond the build: dpkg-shlibdeps (cargo-deb's computed depends),
 # the two validators, and a session with a display in which the installed app runs
 # (scripts/with-test-session; eframe's glow on Xvfb).
 PACKAGE_TEST_PACKAGES=(
   dpkg-dev desktop-file-utils appstream
   dbus gnome-keyring xvfb xauth xdotool
-  libgl1-mesa-dri libglx-mesa0 libegl1 libxkbcommon-x11-0 libxcursor1 libxi6
+  "${WINDOW_PACKAGES[@]}"
 )
 
 ensure_rust() {

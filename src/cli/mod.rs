@@ -30,7 +30,8 @@ pub use exit::{Exit, Outcome};
 #[command(name = "tokendesk", version, about, propagate_version = true)]
 #[command(args_conflicts_with_subcommands = true)]
 #[command(
-    after_help = "Exit codes: 0 ok, 1 local failure (e.g. no keyring), 2 usage error, 3 sign-in needed, 4 network or portal error.\n\
+    after_help = "With no command, tokendesk opens the desktop app (it needs a graphical session).\n\
+Exit codes: 0 ok, 1 local failure (e.g. no keyring), 2 usage error, 3 sign-in needed, 4 network or portal error.\n\
 Logging: set TOKENDESK_LOG (e.g. TOKENDESK_LOG=debug); logs go to stderr and never contain secrets."
 )]
 pub struct Cli {
