@@ -682,15 +682,20 @@ async fn a_new_process_after_the_access_token_expired_refreshes_silently() {
     cli.signed_in("demo").await;
     let old = cli.token("demo", &[]).await;
     let expires = support_cli::status_time(&cli.status("demo").await, "access_expires_at");
+    // The CLI dates the expiry from when it asked, the portal from when it answered, so
+    // under load the portal may still accept the token a moment after the CLI's expiry:
+    // wait (bounded) until the CLI's expiry has passed and the portal refuses the old token.
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
-    while chrono::Utc::now() <= expires + chrono::Duration::seconds(1) {
+    loop {
         assert!(
             chrono::Utc::now() < expires + chrono::Duration::seconds(60),
-            "bounded"
+            "the portal still accepts the old token a minute after it expired"
         );
+        if chrono::Utc::now() > expires && cli.community_self(&old).await["error"]["code"] == 498 {
+            break;
+        }
         tick.tick().await;
     }
-    cli.assert_token_refused(&old).await;
     let token = cli.token("demo", &[]).await;
     assert_ne!(token, old);
     cli.assert_token_works(&token).await;
