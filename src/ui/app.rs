@@ -159,10 +159,7 @@ impl TokenDeskApp {
                     .refresh_expires_at
                     .filter(|_| live)
                     .and_then(|d| countdown::next_change(d, now)),
-                p.sign_in.as_ref().and_then(|w| {
-                    let ms = (now - w.started_at).num_milliseconds().rem_euclid(1000);
-                    u64::try_from(1000 - ms).ok().map(Duration::from_millis)
-                }),
+                p.sign_in.as_ref().map(|_| countdown::to_next_second(now)),
             ]
         });
         countdown::earliest(delays)

@@ -1,14 +1,33 @@
 //! Countdowns as people read them, and when the screen next needs redrawing for them.
 //! Pure functions of two wall-clock times: no egui, no clock of their own.
+//!
+//! Times shown to the second are read on whole seconds of the wall clock (both ends cut to
+//! the second), so every countdown and stopwatch on screen changes at the same instant: one
+//! redraw a second however many profiles count down, instead of one per deadline.
 
 use std::time::Duration;
 
+use chrono::SubsecRound;
+
 use crate::arcgis::Instant;
+
+/// `t` without its fraction of a second.
+fn whole_second(t: Instant) -> Instant {
+    t.trunc_subsecs(0)
+}
+
+/// How long until the wall clock reaches its next whole second (never zero, at most one
+/// second): when anything shown to the second next changes.
+pub fn to_next_second(now: Instant) -> Duration {
+    let into_second = now - whole_second(now);
+    let left = 1000 - into_second.num_milliseconds().clamp(0, 999);
+    Duration::from_millis(u64::try_from(left).unwrap_or(1000))
+}
 
 /// The time left until `deadline`, as short text: `24:13` under an hour (minutes:seconds),
 /// `3 h 12 m` under two days, `14 d` beyond; `expired` once it has passed.
 pub fn remaining(deadline: Instant, now: Instant) -> String {
-    let seconds = (deadline - now).num_seconds();
+    let seconds = (whole_second(deadline) - whole_second(now)).num_seconds();
     if seconds <= 0 {
         return "expired".to_owned();
     }
@@ -36,18 +55,10 @@ pub fn fraction_left(start: Instant, deadline: Instant, now: Instant) -> f32 {
     fraction
 }
 
-/// How long until the countdown to `deadline` next changes its text: the time to the next
-/// whole second of the remaining time (never zero, at most one second); `None` once expired.
+/// How long until the countdown to `deadline` next changes its text: the next whole second
+/// of the wall clock ([`to_next_second`]); `None` once it reads `expired`.
 pub fn next_change(deadline: Instant, now: Instant) -> Option<Duration> {
-    let left_ms = (deadline - now).num_milliseconds();
-    if left_ms <= 0 {
-        return None;
-    }
-    let to_next = match left_ms % 1000 {
-        0 => 1000,
-        part => part,
-    };
-    u64::try_from(to_next).ok().map(Duration::from_millis)
+    (whole_second(deadline) > whole_second(now)).then(|| to_next_second(now))
 }
 
 /// The earliest of several optional redraw delays.
@@ -57,7 +68,9 @@ pub fn earliest(delays: impl IntoIterator<Item = Option<Duration>>) -> Option<Du
 
 /// An elapsed time as `0:07` or `1:02:03`.
 pub fn elapsed(since: Instant, now: Instant) -> String {
-    let seconds = (now - since).num_seconds().max(0);
+    let seconds = (whole_second(now) - whole_second(since))
+        .num_seconds()
+        .max(0);
     let (h, m, s) = (seconds / 3600, (seconds / 60) % 60, seconds % 60);
     if h > 0 {
         format!("{h}:{m:02}:{s:02}")
@@ -101,13 +114,33 @@ mod tests {
     }
 
     #[test]
-    fn the_next_redraw_comes_when_the_shown_second_changes() {
+    fn the_next_redraw_comes_at_the_next_whole_second_of_the_clock() {
         assert_eq!(
-            next_change(t(10_250), t(0)),
-            Some(Duration::from_millis(250))
+            next_change(t(10_250), t(400)),
+            Some(Duration::from_millis(600))
         );
-        assert_eq!(next_change(t(10_000), t(0)), Some(Duration::from_secs(1)));
+        assert_eq!(next_change(t(10_900), t(0)), Some(Duration::from_secs(1)));
         assert_eq!(next_change(t(0), t(0)), None);
+        assert_eq!(
+            next_change(t(900), t(100)),
+            None,
+            "it already reads expired"
+        );
+        assert_eq!(to_next_second(t(999)), Duration::from_millis(1));
+    }
+
+    #[test]
+    fn countdowns_with_different_fractions_of_a_second_change_together() {
+        // Deadlines 0.1 s and 0.7 s into a second: both texts change at whole seconds of the
+        // clock, so one redraw serves both.
+        let (a, b) = (t(60_100), t(90_700));
+        for now_ms in [0, 250, 999] {
+            assert_eq!(remaining(a, t(now_ms)), "1:00");
+            assert_eq!(remaining(b, t(now_ms)), "1:30");
+        }
+        assert_eq!(remaining(a, t(1_000)), "0:59");
+        assert_eq!(remaining(b, t(1_000)), "1:29");
+        assert_eq!(next_change(a, t(250)), next_change(b, t(250)));
     }
 
     #[test]
