@@ -182,7 +182,23 @@ impl TokenClipboard {
                 break;
             }
             this.ticking.store(false, Ordering::SeqCst);
+            // A copy made while this ticker was finishing saw it still running and started
+            // none: if something is pending now, watch again, or that copy is never cleared.
+            // (The lock may be held by a blocking clipboard call: wait for it off the async
+            // threads.)
+            let probe = this.clone();
+            let pending = tokio::task::spawn_blocking(move || probe.pending()).await;
+            if pending.unwrap_or(false) {
+                this.watch(events);
+            }
         });
+    }
+
+    /// Whether a copy is waiting to be cleared.
+    fn pending(&self) -> bool {
+        self.lock(&self.inner)
+            .as_ref()
+            .is_ok_and(|clipboard| clipboard.clears_in().is_some())
     }
 
     /// Clears our text now if the clipboard still holds it (the window is closing).
