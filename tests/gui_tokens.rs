@@ -93,12 +93,14 @@ impl Tokens {
         } else {
             TokenState::SignedOut
         };
+        // Signed in, wait for the user's details too: they arrive a moment later and add
+        // lines to the card, and a click aimed at a widget before that lands on another.
         tokens.wait("the profile's state", |app| {
             app.view().ready
                 && app
                     .view()
                     .profile(&id)
-                    .is_some_and(|p| p.status.state == want)
+                    .is_some_and(|p| p.status.state == want && (!signed_in || p.user.is_some()))
         });
         tokens
     }
@@ -179,6 +181,12 @@ fn every_copy_format_puts_the_exact_text_on_the_clipboard_marked_sensitive() {
     app.wait_for("the header copy", move |_| {
         clipboard.content().is_some_and(|c| c.expose() == &want)
     });
+    // The clipboard's status line comes with the host's answer and moves the widgets below
+    // it: let it arrive before the next click.
+    app.wait_for("the clipboard status line", |h| {
+        h.query_by_label_contains("the clipboard clears in")
+            .is_some()
+    });
     assert!(app.clipboard.is_sensitive());
 
     for format in Format::ALL {
@@ -190,7 +198,12 @@ fn every_copy_format_puts_the_exact_text_on_the_clipboard_marked_sensitive() {
             clipboard.content().is_some_and(|c| c.expose() == &want)
         });
         let text = app.clipboard_text().unwrap();
-        assert!(text.contains(&token), "{}: {text}", format.name());
+        // (No token in the message: a failure names the format only.)
+        assert!(
+            text.contains(&token),
+            "{} does not carry the token",
+            format.name()
+        );
     }
     assert_eq!(app.expected(Format::Token), token);
     assert_eq!(app.expected(Format::Query), format!("token={token}"));
