@@ -8,9 +8,10 @@
 mod support_browser;
 mod support_demo;
 mod support_engine;
+mod support_gui;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui::Key;
 use egui_kittest::Harness;
@@ -107,23 +108,14 @@ impl Gui {
         app.view().profile(id).unwrap()
     }
 
-    /// Steps the app until `done` holds (the host works on its own threads; its events
-    /// arrive between frames). Polls with a short pause, bounded by [`BOUND`].
+    /// Steps the app until `done` holds ([`support_gui::step_until`]).
     fn wait_until(&mut self, what: &str, done: impl Fn(&TokenDeskApp) -> bool) {
-        let deadline = Instant::now() + BOUND;
-        loop {
-            self.step();
-            if done(self.harness.state()) {
-                self.harness.run();
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the app shows {:#?}",
-                self.harness.state().view().profiles
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let settled = support_gui::step_until(&mut self.harness, |h| done(h.state()));
+        assert!(
+            settled,
+            "timed out waiting for {what}; the app shows {:#?}",
+            self.harness.state().view().profiles
+        );
     }
 
     fn step(&mut self) {
@@ -352,16 +344,10 @@ fn the_demo_opens_with_one_ready_made_profile_per_sign_in_method_and_the_first_s
         )
     };
     let mut harness = app(config, Arc::new(tokendesk::clock::SystemClock));
-    let deadline = Instant::now() + BOUND;
-    while harness.state().view().profiles.is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for the demo profiles"
-        );
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    harness.run();
+    assert!(
+        support_gui::step_until(&mut harness, |h| !h.state().view().profiles.is_empty()),
+        "timed out waiting for the demo profiles"
+    );
     let methods: Vec<SignInMethod> = harness
         .state()
         .view()
@@ -404,13 +390,10 @@ fn without_a_keyring_the_app_says_it_runs_in_session_only_mode() {
     };
     let clock: Arc<dyn Clock> = Arc::new(tokendesk::clock::SystemClock);
     let mut harness = app(config, clock);
-    let deadline = Instant::now() + BOUND;
-    while !harness.state().view().ready {
-        assert!(Instant::now() < deadline, "timed out waiting for the host");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    harness.run();
+    assert!(
+        support_gui::step_until(&mut harness, |h| h.state().view().ready),
+        "timed out waiting for the host"
+    );
     harness.get_by_label("Session-only mode: tokens are kept in memory only");
     harness.get_by_label_contains("no DBUS_SESSION_BUS_ADDRESS");
     assert_every_widget_is_labelled(&harness, "session-only");

@@ -10,9 +10,10 @@
 mod support_browser;
 mod support_demo;
 mod support_engine;
+mod support_gui;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -28,9 +29,6 @@ use tokendesk::store::{
     MemoryStore, ProfileDraft, ProfileStore, SecretKind, SecretStore, SignInMethod, TokenLifetime,
 };
 use tokendesk::ui::TokenDeskApp;
-
-/// Bound on every wait.
-const BOUND: Duration = Duration::from_secs(60);
 
 /// The app over the rig's profile (signed in when asked), with an in-memory clipboard.
 struct Tokens {
@@ -111,21 +109,15 @@ impl Tokens {
     }
 
     fn wait_for(&mut self, what: &str, done: impl Fn(&Harness<'static, TokenDeskApp>) -> bool) {
-        let deadline = Instant::now() + BOUND;
-        loop {
-            self.harness.step();
-            if done(&self.harness) {
-                self.harness.run();
-                return;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        assert!(
+            support_gui::step_until(&mut self.harness, done),
+            "timed out waiting for {what}"
+        );
     }
 
     /// Opens the "Copy as…" menu (again, if a repaint closed it) and picks `format`.
     fn copy_as(&mut self, format: Format) {
-        let deadline = Instant::now() + BOUND;
+        let deadline = Instant::now() + support_gui::BOUND;
         while self.harness.query_by_label(format.label()).is_none() {
             assert!(Instant::now() < deadline, "the Copy as… menu did not open");
             self.harness.get_by_label("Copy as…").click();
