@@ -9,14 +9,14 @@
 
 use clap::Args;
 
+use super::Outcome;
 use super::context::{self, engine_failure};
 use super::for_url;
 use super::for_url::Printed;
 use super::profile::{HeaderStyle, header_for};
-use super::{Exit, Outcome};
+use super::snippet::context_for;
 use crate::engine::FreshToken;
-use crate::output::{Format, Issuer, TokenContext, render};
-use crate::secret::Secret;
+use crate::output::{Format, render};
 use crate::store::Profile;
 
 /// Arguments of `tokendesk token`.
@@ -80,20 +80,13 @@ pub async fn run_header(args: HeaderArgs) -> Outcome {
     match found {
         Ok((profile, Some(token))) => {
             let referer = token.bound_referer(&profile);
-            match header_lines(
-                &profile,
-                &token.token,
-                referer.filter(|_| args.with_referer),
-                args.style,
-            ) {
-                Some(lines) => println!("{}", lines.expose()),
-                None => {
-                    return Outcome::fail(
-                        Exit::Failure,
-                        format!("profile `{}` has an unreadable URL", profile.name()),
-                    );
-                }
-            }
+            let mut context = match context_for(&token.token, &profile) {
+                Ok(context) => context,
+                Err(outcome) => return outcome,
+            };
+            context.referer = referer.filter(|_| args.with_referer);
+            let format = Format::header(header_for(&profile, args.style));
+            println!("{}", render(format, &context).expose());
             match (referer, args.with_referer) {
                 (Some(_), true) => {}
                 (Some(referer), false) => {
@@ -109,24 +102,6 @@ pub async fn run_header(args: HeaderArgs) -> Outcome {
         Ok((_, None)) => Outcome::ok(),
         Err(outcome) => outcome,
     }
-}
-
-/// The header line (and with `referer` the `Referer:` line after it), as
-/// [`crate::output`] renders the header formats; `None` if the profile's URL is unreadable.
-fn header_lines(
-    profile: &Profile,
-    token: &Secret<String>,
-    referer: Option<&str>,
-    style: Option<HeaderStyle>,
-) -> Option<Secret<String>> {
-    let issuer = match (profile.portal_url(), profile.server_url()) {
-        (Some(portal), _) => Issuer::Portal(portal),
-        (None, Some(server)) => Issuer::Server(server),
-        (None, None) => return None,
-    };
-    let mut context = TokenContext::new(token, issuer);
-    context.referer = referer;
-    Some(render(Format::header(header_for(profile, style)), &context))
 }
 
 /// What to say when a referer-bound token is printed without its Referer.
