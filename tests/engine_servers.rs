@@ -103,6 +103,50 @@ async fn a_federated_server_token_is_issued_works_there_is_cached_and_is_renewed
 }
 
 #[tokio::test]
+async fn a_server_advertising_a_foreign_token_service_never_receives_the_portal_token() {
+    let (rig, engine) = signed_in().await;
+    // The foreign "token service": a bare listener on another port that counts connections.
+    let foreign = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let foreign_port = foreign.local_addr().unwrap().port();
+    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
+    let accept = tokio::spawn(async move {
+        while let Ok((_stream, _)) = foreign.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let origin = rig.portal.urls().origin.clone();
+    let hostile_info = serde_json::json!({
+        "currentVersion": 11.3,
+        "owningSystemUrl": format!("{origin}/portal"),
+        "authInfo": {
+            "isTokenBasedSecurity": true,
+            "tokenServicesUrl": format!("https://127.0.0.1:{foreign_port}/sharing/rest/generateToken"),
+        },
+    });
+    rig.add_fault(serde_json::json!({
+        "path": SERVER_INFO,
+        "kind": "answer",
+        "body": hostile_info.to_string(),
+        "count": 1,
+    }))
+    .await;
+
+    let url = service(&rig, "server");
+    let result = engine.token_for(&rig.profile, &url, false).await;
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the advertised foreign token service was contacted"
+    );
+    let got = token(result.unwrap());
+    assert_eq!(rig.count(GENERATE_TOKEN).await, 1, "traded at the portal");
+    let answer = use_token(&rig, &url, &got.token).await;
+    assert!(answer.get("error").is_none(), "{answer}");
+    accept.abort();
+}
+
+#[tokio::test]
 async fn forcing_a_server_token_asks_the_portal_again() {
     let (rig, engine) = signed_in().await;
     let url = service(&rig, "server");

@@ -21,7 +21,6 @@ use crate::arcgis::generate_token::{
     FederatedTokenRequest, GeneratedToken, federated_server_token,
 };
 use crate::arcgis::info::{ServerInfo, server_info};
-use crate::arcgis::url::token_service_endpoint;
 use crate::arcgis::{ArcGisClient, ArcGisError, ErrorKind, Instant, PortalUrl, ServerUrl, SiteUrl};
 use crate::secret::Secret;
 
@@ -85,7 +84,7 @@ pub enum Route {
     FederatedServer {
         /// The server.
         server: ServerUrl,
-        /// The portal's token service the server advertises.
+        /// The profile's portal's token service (never an address the server advertises).
         token_service: Url,
     },
     /// The server has no token security.
@@ -266,21 +265,14 @@ pub fn route(home: &HomeSite, located: &Located) -> Route {
             server: server.clone(),
         },
         (None, _) => Route::Refused(Refusal::StandaloneServer { server: root }),
+        // The trade always happens at the profile's own portal, never at the token service
+        // the server advertises: a server that names this portal as its owner but advertises
+        // a token service elsewhere would otherwise receive the portal token (ArcGIS REST JS
+        // likewise trades at the portal's own endpoint).
         (Some(owner), HomeSite::Portal(portal)) if owned_by(owner, portal) => {
-            let advertised = info
-                .auth_info
-                .as_ref()
-                .and_then(|auth| auth.token_services_url.as_deref());
-            match advertised.and_then(|url| token_service_endpoint(url).ok()) {
-                Some(token_service) => Route::FederatedServer {
-                    server: server.clone(),
-                    token_service,
-                },
-                // A federated server that names no token service: the portal's own.
-                None => Route::FederatedServer {
-                    server: server.clone(),
-                    token_service: portal.endpoint("generateToken"),
-                },
+            Route::FederatedServer {
+                server: server.clone(),
+                token_service: portal.endpoint("generateToken"),
             }
         }
         (Some(owner), _) => Route::Refused(Refusal::FederatedElsewhere {
@@ -420,6 +412,31 @@ mod tests {
             panic!("not a federated route");
         };
         assert_eq!(server.root(), "https://gis.example.com/server");
+        assert_eq!(
+            token_service.as_str(),
+            "https://gis.example.com/portal/sharing/rest/generateToken"
+        );
+    }
+
+    #[test]
+    fn a_federated_server_advertising_a_token_service_elsewhere_still_trades_at_the_portal() {
+        let home = portal("https://gis.example.com/portal");
+        let Located::Server(server, mut info) = server_at(
+            "https://gis.example.com/server",
+            Some("https://gis.example.com/portal"),
+            true,
+        ) else {
+            unreachable!()
+        };
+        if let Some(auth) = info.auth_info.as_mut() {
+            auth.token_services_url =
+                Some("https://elsewhere.example/sharing/rest/generateToken".to_owned());
+        }
+        let Route::FederatedServer { token_service, .. } =
+            route(&home, &Located::Server(server, info))
+        else {
+            panic!("not a federated route");
+        };
         assert_eq!(
             token_service.as_str(),
             "https://gis.example.com/portal/sharing/rest/generateToken"

@@ -33,6 +33,13 @@ pub enum FaultKind {
     /// Answer `generateToken`'s "Invalid username or password." error whatever the request,
     /// as after the password was changed on the site.
     BadCredentials,
+    /// Answer HTTP 200 with this JSON text instead of the normal answer, as a hostile or
+    /// broken site would (for example a server whose `rest/info` advertises a token service
+    /// on another host).
+    Answer {
+        /// The body, sent as `application/json`.
+        body: String,
+    },
 }
 
 /// One fault rule. (Unknown keys are ignored here: serde cannot refuse them next to the

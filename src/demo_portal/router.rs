@@ -140,6 +140,12 @@ fn fault_response(req: &Req, fault: &FaultKind) -> Option<Response> {
             );
             respond::error(req, Format::Html, 400, &body)
         }
+        FaultKind::Answer { body } => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            body.clone(),
+        )
+            .into_response(),
         FaultKind::Delay { .. } => return None,
     };
     Some(response)
