@@ -8,7 +8,7 @@
 //! | [`cli`]        | the command line (clap): parses, calls the layers below, prints       |
 //! | [`auth`]       | sign-in flows (browser PKCE with a loopback listener, out-of-band)    |
 //! | [`arcgis`]     | the ArcGIS wire protocol: URLs, typed requests/responses, errors      |
-//! | [`demo_portal`]| an independent HTTPS emulator of ArcGIS portal and server endpoints   |
+//! | (`tokendesk_demo_portal`) | the demo portal, its own crate in `crates/demo-portal/`: it cannot see these modules |
 //! | [`engine`]     | the token lifecycle: state, renewal under a cross-process lock, runner |
 //! | [`identity`]   | the desktop app's id, name and icon (shared with `packaging/`)        |
 //! | [`clock`]      | the injected wall clock                                               |
@@ -22,7 +22,6 @@ pub mod arcgis;
 pub mod auth;
 pub mod cli;
 pub mod clock;
-pub mod demo_portal;
 pub mod desktop;
 pub mod engine;
 pub mod identity;

@@ -17,8 +17,8 @@ use tokendesk::arcgis::{ArcGisClient, ClientOptions, PortalUrl};
 use tokendesk::auth::{
     Browser, LoopbackRedirect, Progress, SignIn, SignInError, SignInOptions, oob, pkce,
 };
-use tokendesk::demo_portal::{AppConfig, DemoConfig, DemoPortal, RunningDemoPortal};
 use tokendesk::secret::Secret;
+use tokendesk_demo_portal::{AppConfig, DemoConfig, DemoPortal, RunningDemoPortal};
 use tokio::sync::mpsc;
 
 const APP: &str = "tokendesk-demo";

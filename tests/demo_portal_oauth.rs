@@ -5,7 +5,7 @@ mod support_demo;
 
 use serde_json::{Value, json};
 use support_demo::*;
-use tokendesk::demo_portal::DemoConfig;
+use tokendesk_demo_portal::DemoConfig;
 
 fn token_url(demo: &Demo) -> String {
     demo.sharing("oauth2/token")

@@ -594,7 +594,7 @@ async fn the_sharing_root_checks_a_token_when_one_is_given() {
 
 #[tokio::test]
 async fn an_online_like_seed_changes_only_the_organisation_data() {
-    let mut config = tokendesk::demo_portal::DemoConfig::default();
+    let mut config = tokendesk_demo_portal::DemoConfig::default();
     config.org.is_portal = false;
     config.org.current_version = "2025.1".into();
     config.org.custom_base_url = "maps.arcgis.com".into();

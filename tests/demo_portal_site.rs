@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support_demo::*;
-use tokendesk::demo_portal::{DemoConfig, DemoPortal, DemoPortalError, FaultKind, FaultRule};
+use tokendesk_demo_portal::{DemoConfig, DemoPortal, DemoPortalError, FaultKind, FaultRule};
 
 async fn counts(demo: &Demo) -> Value {
     demo.get(&format!("{}/requests", demo.portal.admin_url()), &[])

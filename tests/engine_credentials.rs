@@ -15,12 +15,12 @@ use std::sync::Arc;
 use support_engine::{PASSWORD, Rig, USER};
 use tokendesk::arcgis::info::portal_self;
 use tokendesk::clock::Clock;
-use tokendesk::demo_portal::DemoConfig;
 use tokendesk::engine::{Credentials, FailureClass, RenewalKind, TokenState};
 use tokendesk::secret::Secret;
 use tokendesk::store::{
     MemoryStore, Profile, ProfileId, SecretKind, SignInMethod, TokenBinding, TokenLifetime,
 };
+use tokendesk_demo_portal::DemoConfig;
 
 const GENERATE_TOKEN: &str = "/portal/sharing/rest/generateToken";
 

@@ -15,12 +15,12 @@ use support_engine::{BOUND, Rig, USER};
 use tokendesk::arcgis::ErrorKind;
 use tokendesk::arcgis::oauth::{Grant, TokenTypeHint, request_token, revoke_token};
 use tokendesk::clock::Clock;
-use tokendesk::demo_portal::DemoConfig;
 use tokendesk::engine::schedule::MIN_RETRY_DELAY;
 use tokendesk::engine::{
     EngineError, EngineEvent, FailureClass, RenewalKind, Runner, RunnerCommand, TokenState,
 };
 use tokendesk::store::{MemoryStore, SecretKind};
+use tokendesk_demo_portal::DemoConfig;
 use tokio::sync::mpsc;
 
 async fn rig(minutes: u32) -> Rig {

@@ -12,10 +12,10 @@ mod support_engine;
 use std::sync::Arc;
 
 use support_engine::Rig;
-use tokendesk::demo_portal::DemoConfig;
 use tokendesk::engine::{Engine, ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind};
 use tokendesk::secret::Secret;
 use tokendesk::store::{MemoryStore, ProfileDraft, ProfileId, SecretKind, SignInMethod, SiteKind};
+use tokendesk_demo_portal::DemoConfig;
 
 const GENERATE_TOKEN: &str = "/portal/sharing/rest/generateToken";
 const SERVER_INFO: &str = "/server/rest/info";

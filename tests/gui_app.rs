@@ -20,7 +20,6 @@ use support_browser::{Click, NoBrowser, PlayingBrowser, Shown};
 use support_engine::{PASSWORD, Rig, USER};
 use tokendesk::auth::Browser;
 use tokendesk::clock::Clock;
-use tokendesk::demo_portal::DemoConfig;
 use tokendesk::desktop::{ClipboardOpener, DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
 use tokendesk::engine::TokenState;
 use tokendesk::output::clipboard::{ClipboardBackend, MemoryClipboard};
@@ -29,6 +28,7 @@ use tokendesk::store::{
     SecretStore, SignInMethod,
 };
 use tokendesk::ui::{Command, ProfileView, SignInPhase, TokenDeskApp};
+use tokendesk_demo_portal::DemoConfig;
 use tokio::sync::mpsc;
 
 /// Bound on every wait.

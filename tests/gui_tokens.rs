@@ -19,7 +19,6 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use support_engine::Rig;
 use tokendesk::clock::Clock;
-use tokendesk::demo_portal::DemoConfig;
 use tokendesk::desktop::{DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
 use tokendesk::engine::TokenState;
 use tokendesk::output::clipboard::{ClipboardBackend, MemoryClipboard};
@@ -29,6 +28,7 @@ use tokendesk::store::{
     MemoryStore, ProfileDraft, ProfileStore, SecretKind, SecretStore, SignInMethod, TokenLifetime,
 };
 use tokendesk::ui::TokenDeskApp;
+use tokendesk_demo_portal::DemoConfig;
 
 /// The app over the rig's profile (signed in when asked), with an in-memory clipboard.
 struct Tokens {

@@ -17,9 +17,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use support_engine::{BOUND, Rig};
-use tokendesk::demo_portal::DemoConfig;
 use tokendesk::engine::{EngineEvent, RenewalKind, Runner};
 use tokendesk::store::open_keyring;
+use tokendesk_demo_portal::DemoConfig;
 use tokio::sync::mpsc;
 
 /// How long the engine must keep a valid token.

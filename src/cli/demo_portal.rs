@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{Exit, Outcome};
-use crate::demo_portal::{ConfigError, DemoConfig, DemoPortal, DemoPortalError};
+use tokendesk_demo_portal::{ConfigError, DemoConfig, DemoPortal, DemoPortalError};
 
 /// Arguments of `tokendesk demo-portal`.
 #[derive(Debug, Args)]

@@ -7,9 +7,9 @@ use std::io::Write;
 use std::path::Path;
 
 use super::host::Events;
-use crate::demo_portal::{DemoConfig, DemoPortal, RunningDemoPortal};
 use crate::store::{Paths, ProfileDraft, ProfileStore, SignInMethod, SiteKind};
 use crate::ui::{DemoInfo, Event};
+use tokendesk_demo_portal::{DemoConfig, DemoPortal, RunningDemoPortal};
 
 /// The demo portal's public OAuth app (PKCE and out-of-band).
 pub const DEMO_CLIENT_ID: &str = "tokendesk-demo";

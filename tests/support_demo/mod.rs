@@ -5,7 +5,7 @@
 use reqwest::redirect::Policy;
 use reqwest::{Certificate, Client, Response};
 use serde_json::{Value, json};
-use tokendesk::demo_portal::{DemoConfig, DemoPortal, FaultRule, RunningDemoPortal};
+use tokendesk_demo_portal::{DemoConfig, DemoPortal, FaultRule, RunningDemoPortal};
 
 /// PKCE test vector (protocol reference, Essentials 13–14).
 pub const VERIFIER: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";

@@ -12,13 +12,13 @@ use tokendesk::arcgis::info::community_self;
 use tokendesk::arcgis::{ArcGisClient, ArcGisError, ClientOptions, PortalUrl};
 use tokendesk::auth::{Progress, SignedInUser};
 use tokendesk::clock::Clock;
-use tokendesk::demo_portal::{self, DemoConfig, DemoPortal, RunningDemoPortal};
 use tokendesk::engine::{Engine, SessionRecord, SignInRequest};
 use tokendesk::secret::Secret;
 use tokendesk::store::{
     AsyncSecrets, Paths, Profile, ProfileDraft, ProfileId, SecretKind, SecretStore, SignInMethod,
     SiteKind, TokenLifetime,
 };
+use tokendesk_demo_portal::{DemoConfig, DemoPortal, RunningDemoPortal};
 use tokio_util::sync::CancellationToken;
 
 use crate::support_browser::{Click, PlayingBrowser};
@@ -31,7 +31,7 @@ pub const TOKEN_PATH: &str = "/portal/sharing/rest/oauth2/token";
 pub const BOUND: Duration = Duration::from_secs(60);
 
 /// The portal's clock, as TokenDesk's injected clock.
-pub struct PortalClock(pub demo_portal::Clock);
+pub struct PortalClock(pub tokendesk_demo_portal::DemoClock);
 
 impl Clock for PortalClock {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use tokendesk::arcgis::time::Expiration;
 use tokendesk::arcgis::{ArcGisClient, ClientOptions, PortalUrl};
 use tokendesk::auth::{LoopbackRedirect, SignIn, SignInError, SignInOptions, SystemBrowser, pkce};
-use tokendesk::demo_portal::{DemoConfig, DemoPortal, SeedSecret};
+use tokendesk_demo_portal::{DemoConfig, DemoPortal, SeedSecret};
 
 pub const USER: &str = "analyst";
 /// Not the contract's password: that one equals the app's client ID, which rightly appears

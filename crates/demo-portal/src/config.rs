@@ -389,7 +389,7 @@ mod tests {
 
     #[test]
     fn the_example_seed_file_is_the_built_in_default() {
-        let text = include_str!("../../assets/demo-portal.example.toml");
+        let text = include_str!("../../../assets/demo-portal.example.toml");
         let parsed = DemoConfig::from_toml(text, "demo-portal.example.toml").unwrap();
         assert_eq!(parsed, DemoConfig::default());
     }

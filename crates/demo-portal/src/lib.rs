@@ -2,7 +2,7 @@
 //! is only data), a federated, a stand-alone and a public ArcGIS Server, good enough for
 //! the official ArcGIS clients and for TokenDesk's own tests.
 //!
-//! Deliberately independent of `crate::arcgis`: it writes its own JSON from
+//! Deliberately independent of the client (`tokendesk::arcgis`): it writes its own JSON from
 //! `shared/arcgis-protocol.md`, so that the client and the emulator are two separate
 //! readings of the protocol.
 //!
@@ -42,7 +42,7 @@ use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 use tokio::task::JoinHandle;
 
-pub use clock::Clock;
+pub use clock::DemoClock;
 pub use config::{
     ApiKeyCredentialConfig, AppConfig, Behaviour, ConfigError, DemoConfig, Lifetimes, OrgConfig,
     ServerUserConfig, UserConfig,
@@ -117,7 +117,7 @@ impl SiteUrls {
 /// State shared by every request handler.
 pub(crate) struct Shared {
     config: DemoConfig,
-    clock: Clock,
+    clock: DemoClock,
     store: store::Store,
     faults: faults::Faults,
     urls: SiteUrls,
@@ -143,7 +143,7 @@ impl DemoPortal {
         listener.set_nonblocking(true).map_err(bind)?;
         let addr = listener.local_addr().map_err(bind)?;
         let urls = SiteUrls::new(addr);
-        let clock = Clock::default();
+        let clock = DemoClock::default();
         let store = store::Store::default();
         for credential in &config.api_key_credentials {
             if let Some(key) = &credential.legacy_key {
@@ -213,7 +213,7 @@ pub struct RunningDemoPortal {
     addr: SocketAddr,
     urls: SiteUrls,
     ca_pem: String,
-    clock: Clock,
+    clock: DemoClock,
     handle: Handle<SocketAddr>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -261,7 +261,7 @@ impl RunningDemoPortal {
     }
 
     /// The portal's clock (the same one `/__admin/clock/advance` moves).
-    pub fn clock(&self) -> &Clock {
+    pub fn clock(&self) -> &DemoClock {
         &self.clock
     }
 

@@ -8,11 +8,11 @@ use chrono::{DateTime, Duration, Utc};
 
 /// Wall-clock UTC time shifted by an adjustable offset; cheap to clone (shared offset).
 #[derive(Debug, Clone, Default)]
-pub struct Clock {
+pub struct DemoClock {
     offset_ms: Arc<AtomicI64>,
 }
 
-impl Clock {
+impl DemoClock {
     /// The portal's current time.
     pub fn now(&self) -> DateTime<Utc> {
         Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
@@ -36,7 +36,7 @@ mod tests {
 
     #[test]
     fn advancing_the_clock_moves_now_forward_by_that_many_seconds() {
-        let clock = Clock::default();
+        let clock = DemoClock::default();
         let before = clock.now();
         clock.advance(3600);
         let moved = clock.now() - before;
