@@ -3,7 +3,7 @@
 //! the window icon.
 //!
 //! `packaging/linux/` uses the same id for its file names, `Icon=` and `StartupWMClass=`
-//! (`tests/packaging.rs` checks that they agree). `crate::desktop::native_options` gives the
+//! (`tests/system/packaging.rs` checks that they agree). `crate::desktop::native_options` gives the
 //! window this id (eframe sets it as the Wayland `app_id` and as the X11 `WM_CLASS` class), title
 //! and icon; `scripts/test-package` checks the installed app's window title and class.
 

@@ -1,6 +1,6 @@
 """Sign in to a portal with the official ArcGIS API for Python and print who signed in.
 
-Used by tests/official_clients.rs to check that the demo portal is accepted by the real
+Used by tests/system/official_clients.rs to check that the demo portal is accepted by the real
 client; also handy by hand:
 
     TOKENDESK_PASSWORD=tokendesk-demo target/official-clients/venv/bin/python \

@@ -2,7 +2,7 @@
 // that need no user: `ApplicationCredentialsManager` (app credentials, client_credentials)
 // and `ApiKeyManager` (an API key), and print what the service said.
 //
-// Used by tests/official_clients.rs to check that the demo portal's app tokens and API keys
+// Used by tests/system/official_clients.rs to check that the demo portal's app tokens and API keys
 // work with the real client; also handy by hand:
 //
 //   TOKENDESK_CLIENT_SECRET=demo-app-secret node tests/official/rest_js_app_auth.mjs \

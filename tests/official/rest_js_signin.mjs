@@ -1,7 +1,7 @@
 // Sign in to a portal with the official ArcGIS REST JS (`ArcGISIdentityManager.signIn` with
 // username and password, then `getUser()`) and print who signed in.
 //
-// Used by tests/official_clients.rs to check that the demo portal is accepted by the real
+// Used by tests/system/official_clients.rs to check that the demo portal is accepted by the real
 // client; also handy by hand:
 //
 //   TOKENDESK_PASSWORD=tokendesk-demo node tests/official/rest_js_signin.mjs \

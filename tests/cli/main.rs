@@ -1,0 +1,19 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod basics;
+mod concurrency;
+mod demo_mode;
+mod faults;
+mod federation;
+mod login;
+mod methods_api_key;
+mod methods_app_credentials;
+mod methods_password;
+mod no_keyring;
+mod probe;
+mod secrets_scan;
+mod snippet;
+mod tokens;

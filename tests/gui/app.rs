@@ -1,0 +1,422 @@
+//! The desktop app driven through egui_kittest (AccessKit, no display): the real host and
+//! engine against the in-process demo portal, an in-process browser that signs in as the
+//! demo analyst, session memory for secrets, and the portal's clock as the app's clock (so
+//! moving the portal's time moves the countdowns).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::common::browser::{Click, NoBrowser, PlayingBrowser, Shown};
+use crate::common::engine::{PASSWORD, Rig, USER};
+use eframe::egui::Key;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use tokendesk::auth::Browser;
+use tokendesk::clock::Clock;
+use tokendesk::desktop::{ClipboardOpener, DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
+use tokendesk::engine::TokenState;
+use tokendesk::output::clipboard::{ClipboardBackend, MemoryClipboard};
+use tokendesk::store::{
+    KeyringUnavailable, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretKind,
+    SecretStore, SignInMethod,
+};
+use tokendesk::ui::{Command, ProfileView, SignInPhase, TokenDeskApp};
+use tokendesk_demo_portal::DemoConfig;
+use tokio::sync::mpsc;
+
+/// Bound on every wait.
+const BOUND: Duration = Duration::from_secs(20);
+
+/// The browser the app opens sign-in pages with.
+enum Browsing {
+    /// Signs in as the demo analyst and approves.
+    Approves,
+    /// Cannot open anything (no launcher, no display).
+    Fails,
+}
+
+/// The app under test with the portal it talks to.
+struct Gui {
+    harness: Harness<'static, TokenDeskApp>,
+    rig: Rig,
+    runtime: tokio::runtime::Runtime,
+    store: Arc<dyn SecretStore>,
+    profile: Profile,
+    /// What the in-process browser ended on, page by page.
+    shown: Option<mpsc::UnboundedReceiver<Result<Shown, String>>>,
+    /// The app's clipboard.
+    clipboard: MemoryClipboard,
+}
+
+impl Gui {
+    /// The app over a profiles file holding one signed-out profile for the demo portal that
+    /// signs in with `method`.
+    fn start(method: SignInMethod, browsing: Browsing) -> Self {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let rig = runtime.block_on(Rig::start(DemoConfig::default(), 20160, Arc::clone(&store)));
+        let (mut profiles, _) = ProfileStore::open(&rig.paths).unwrap();
+        let mut draft = rig.profile.settings().clone();
+        draft.sign_in = method;
+        draft.redirect_uri = None;
+        let profile = profiles.add(draft).unwrap();
+        let (browser, shown): (Arc<dyn Browser>, _) = match browsing {
+            Browsing::Approves => {
+                let (browser, shown) = runtime.block_on(async {
+                    PlayingBrowser::new(rig.portal.ca_pem(), USER, PASSWORD, Click::SignIn)
+                });
+                (Arc::new(browser), Some(shown))
+            }
+            Browsing::Fails => (Arc::new(NoBrowser), None),
+        };
+        let clock: Arc<dyn Clock> = rig.clock.clone();
+        let clipboard = MemoryClipboard::default();
+        let config = HostConfig {
+            clock: Arc::clone(&clock),
+            browser,
+            clipboard: memory_clipboard(clipboard.clone()),
+            ..HostConfig::new(
+                Setup::Profiles(rig.paths.clone()),
+                SecretsChoice::Given(Arc::clone(&store)),
+            )
+        };
+        let mut gui = Self {
+            harness: app(config, clock),
+            rig,
+            runtime,
+            store,
+            profile,
+            shown,
+            clipboard,
+        };
+        let id = gui.profile.id().clone();
+        gui.wait_until("the profile to be listed", |app| {
+            app.view().ready && app.view().profile(&id).is_some()
+        });
+        gui
+    }
+
+    /// The profile as the app shows it.
+    fn shown_profile<'a>(app: &'a TokenDeskApp, id: &ProfileId) -> &'a ProfileView {
+        app.view().profile(id).unwrap()
+    }
+
+    /// Steps the app until `done` holds ([`crate::common::gui::step_until`]).
+    fn wait_until(&mut self, what: &str, done: impl Fn(&TokenDeskApp) -> bool) {
+        let settled = crate::common::gui::step_until(&mut self.harness, |h| done(h.state()));
+        assert!(
+            settled,
+            "timed out waiting for {what}; the app shows {:#?}",
+            self.harness.state().view().profiles
+        );
+    }
+
+    fn step(&mut self) {
+        self.harness.step();
+    }
+
+    /// The clipboard's text (a token, in most tests: compare it, never print it).
+    fn clipboard_text(&self) -> Option<String> {
+        self.clipboard.content().map(|text| text.expose().clone())
+    }
+
+    fn state(&self) -> TokenState {
+        Self::shown_profile(self.harness.state(), self.profile.id())
+            .status
+            .state
+            .clone()
+    }
+
+    /// Presses Sign in and waits until the session is valid and the user's details shown.
+    fn sign_in(&mut self) {
+        self.harness.get_by_label("Sign in").click();
+        let id = self.profile.id().clone();
+        self.wait_until("the user's details", |app| {
+            let shown = Self::shown_profile(app, &id);
+            shown.status.state == TokenState::Valid && shown.user.is_some()
+        });
+    }
+}
+
+/// The app's clipboard: `clipboard` (tests look at a clone).
+fn memory_clipboard(clipboard: MemoryClipboard) -> ClipboardOpener {
+    Box::new(move || Ok(Box::new(clipboard) as Box<dyn ClipboardBackend>))
+}
+
+/// The real app and host, in a harness with the window's default size and no animations.
+fn app(config: HostConfig, clock: Arc<dyn Clock>) -> Harness<'static, TokenDeskApp> {
+    Harness::builder()
+        .with_size(eframe::egui::vec2(DEFAULT_SIZE[0], DEFAULT_SIZE[1]))
+        .build_eframe(move |cc| {
+            cc.egui_ctx
+                .all_styles_mut(|style| style.animation_time = 0.0);
+            let (host, events) = Host::start(config, cc.egui_ctx.clone()).unwrap();
+            TokenDeskApp::new(clock, Box::new(host), events)
+        })
+}
+
+fn assert_every_widget_is_labelled(harness: &Harness<'static, TokenDeskApp>, screen: &str) {
+    let unnamed = harness.unnamed_widgets();
+    assert!(
+        unnamed.is_empty(),
+        "on the {screen} screen, widgets without an accessible label: {unnamed:#?}"
+    );
+}
+
+/// Whether a text reads minutes:seconds (`29:59`).
+fn is_minutes_seconds(text: &str) -> bool {
+    let parts: Vec<&str> = text.split(':').collect();
+    parts.len() == 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts[1].len() == 2
+}
+
+/// The list row's countdown (`29:59`): the text that reads minutes:seconds.
+fn countdown_text(harness: &Harness<'static, TokenDeskApp>) -> String {
+    let texts: Vec<String> = harness
+        .get_all_by(|node| node.value().is_some_and(|text| is_minutes_seconds(&text)))
+        .filter_map(|node| node.accesskit_node().value())
+        .collect();
+    assert!(!texts.is_empty());
+    texts[0].clone()
+}
+
+#[test]
+fn signing_in_through_the_browser_shows_the_user_and_a_ticking_countdown_and_signing_out_clears_it()
+{
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    let id = gui.profile.id().clone();
+    gui.harness
+        .get_by_label("Signed out. Press Sign in to get a token.");
+    assert_every_widget_is_labelled(&gui.harness, "signed-out");
+
+    gui.sign_in();
+    gui.harness.get_by_label("Demo Analyst (analyst)");
+    gui.harness.get_by_label("org_publisher");
+    gui.harness
+        .get_by_label("Signed in. The token is renewed before it expires.");
+    gui.harness.get_by_label("Sign out");
+    gui.harness.get_by_label("Refresh now");
+    assert_every_widget_is_labelled(&gui.harness, "signed-in");
+
+    let before = countdown_text(&gui.harness);
+    assert!(before.starts_with("29:") || before == "30:00", "{before}");
+    gui.runtime.block_on(gui.rig.advance(600));
+    gui.step();
+    let after = countdown_text(&gui.harness);
+    assert!(after.starts_with("19:") || after == "20:00", "{after}");
+
+    gui.harness.get_by_label("Sign out").click();
+    gui.wait_until("the sign-out", |app| {
+        Gui::shown_profile(app, &id).status.state == TokenState::SignedOut
+    });
+    assert_eq!(gui.state(), TokenState::SignedOut);
+    assert!(
+        gui.store
+            .get(&id, SecretKind::RefreshToken)
+            .unwrap()
+            .is_none()
+    );
+    gui.harness.get_by_label("Sign in");
+}
+
+#[test]
+fn an_out_of_band_sign_in_takes_the_code_pasted_into_the_dialog() {
+    let mut gui = Gui::start(SignInMethod::OutOfBand, Browsing::Approves);
+    let id = gui.profile.id().clone();
+    gui.harness.get_by_label("Sign in").click();
+    gui.wait_until("the code dialog", |app| {
+        Gui::shown_profile(app, &id)
+            .sign_in
+            .as_ref()
+            .is_some_and(|wait| wait.phase == SignInPhase::WaitingForCode)
+    });
+    gui.harness.get_by_label("Paste the sign-in code");
+    assert_every_widget_is_labelled(&gui.harness, "out-of-band dialog");
+
+    let mut shown = gui.shown.take().unwrap();
+    let page = gui
+        .runtime
+        .block_on(async { tokio::time::timeout(BOUND, shown.recv()).await })
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(page.title.starts_with("SUCCESS code="), "{page:?}");
+    gui.harness.get_by_label("Code from the portal").focus();
+    gui.harness.run();
+    gui.harness
+        .get_by_label("Code from the portal")
+        .type_text(&page.title);
+    gui.harness.run();
+    gui.harness.get_by_label("Submit code").click();
+    gui.wait_until("the user's details", |app| {
+        let shown = Gui::shown_profile(app, &id);
+        shown.status.state == TokenState::Valid && shown.user.is_some()
+    });
+    assert!(
+        gui.harness
+            .query_by_label("Paste the sign-in code")
+            .is_none()
+    );
+    gui.harness.get_by_label("Demo Analyst (analyst)");
+}
+
+#[test]
+fn when_the_browser_does_not_open_the_wait_shows_the_address_to_copy_and_escape_cancels_it() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Fails);
+    let id = gui.profile.id().clone();
+    gui.harness.get_by_label("Sign in").click();
+    gui.wait_until("the browser failure", |app| {
+        Gui::shown_profile(app, &id)
+            .sign_in
+            .as_ref()
+            .is_some_and(|wait| wait.browser_failed.is_some() && wait.url.is_some())
+    });
+    gui.harness
+        .get_by_label_contains("The browser did not open");
+    gui.harness
+        .get_by_label_contains("Waiting for you to sign in in the browser");
+    assert_every_widget_is_labelled(&gui.harness, "sign-in wait");
+
+    let address = Gui::shown_profile(gui.harness.state(), &id)
+        .sign_in
+        .as_ref()
+        .and_then(|wait| wait.url.clone())
+        .unwrap();
+    gui.harness.get_by_label("Copy address").click();
+    gui.wait_until("the address to be copied", |app| {
+        app.view()
+            .notices
+            .iter()
+            .any(|n| n.text.contains("Copied the address"))
+    });
+    assert_eq!(gui.clipboard_text(), Some(address.to_string()));
+
+    gui.harness.key_press(Key::Escape);
+    gui.wait_until("the sign-in to end", |app| {
+        Gui::shown_profile(app, &id).sign_in.is_none()
+    });
+    assert_eq!(gui.state(), TokenState::SignedOut);
+    assert!(
+        Gui::shown_profile(gui.harness.state(), &id)
+            .sign_in_error
+            .is_none(),
+        "a cancelled sign-in is no failure"
+    );
+    gui.harness.get_by_label("Sign in");
+}
+
+#[test]
+fn after_the_profiles_file_changes_a_reload_lists_added_profiles_and_drops_removed_ones() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    let (mut profiles, _) = ProfileStore::open(&gui.rig.paths).unwrap();
+    let mut draft = gui.profile.settings().clone();
+    draft.name = "second".to_owned();
+    let second = profiles.add(draft).unwrap();
+    profiles.remove(gui.profile.id()).unwrap();
+
+    gui.harness.state().send(Command::ReloadProfiles);
+    let (first, added) = (gui.profile.id().clone(), second.id().clone());
+    gui.wait_until("the new list", |app| {
+        app.view().profile(&added).is_some() && app.view().profile(&first).is_none()
+    });
+    assert_eq!(gui.harness.state().selected(), Some(&added));
+    gui.harness
+        .get_by_label("Signed out. Press Sign in to get a token.");
+}
+
+#[test]
+fn the_demo_opens_with_one_ready_made_profile_per_sign_in_method_and_the_first_selected() {
+    let config = HostConfig {
+        clipboard: memory_clipboard(MemoryClipboard::default()),
+        ..HostConfig::new(
+            Setup::Demo,
+            SecretsChoice::Given(Arc::new(MemoryStore::new())),
+        )
+    };
+    let mut harness = app(config, Arc::new(tokendesk::clock::SystemClock));
+    assert!(
+        crate::common::gui::step_until(&mut harness, |h| !h.state().view().profiles.is_empty()),
+        "timed out waiting for the demo profiles"
+    );
+    let methods: Vec<SignInMethod> = harness
+        .state()
+        .view()
+        .profiles
+        .iter()
+        .map(|p| p.profile.sign_in())
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            SignInMethod::BrowserPkce,
+            SignInMethod::OutOfBand,
+            SignInMethod::PortalPassword,
+            SignInMethod::AppCredentials,
+            SignInMethod::ApiKey,
+            SignInMethod::ServerPassword,
+        ]
+    );
+    let first = harness.state().view().profiles[0].profile.id().clone();
+    assert_eq!(harness.state().selected(), Some(&first));
+    harness.get_by_label("Demo mode");
+    harness.get_by_label_contains("demo-app: client secret demo-app-secret");
+    harness.get_by_label("Sign in");
+    assert_every_widget_is_labelled(&harness, "demo");
+}
+
+#[test]
+fn without_a_keyring_the_app_says_it_runs_in_session_only_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = HostConfig {
+        clipboard: memory_clipboard(MemoryClipboard::default()),
+        ..HostConfig::new(
+            Setup::Profiles(Paths::under(dir.path())),
+            SecretsChoice::Open(Box::new(|| {
+                Err(KeyringUnavailable::NoSessionBus {
+                    detail: "no DBUS_SESSION_BUS_ADDRESS".to_owned(),
+                })
+            })),
+        )
+    };
+    let clock: Arc<dyn Clock> = Arc::new(tokendesk::clock::SystemClock);
+    let mut harness = app(config, clock);
+    assert!(
+        crate::common::gui::step_until(&mut harness, |h| h.state().view().ready),
+        "timed out waiting for the host"
+    );
+    harness.get_by_label("Session-only mode: tokens are kept in memory only");
+    harness.get_by_label_contains("no DBUS_SESSION_BUS_ADDRESS");
+    assert_every_widget_is_labelled(&harness, "session-only");
+}
+
+#[test]
+fn a_changed_setting_is_written_to_a_private_settings_file_but_the_starting_ones_are_not() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    let paths = gui.rig.paths.clone();
+    assert!(
+        !paths.settings_file().exists(),
+        "the starting settings are not written back"
+    );
+    gui.harness.get_by_label("Settings").click();
+    gui.harness.run();
+    gui.harness.get_by_label("Dark").click();
+    let file = paths.settings_file();
+    gui.wait_until("the settings file", |_| {
+        tokendesk::desktop::settings_file::load(&paths).theme
+            == tokendesk::ui::theme::ThemeChoice::Dark
+    });
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("theme = \"dark\""), "{text}");
+    assert!(text.contains("clipboard_clear_secs = 30"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the settings file is private");
+    }
+}

@@ -1,0 +1,331 @@
+#![cfg(feature = "system-tests")]
+//! `KeyringStore` against a real Secret Service (gnome-keyring). Run inside the private,
+//! unlocked test session:
+//!
+//!     scripts/with-test-session cargo test --features system-tests --test store keyring::
+//!
+//! The no-keyring cases run `open_keyring` in a child process (this test binary again, one
+//! ignored helper test) whose `DBUS_SESSION_BUS_ADDRESS` points at a socket that does not
+//! exist, or at a private bus with no Secret Service on it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokendesk::secret::Secret;
+use tokendesk::store::secrets::{SERVICE, keyring_user};
+use tokendesk::store::{
+    AccessTokenRecord, AsyncSecrets, KeyringUnavailable, Paths, ProfileDraft, ProfileId,
+    ProfileStore, SecretKind, SecretStore, SignInMethod, SiteKind, open_keyring,
+    open_keyring_within,
+};
+
+/// Tells the helper test which error to expect; absent, the helper does nothing.
+const EXPECT_VAR: &str = "TOKENDESK_TEST_EXPECT_NO_KEYRING";
+const CHILD_TEST: &str = "helper_open_keyring_in_a_child_without_a_keyring";
+
+/// The keyring tests write to the session's keyring: make sure it is the throw-away one of
+/// `scripts/with-test-session`, never a developer's own.
+fn in_test_session() {
+    assert!(
+        std::env::var_os("TOKENDESK_TEST_SESSION").is_some(),
+        "run the keyring system tests through scripts/with-test-session (a private D-Bus \
+         session with a throw-away gnome-keyring), not against your own keyring"
+    );
+}
+
+/// A value that cannot have come from an earlier run.
+fn unique_secret(label: &str) -> Secret<String> {
+    Secret::new(format!("{label}-{}", ProfileId::generate()))
+}
+
+/// Reads an entry through a second, independent connection to the Secret Service.
+fn read_directly(profile: &ProfileId, kind: SecretKind) -> Option<String> {
+    let store = zbus_secret_service_keyring_store::Store::new().unwrap();
+    let entry = keyring_core::api::CredentialStoreApi::build(
+        store.as_ref(),
+        SERVICE,
+        &keyring_user(profile, kind),
+        None,
+    )
+    .unwrap();
+    match entry.get_password() {
+        Ok(value) => Some(value),
+        Err(keyring_core::Error::NoEntry) => None,
+        Err(err) => panic!("reading {kind:?} directly: {err}"),
+    }
+}
+
+#[test]
+fn secrets_round_trip_through_the_real_keyring_one_entry_each() {
+    in_test_session();
+    let store = open_keyring().unwrap();
+    assert!(store.is_persistent());
+    let id = ProfileId::generate();
+    let refresh = unique_secret("refresh");
+
+    assert!(store.get(&id, SecretKind::RefreshToken).unwrap().is_none());
+    store.set(&id, SecretKind::RefreshToken, &refresh).unwrap();
+    assert_eq!(
+        store.get(&id, SecretKind::RefreshToken).unwrap().unwrap(),
+        refresh
+    );
+    assert_eq!(
+        read_directly(&id, SecretKind::RefreshToken).as_deref(),
+        Some(refresh.expose().as_str()),
+        "stored under service tokendesk, user <id>:refresh_token"
+    );
+
+    let replaced = unique_secret("refresh-2");
+    store.set(&id, SecretKind::RefreshToken, &replaced).unwrap();
+    assert_eq!(
+        store.get(&id, SecretKind::RefreshToken).unwrap().unwrap(),
+        replaced
+    );
+
+    assert!(store.delete(&id, SecretKind::RefreshToken).unwrap());
+    assert!(!store.delete(&id, SecretKind::RefreshToken).unwrap());
+    assert!(store.get(&id, SecretKind::RefreshToken).unwrap().is_none());
+    assert_eq!(read_directly(&id, SecretKind::RefreshToken), None);
+}
+
+#[test]
+fn delete_all_removes_every_secret_of_one_profile_and_no_other() {
+    in_test_session();
+    let store = open_keyring().unwrap();
+    let (id, other) = (ProfileId::generate(), ProfileId::generate());
+    for kind in SecretKind::ALL {
+        store.set(&id, kind, &unique_secret(kind.as_str())).unwrap();
+    }
+    let kept = unique_secret("kept");
+    store.set(&other, SecretKind::RefreshToken, &kept).unwrap();
+
+    store.delete_all(&id).unwrap();
+    for kind in SecretKind::ALL {
+        assert_eq!(read_directly(&id, kind), None, "{kind:?}");
+    }
+    assert_eq!(
+        read_directly(&other, SecretKind::RefreshToken).as_deref(),
+        Some(kept.expose().as_str())
+    );
+    store.delete_all(&other).unwrap();
+}
+
+#[tokio::test]
+async fn the_async_wrapper_stores_an_access_token_record_in_the_real_keyring() {
+    in_test_session();
+    let store = open_keyring_within(Duration::from_secs(30)).await.unwrap();
+    let secrets = AsyncSecrets::new(Arc::new(store));
+    let id = ProfileId::generate();
+    let record = AccessTokenRecord {
+        token: unique_secret("access"),
+        expires_at: chrono::DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
+        username: Some("analyst".to_owned()),
+    };
+    secrets
+        .set(&id, SecretKind::AccessToken, record.to_secret())
+        .await
+        .unwrap();
+    let read = secrets
+        .get(&id, SecretKind::AccessToken)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(AccessTokenRecord::from_secret(&read).unwrap(), record);
+    secrets.delete_all(&id).await.unwrap();
+    assert!(
+        secrets
+            .get(&id, SecretKind::AccessToken)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+fn files_under(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in read {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_under(&path, found);
+        } else {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn a_stored_secret_appears_in_no_file_under_the_config_data_or_cache_dirs() {
+    in_test_session();
+    let temp = tempfile::tempdir().unwrap();
+    let paths = Paths::under(temp.path());
+    let (mut profiles, _) = ProfileStore::open(&paths).unwrap();
+    let mut draft = ProfileDraft::new(
+        "no-leak",
+        SiteKind::EnterprisePortal,
+        "https://gis.example.com/portal",
+        SignInMethod::AppCredentials,
+    );
+    draft.client_id = Some("app-id".to_owned());
+    let profile = profiles.add(draft).unwrap();
+
+    let store = open_keyring().unwrap();
+    let client_secret = unique_secret("client-secret");
+    let refresh = unique_secret("refresh");
+    store
+        .set(profile.id(), SecretKind::ClientSecret, &client_secret)
+        .unwrap();
+    store
+        .set(profile.id(), SecretKind::RefreshToken, &refresh)
+        .unwrap();
+    profiles
+        .update(profile.id(), |d| d.name = "no-leak-renamed".to_owned())
+        .unwrap();
+
+    let mut files = Vec::new();
+    for dir in [paths.config_dir(), paths.data_dir(), paths.cache_dir()] {
+        files_under(dir, &mut files);
+    }
+    assert!(
+        files.contains(&paths.profiles_file()),
+        "the search covers the profiles file: {files:?}"
+    );
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap();
+        for value in [&client_secret, &refresh] {
+            let needle = value.expose().as_bytes();
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "a secret was written to {}",
+                file.display()
+            );
+        }
+    }
+    assert_eq!(
+        store
+            .get(profile.id(), SecretKind::ClientSecret)
+            .unwrap()
+            .unwrap(),
+        client_secret,
+        "the renamed profile keeps its secrets"
+    );
+    store.delete_all(profile.id()).unwrap();
+}
+
+/// Runs the helper test in a child process with `bus_address` as its session bus, expecting
+/// `expect`; returns the error message the child printed.
+async fn open_keyring_in_child(bus_address: &str, expect: &str) -> String {
+    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap());
+    child
+        .args([
+            "--exact",
+            &crate::common::harness_name(module_path!(), CHILD_TEST),
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("DBUS_SESSION_BUS_ADDRESS", bus_address)
+        .env(EXPECT_VAR, expect)
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(Duration::from_secs(60), child.output())
+        .await
+        .expect("the child test finishes within a minute")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed"), "the helper ran:\n{stdout}");
+    stdout
+        .lines()
+        .find_map(|line| {
+            line.split_once("keyring error: ")
+                .map(|(_, message)| message)
+        })
+        .expect("the child printed the error")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn without_a_session_bus_open_keyring_says_there_is_no_d_bus_session() {
+    let temp = tempfile::tempdir().unwrap();
+    let missing = temp.path().join("no-such-bus");
+    let message = open_keyring_in_child(
+        &format!("unix:path={}", missing.display()),
+        "no-session-bus",
+    )
+    .await;
+    assert!(message.contains("no D-Bus session bus"), "{message}");
+    assert!(message.contains("session-only mode"), "{message}");
+    assert!(message.contains("dbus-run-session"), "{message}");
+}
+
+#[tokio::test]
+async fn with_a_bus_but_no_secret_service_open_keyring_says_to_install_a_keyring() {
+    let temp = tempfile::tempdir().unwrap();
+    let config = temp.path().join("bus.conf");
+    let socket = temp.path().join("bus");
+    // A session bus that knows no services at all (no <servicedir>).
+    std::fs::write(
+        &config,
+        format!(
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+            socket.display()
+        ),
+    )
+    .unwrap();
+    let mut daemon = tokio::process::Command::new("dbus-daemon")
+        .arg(format!("--config-file={}", config.display()))
+        .args(["--nofork", "--print-address=1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("dbus-daemon runs (Debian package dbus)");
+    let stdout = daemon.stdout.take().unwrap();
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
+    let address = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+        .await
+        .expect("dbus-daemon prints its address")
+        .unwrap()
+        .expect("an address line");
+
+    let message = open_keyring_in_child(&address, "no-secret-service").await;
+    daemon.kill().await.unwrap();
+    assert!(message.contains("Secret Service"), "{message}");
+    assert!(message.contains("gnome-keyring"), "{message}");
+    assert!(message.contains("session-only mode"), "{message}");
+}
+
+/// Not a test on its own: the child process of the two tests above. Without
+/// `TOKENDESK_TEST_EXPECT_NO_KEYRING` (i.e. when not started by them) it does nothing.
+#[test]
+#[ignore = "run as a child process by the no-keyring tests"]
+fn helper_open_keyring_in_a_child_without_a_keyring() {
+    let Some(expect) = std::env::var_os(EXPECT_VAR) else {
+        return;
+    };
+    let err = open_keyring().expect_err("no keyring is reachable here");
+    match (expect.to_str().unwrap(), &err) {
+        ("no-session-bus", KeyringUnavailable::NoSessionBus { .. })
+        | ("no-secret-service", KeyringUnavailable::NoSecretService { .. }) => {}
+        (expected, other) => panic!("expected {expected}, got {other:?}"),
+    }
+    println!("keyring error: {err}");
+}
