@@ -310,9 +310,10 @@ impl Worker {
                 format,
             ),
             Command::ApplySettings(settings) => {
-                crate::engine::schedule::set_renewal_margin(chrono::TimeDelta::minutes(i64::from(
-                    settings.refresh_margin_minutes,
-                )));
+                self.engine
+                    .set_renewal_margin(chrono::TimeDelta::minutes(i64::from(
+                        settings.refresh_margin_minutes,
+                    )));
                 let delay = settings
                     .clipboard_clear_after()
                     .unwrap_or(std::time::Duration::ZERO);

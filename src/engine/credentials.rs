@@ -14,8 +14,6 @@
 //! A refused credential is final: one request per person's action, no automatic retry (a
 //! password tried again and again can lock the account).
 
-use std::path::Path;
-
 use chrono::NaiveDate;
 
 use super::error::EngineError;
@@ -23,7 +21,7 @@ use super::lifecycle::Engine;
 use super::record::SessionRecord;
 use crate::arcgis::generate_token::{ClientBinding, PasswordTokenRequest};
 use crate::arcgis::time::Expiration;
-use crate::arcgis::{ArcGisClient, ArcGisError, ClientOptions, ErrorKind, Instant};
+use crate::arcgis::{ArcGisClient, ArcGisError, ErrorKind, Instant};
 use crate::auth::api_key::{self, Expiry, KeyGeneration};
 use crate::auth::password::TokenSite;
 use crate::auth::{app_credentials, password};
@@ -350,16 +348,14 @@ impl Engine {
         })
     }
 
-    /// The HTTP client with the profile's CA file.
+    /// The HTTP client with the profile's CA file (shared: one per trust setting).
     pub(super) fn client(&self, profile: &Profile) -> Result<ArcGisClient, EngineError> {
-        ArcGisClient::new(&ClientOptions {
-            ca_file: profile.ca_file().map(Path::to_path_buf),
-            ..ClientOptions::default()
-        })
-        .map_err(|source| EngineError::Stopped {
-            profile: profile.name().to_owned(),
-            source,
-        })
+        self.clients()
+            .for_ca_file(profile.ca_file())
+            .map_err(|source| EngineError::Stopped {
+                profile: profile.name().to_owned(),
+                source,
+            })
     }
 }
 

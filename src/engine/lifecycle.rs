@@ -11,10 +11,12 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::TimeDelta;
 
+use super::clients::Clients;
 use super::error::EngineError;
 use super::record::SessionRecord;
 use super::schedule::{self, AfterFailure, Backoff, Lifetime, Plan, Renewal};
@@ -111,6 +113,11 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     backoff: Backoff,
     lock_timeout: Duration,
+    /// The longest renewal margin, in seconds; shared by the engine's clones, so the desktop
+    /// app's setting reaches its runner.
+    renewal_margin_secs: Arc<AtomicI64>,
+    /// One HTTP client per trust setting, shared by the engine's clones.
+    clients: Clients,
 }
 
 impl std::fmt::Debug for Engine {
@@ -131,7 +138,28 @@ impl Engine {
             clock,
             backoff: Backoff::default(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            renewal_margin_secs: Arc::new(AtomicI64::new(
+                schedule::DEFAULT_RENEWAL_MARGIN.num_seconds(),
+            )),
+            clients: Clients::default(),
         }
+    }
+
+    /// Sets how long before expiry access tokens are renewed at the latest (at least one
+    /// second), for this engine and its clones.
+    pub fn set_renewal_margin(&self, margin: TimeDelta) {
+        self.renewal_margin_secs
+            .store(margin.num_seconds().max(1), Ordering::Relaxed);
+    }
+
+    /// The longest renewal margin (default [`schedule::DEFAULT_RENEWAL_MARGIN`]).
+    pub fn renewal_margin(&self) -> TimeDelta {
+        TimeDelta::seconds(self.renewal_margin_secs.load(Ordering::Relaxed))
+    }
+
+    /// The HTTP clients, one per trust setting.
+    pub fn clients(&self) -> &Clients {
+        &self.clients
     }
 
     /// The same engine with another backoff.
@@ -203,14 +231,16 @@ impl Engine {
             return Ok(Due::Idle);
         }
         let now = self.clock.now();
-        Ok(match plan_for(&session, access.as_ref(), now) {
-            Plan::Wait { until } => Due::At(until),
-            Plan::SignInNeeded { .. } => Due::Idle,
-            Plan::Renew | Plan::ExchangeRefreshToken => match session.next_retry_at {
-                Some(at) if at > now => Due::At(at),
-                _ => Due::Now,
+        Ok(
+            match plan_for(&session, access.as_ref(), now, self.renewal_margin()) {
+                Plan::Wait { until } => Due::At(until),
+                Plan::SignInNeeded { .. } => Due::Idle,
+                Plan::Renew | Plan::ExchangeRefreshToken => match session.next_retry_at {
+                    Some(at) if at > now => Due::At(at),
+                    _ => Due::Now,
+                },
             },
-        })
+        )
     }
 
     /// A token for the CLI: the stored one while the plan says so, else renewed under the
@@ -344,7 +374,7 @@ impl Engine {
         if let Some(reason) = &session.needs_sign_in {
             return Err(self.sign_in_needed(profile, reason.clone()));
         }
-        let plan = plan_for(&session, access.as_ref(), now);
+        let plan = plan_for(&session, access.as_ref(), now, self.renewal_margin());
         let stored = |warning: Option<String>| {
             valid.map(|a| FreshToken {
                 warning,
@@ -702,6 +732,7 @@ pub(super) fn plan_for(
     session: &SessionRecord,
     access: Option<&AccessTokenRecord>,
     now: Instant,
+    margin: TimeDelta,
 ) -> Plan {
     let access = access.map(|a| Lifetime {
         issued_at: session.renewed_at.min(a.expires_at),
@@ -713,20 +744,20 @@ pub(super) fn plan_for(
         } else {
             Renewal::Impossible
         };
-        return schedule::plan(access, renewal, now);
+        return schedule::plan(access, renewal, now, margin);
     }
     let refresh = session.refresh_expires_at.map(|expires_at| Lifetime {
         issued_at: session.refresh_issued_at,
         expires_at,
     });
     if session.exchange_extends {
-        return schedule::plan(access, Renewal::RefreshToken(refresh), now);
+        return schedule::plan(access, Renewal::RefreshToken(refresh), now, margin);
     }
     match refresh {
         Some(r) if r.expires_at <= now => Plan::SignInNeeded {
             usable_until: access.map(|a| a.expires_at).filter(|at| *at > now),
         },
-        _ => schedule::plan(access, Renewal::RefreshToken(None), now),
+        _ => schedule::plan(access, Renewal::RefreshToken(None), now, margin),
     }
 }
 
@@ -780,6 +811,7 @@ mod tests {
     use chrono::DateTime;
 
     use super::*;
+    use crate::engine::schedule::DEFAULT_RENEWAL_MARGIN;
 
     fn t(seconds: i64) -> Instant {
         DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
@@ -830,7 +862,7 @@ mod tests {
         assert_eq!(next.refresh_expires_at, Some(t(216)));
         assert_eq!(access.expires_at, t(116));
         assert_eq!(
-            plan_for(&next, Some(&access), t(97)),
+            plan_for(&next, Some(&access), t(97), DEFAULT_RENEWAL_MARGIN),
             Plan::Wait { until: t(112) }
         );
     }
@@ -840,12 +872,15 @@ mod tests {
         let (next, access) = renewed_session(&session(120), tokens(Some(120), 96), t(96));
         assert!(!next.exchange_extends);
         assert_eq!(
-            plan_for(&next, Some(&access), t(100)),
+            plan_for(&next, Some(&access), t(100), DEFAULT_RENEWAL_MARGIN),
             Plan::Wait { until: t(112) }
         );
-        assert_eq!(plan_for(&next, Some(&access), t(112)), Plan::Renew);
+        assert_eq!(
+            plan_for(&next, Some(&access), t(112), DEFAULT_RENEWAL_MARGIN),
+            Plan::Renew
+        );
         assert!(matches!(
-            plan_for(&next, Some(&access), t(120)),
+            plan_for(&next, Some(&access), t(120), DEFAULT_RENEWAL_MARGIN),
             Plan::SignInNeeded { .. }
         ));
     }
@@ -870,17 +905,20 @@ mod tests {
     fn a_session_without_refresh_token_is_reissued_with_stored_credentials_or_used_until_it_ends() {
         let mut app = SessionRecord::credentials(None, true, t(0));
         assert_eq!(
-            plan_for(&app, Some(&access(7200)), t(10)),
+            plan_for(&app, Some(&access(7200)), t(10), DEFAULT_RENEWAL_MARGIN),
             Plan::Wait { until: t(6900) }
         );
-        assert_eq!(plan_for(&app, Some(&access(7200)), t(6900)), Plan::Renew);
+        assert_eq!(
+            plan_for(&app, Some(&access(7200)), t(6900), DEFAULT_RENEWAL_MARGIN),
+            Plan::Renew
+        );
         app.reissue = false;
         assert_eq!(
-            plan_for(&app, Some(&access(7200)), t(7000)),
+            plan_for(&app, Some(&access(7200)), t(7000), DEFAULT_RENEWAL_MARGIN),
             Plan::Wait { until: t(7200) }
         );
         assert_eq!(
-            plan_for(&app, Some(&access(7200)), t(7200)),
+            plan_for(&app, Some(&access(7200)), t(7200), DEFAULT_RENEWAL_MARGIN),
             Plan::SignInNeeded { usable_until: None }
         );
         assert!(expired_reason(&app).contains("remembered password"));
@@ -890,9 +928,12 @@ mod tests {
     fn the_access_lifetime_is_measured_from_its_last_renewal() {
         let stored = session(14 * 24 * 3600);
         assert_eq!(
-            plan_for(&stored, Some(&access(1800)), t(10)),
+            plan_for(&stored, Some(&access(1800)), t(10), DEFAULT_RENEWAL_MARGIN),
             Plan::Wait { until: t(1500) }
         );
-        assert_eq!(plan_for(&stored, None, t(10)), Plan::Renew);
+        assert_eq!(
+            plan_for(&stored, None, t(10), DEFAULT_RENEWAL_MARGIN),
+            Plan::Renew
+        );
     }
 }

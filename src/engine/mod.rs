@@ -13,8 +13,10 @@
 //! | `error`       | [`EngineError`] and its [`FailureClass`]                                  |
 //! | `servers`     | [`Engine::token_for`] / [`Engine::token_for_url`]: a token for a service URL |
 //! | `server_record` | [`ServerTokens`]: cached federated-server tokens (one keyring value)   |
+//! | `clients`     | [`Clients`]: one HTTP client per trust setting (CA file), shared         |
 
 mod api_key;
+mod clients;
 mod credentials;
 mod error;
 mod lifecycle;
@@ -27,6 +29,7 @@ mod session;
 pub mod state;
 
 pub use api_key::no_expiry;
+pub use clients::Clients;
 pub use credentials::{CredentialSignIn, Credentials};
 pub use error::{EngineError, FailureClass};
 pub use lifecycle::{DEFAULT_LOCK_TIMEOUT, Due, Engine, FreshToken, RenewalKind, Want};

@@ -2,15 +2,14 @@
 //!
 //! * An access token is renewed ahead of its expiry by the smaller of 5 minutes and 20 % of
 //!   its lifetime (a 30-minute OAuth token at 25 minutes; a 20-second demo token at 16 s).
-//!   The 5 minutes are the default of a process-wide setting ([`set_renewal_margin`]: the
-//!   desktop app's "refresh margin").
+//!   The 5 minutes are the default of the engine's renewal margin (the desktop app's
+//!   "refresh margin" setting), passed in as `margin`.
 //! * A refresh token is exchanged (`exchange_refresh_token`) once the smaller of 24 hours and
 //!   20 % of its lifetime is left (a two-week token one day ahead, as ArcGIS REST JS does; a
 //!   two-minute demo token 24 s ahead).
 //! * Failures back off exponentially, capped, with jitter, and never faster than once a second.
 //! * Which failures are worth retrying, and which need the person to sign in again.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -67,25 +66,10 @@ pub enum Plan {
 /// The default longest renewal margin.
 pub const DEFAULT_RENEWAL_MARGIN: TimeDelta = TimeDelta::minutes(5);
 
-/// The longest renewal margin of this process, in seconds ([`set_renewal_margin`]).
-static RENEWAL_MARGIN_SECS: AtomicI64 = AtomicI64::new(DEFAULT_RENEWAL_MARGIN.num_seconds());
-
-/// Sets how long before expiry access tokens are renewed at the latest, for this whole
-/// process (the desktop app's setting; the CLI keeps the default). At least one second.
-pub fn set_renewal_margin(margin: TimeDelta) {
-    RENEWAL_MARGIN_SECS.store(margin.num_seconds().max(1), Ordering::Relaxed);
-}
-
 /// How far ahead of its expiry an access token is renewed: the smaller of a fifth of its
-/// lifetime and the process's renewal margin.
-pub fn renewal_margin(lifetime: TimeDelta) -> TimeDelta {
-    let cap = TimeDelta::seconds(RENEWAL_MARGIN_SECS.load(Ordering::Relaxed));
-    renewal_margin_within(lifetime, cap)
-}
-
-/// The smaller of a fifth of `lifetime` and `cap`.
-pub fn renewal_margin_within(lifetime: TimeDelta, cap: TimeDelta) -> TimeDelta {
-    (lifetime / 5).min(cap)
+/// lifetime and `margin`, the longest renewal margin.
+pub fn renewal_margin(lifetime: TimeDelta, margin: TimeDelta) -> TimeDelta {
+    (lifetime / 5).min(margin)
 }
 
 /// How far ahead of its expiry a refresh token is exchanged.
@@ -94,10 +78,10 @@ pub fn exchange_margin(lifetime: TimeDelta) -> TimeDelta {
 }
 
 /// Decides what to do, given the access token's lifetime (if there is one), how it can be
-/// renewed, and the current time.
-pub fn plan(access: Option<Lifetime>, renewal: Renewal, now: Instant) -> Plan {
+/// renewed, the current time, and the longest renewal margin.
+pub fn plan(access: Option<Lifetime>, renewal: Renewal, now: Instant, margin: TimeDelta) -> Plan {
     let usable_until = access.filter(|a| a.expires_at > now).map(|a| a.expires_at);
-    let renew_at = access.map(|a| a.ahead_by(renewal_margin(a.length())));
+    let renew_at = access.map(|a| a.ahead_by(renewal_margin(a.length(), margin)));
 
     match renewal {
         Renewal::Impossible => match usable_until {
@@ -231,21 +215,34 @@ mod tests {
         let access = lifetime(0, 1800);
         let renewal = Renewal::RefreshToken(Some(lifetime(0, 14 * DAY)));
         assert_eq!(
-            plan(Some(access), renewal, t(10)),
+            plan(Some(access), renewal, t(10), DEFAULT_RENEWAL_MARGIN),
             Plan::Wait { until: t(1500) }
         );
-        assert_eq!(plan(Some(access), renewal, t(1500)), Plan::Renew);
+        assert_eq!(
+            plan(Some(access), renewal, t(1500), DEFAULT_RENEWAL_MARGIN),
+            Plan::Renew
+        );
     }
 
     #[test]
     fn a_twenty_second_access_token_is_renewed_with_a_fifth_of_its_life_left() {
         let access = lifetime(0, 20);
         assert_eq!(
-            plan(Some(access), Renewal::RefreshToken(None), t(1)),
+            plan(
+                Some(access),
+                Renewal::RefreshToken(None),
+                t(1),
+                DEFAULT_RENEWAL_MARGIN
+            ),
             Plan::Wait { until: t(16) }
         );
         assert_eq!(
-            plan(Some(access), Renewal::RefreshToken(None), t(16)),
+            plan(
+                Some(access),
+                Renewal::RefreshToken(None),
+                t(16),
+                DEFAULT_RENEWAL_MARGIN
+            ),
             Plan::Renew
         );
     }
@@ -256,11 +253,16 @@ mod tests {
         let access = lifetime(13 * DAY - 100, 13 * DAY + 1700);
         let renewal = Renewal::RefreshToken(Some(refresh));
         assert_eq!(
-            plan(Some(access), renewal, t(13 * DAY - 1)),
+            plan(
+                Some(access),
+                renewal,
+                t(13 * DAY - 1),
+                DEFAULT_RENEWAL_MARGIN
+            ),
             Plan::Wait { until: t(13 * DAY) }
         );
         assert_eq!(
-            plan(Some(access), renewal, t(13 * DAY)),
+            plan(Some(access), renewal, t(13 * DAY), DEFAULT_RENEWAL_MARGIN),
             Plan::ExchangeRefreshToken
         );
     }
@@ -271,15 +273,15 @@ mod tests {
         let access = lifetime(90, 110);
         let renewal = Renewal::RefreshToken(Some(refresh));
         assert_eq!(
-            plan(Some(access), renewal, t(95)),
+            plan(Some(access), renewal, t(95), DEFAULT_RENEWAL_MARGIN),
             Plan::Wait { until: t(96) }
         );
         assert_eq!(
-            plan(Some(access), renewal, t(96)),
+            plan(Some(access), renewal, t(96), DEFAULT_RENEWAL_MARGIN),
             Plan::ExchangeRefreshToken
         );
         assert_eq!(
-            plan(Some(lifetime(0, 20)), renewal, t(1)),
+            plan(Some(lifetime(0, 20)), renewal, t(1), DEFAULT_RENEWAL_MARGIN),
             Plan::Wait { until: t(16) }
         );
     }
@@ -288,32 +290,58 @@ mod tests {
     fn an_expired_refresh_token_asks_for_sign_in_but_keeps_a_still_valid_access_token_usable() {
         let renewal = Renewal::RefreshToken(Some(lifetime(0, 100)));
         assert_eq!(
-            plan(Some(lifetime(90, 200)), renewal, t(150)),
+            plan(
+                Some(lifetime(90, 200)),
+                renewal,
+                t(150),
+                DEFAULT_RENEWAL_MARGIN
+            ),
             Plan::SignInNeeded {
                 usable_until: Some(t(200))
             }
         );
         assert_eq!(
-            plan(None, renewal, t(150)),
+            plan(None, renewal, t(150), DEFAULT_RENEWAL_MARGIN),
             Plan::SignInNeeded { usable_until: None }
         );
     }
 
     #[test]
     fn without_an_access_token_one_is_fetched_at_once() {
-        assert_eq!(plan(None, Renewal::RefreshToken(None), t(0)), Plan::Renew);
-        assert_eq!(plan(None, Renewal::Reissue, t(0)), Plan::Renew);
+        assert_eq!(
+            plan(
+                None,
+                Renewal::RefreshToken(None),
+                t(0),
+                DEFAULT_RENEWAL_MARGIN
+            ),
+            Plan::Renew
+        );
+        assert_eq!(
+            plan(None, Renewal::Reissue, t(0), DEFAULT_RENEWAL_MARGIN),
+            Plan::Renew
+        );
     }
 
     #[test]
     fn a_token_that_cannot_be_renewed_is_used_until_it_expires_then_needs_sign_in() {
         let access = lifetime(0, 7200);
         assert_eq!(
-            plan(Some(access), Renewal::Impossible, t(7000)),
+            plan(
+                Some(access),
+                Renewal::Impossible,
+                t(7000),
+                DEFAULT_RENEWAL_MARGIN
+            ),
             Plan::Wait { until: t(7200) }
         );
         assert_eq!(
-            plan(Some(access), Renewal::Impossible, t(7200)),
+            plan(
+                Some(access),
+                Renewal::Impossible,
+                t(7200),
+                DEFAULT_RENEWAL_MARGIN
+            ),
             Plan::SignInNeeded { usable_until: None }
         );
     }
@@ -322,7 +350,7 @@ mod tests {
     fn reissued_tokens_follow_the_same_margin_as_refreshed_ones() {
         let access = lifetime(0, 7200);
         assert_eq!(
-            plan(Some(access), Renewal::Reissue, t(0)),
+            plan(Some(access), Renewal::Reissue, t(0), DEFAULT_RENEWAL_MARGIN),
             Plan::Wait { until: t(6900) }
         );
     }
@@ -369,15 +397,15 @@ mod tests {
     fn a_longer_renewal_margin_renews_long_tokens_earlier_but_short_ones_still_at_a_fifth() {
         let hour = TimeDelta::hours(1);
         assert_eq!(
-            renewal_margin_within(hour, TimeDelta::minutes(10)),
+            renewal_margin(hour, TimeDelta::minutes(10)),
             TimeDelta::minutes(10)
         );
         assert_eq!(
-            renewal_margin_within(hour, DEFAULT_RENEWAL_MARGIN),
+            renewal_margin(hour, DEFAULT_RENEWAL_MARGIN),
             TimeDelta::minutes(5)
         );
         assert_eq!(
-            renewal_margin_within(TimeDelta::seconds(20), TimeDelta::minutes(10)),
+            renewal_margin(TimeDelta::seconds(20), TimeDelta::minutes(10)),
             TimeDelta::seconds(4)
         );
     }

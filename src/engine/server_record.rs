@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use chrono::TimeDelta;
+
 use super::schedule::renewal_margin;
 use crate::arcgis::Instant;
 use crate::secret::Secret;
@@ -26,10 +28,12 @@ pub struct ServerTokenEntry {
 impl ServerTokenEntry {
     /// Still good to hand out at `now` for `username`: same user, and not yet within the
     /// renewal margin of its expiry (the rule access tokens follow, see
-    /// [`super::schedule`]).
-    pub fn usable(&self, username: Option<&str>, now: Instant) -> bool {
-        let margin =
-            renewal_margin((self.expires_at - self.issued_at).max(chrono::TimeDelta::zero()));
+    /// [`super::schedule`]; `margin` is the longest one).
+    pub fn usable(&self, username: Option<&str>, now: Instant, margin: TimeDelta) -> bool {
+        let margin = renewal_margin(
+            (self.expires_at - self.issued_at).max(chrono::TimeDelta::zero()),
+            margin,
+        );
         self.username.as_deref() == username && now < self.expires_at - margin
     }
 }
@@ -120,6 +124,7 @@ mod tests {
     use chrono::DateTime;
 
     use super::*;
+    use crate::engine::schedule::DEFAULT_RENEWAL_MARGIN;
 
     fn t(seconds: i64) -> Instant {
         DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
@@ -149,9 +154,9 @@ mod tests {
     fn a_server_token_is_renewed_within_the_access_token_margin_and_never_reused_for_another_user()
     {
         let hour = entry(3600);
-        assert!(hour.usable(Some("analyst"), t(3000)));
-        assert!(!hour.usable(Some("analyst"), t(3300)));
-        assert!(!hour.usable(Some("portaladmin"), t(10)));
+        assert!(hour.usable(Some("analyst"), t(3000), DEFAULT_RENEWAL_MARGIN));
+        assert!(!hour.usable(Some("analyst"), t(3300), DEFAULT_RENEWAL_MARGIN));
+        assert!(!hour.usable(Some("portaladmin"), t(10), DEFAULT_RENEWAL_MARGIN));
     }
 
     #[test]

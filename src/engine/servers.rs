@@ -10,15 +10,12 @@
 //! token is traded for a new one. A valid cached token is found without any request, not
 //! even `rest/info`.
 
-use std::path::Path;
-
 use super::error::{EngineError, FailureClass, class_of};
 use super::lifecycle::{Engine, FreshToken};
 use super::server_record::{ServerTokenEntry, ServerTokens};
 use crate::arcgis::url::UrlError;
 use crate::arcgis::{
-    ArcGisClient, ArcGisError, ClientOptions, ErrorKind, Instant, PortalUrl, ServerUrl, SiteUrl,
-    parse_site_url,
+    ArcGisClient, ArcGisError, ErrorKind, Instant, PortalUrl, ServerUrl, SiteUrl, parse_site_url,
 };
 use crate::auth::federation::{
     HomeSite, OwnTokenReason, Refusal, Route, locate, route, route_by_url, server_key, server_token,
@@ -150,6 +147,17 @@ impl ServiceTokenError {
 }
 
 impl Engine {
+    /// The engine's HTTP client for the profile's CA file (sites of one deployment share
+    /// their CA).
+    fn client_for(&self, profile: &Profile, url: &str) -> Result<ArcGisClient, ServiceTokenError> {
+        self.clients()
+            .for_ca_file(profile.ca_file())
+            .map_err(|source| ServiceTokenError::Site {
+                url: url.trim().to_owned(),
+                source,
+            })
+    }
+
     /// Which token of `profile` works at `url`, and that token: the profile's own (on its
     /// portal or server, an ArcGIS Online hosted service, or — for app-credentials and API
     /// key profiles — a federated server), a federated server token (cached; `force` gets a
@@ -174,7 +182,7 @@ impl Engine {
                 {
                     return Ok(ServiceAccess::Token(token));
                 }
-                let client = client_for(profile, url)?;
+                let client = self.client_for(profile, url)?;
                 let located = locate(&client, &parsed.site, self.clock().now())
                     .await
                     .map_err(|source| ServiceTokenError::Site {
@@ -282,7 +290,7 @@ impl Engine {
         Ok(tokens
             .servers
             .get(&server_key(server))
-            .filter(|entry| entry.usable(portal.username.as_deref(), now))
+            .filter(|entry| entry.usable(portal.username.as_deref(), now, self.renewal_margin()))
             .map(|entry| from_entry(server, entry, true)))
     }
 
@@ -332,14 +340,13 @@ impl Engine {
         let mut tokens = self.read_server_tokens(profile).await?;
         let key = server_key(server);
         if !force
-            && let Some(entry) = tokens
-                .servers
-                .get(&key)
-                .filter(|entry| entry.usable(portal.username.as_deref(), now))
+            && let Some(entry) = tokens.servers.get(&key).filter(|entry| {
+                entry.usable(portal.username.as_deref(), now, self.renewal_margin())
+            })
         {
             return Ok(from_entry(server, entry, true));
         }
-        let client = client_for(profile, url)?;
+        let client = self.client_for(profile, url)?;
         tracing::info!(
             profile = profile.name(),
             server = server.root(),
@@ -466,16 +473,4 @@ fn home_site(profile: &Profile) -> Result<HomeSite, ServiceTokenError> {
             .map(HomeSite::Server)
             .map_err(bad)
     }
-}
-
-/// The HTTP client with the profile's CA file (sites of one deployment share their CA).
-fn client_for(profile: &Profile, url: &str) -> Result<ArcGisClient, ServiceTokenError> {
-    ArcGisClient::new(&ClientOptions {
-        ca_file: profile.ca_file().map(Path::to_path_buf),
-        ..ClientOptions::default()
-    })
-    .map_err(|source| ServiceTokenError::Site {
-        url: url.trim().to_owned(),
-        source,
-    })
 }

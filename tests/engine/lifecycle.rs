@@ -13,7 +13,7 @@ use tokendesk::arcgis::oauth::{Grant, TokenTypeHint, request_token, revoke_token
 use tokendesk::clock::Clock;
 use tokendesk::engine::schedule::MIN_RETRY_DELAY;
 use tokendesk::engine::{
-    EngineError, EngineEvent, FailureClass, RenewalKind, Runner, RunnerCommand, TokenState,
+    Due, EngineError, EngineEvent, FailureClass, RenewalKind, Runner, RunnerCommand, TokenState,
 };
 use tokendesk::store::{MemoryStore, SecretKind};
 use tokendesk_demo_portal::DemoConfig;
@@ -25,6 +25,33 @@ async fn rig(minutes: u32) -> Rig {
 
 /// Demo access tokens last 1800 s: renewal is due with 300 s left.
 const RENEW_AT: i64 = 1500;
+
+#[tokio::test]
+async fn the_renewal_margin_is_the_engines_own_setting_and_reaches_its_clones_only() {
+    let rig = rig(20160).await;
+    let engine = rig.engine();
+    rig.sign_in(&engine).await;
+    let expires_at = engine
+        .fresh_token(&rig.profile, false)
+        .await
+        .unwrap()
+        .expires_at;
+    let default_due = Due::At(expires_at - chrono::TimeDelta::seconds(1800 - RENEW_AT));
+    assert_eq!(engine.due(&rig.profile).await.unwrap(), default_due);
+
+    let runner_side = engine.clone();
+    engine.set_renewal_margin(chrono::TimeDelta::minutes(1));
+    assert_eq!(
+        runner_side.due(&rig.profile).await.unwrap(),
+        Due::At(expires_at - chrono::TimeDelta::minutes(1)),
+        "a clone (the runner's) follows the setting"
+    );
+    assert_eq!(
+        rig.engine().due(&rig.profile).await.unwrap(),
+        default_due,
+        "another engine in the same process keeps its own margin"
+    );
+}
 
 #[tokio::test]
 async fn a_stored_token_is_handed_out_until_renewal_is_due_and_then_renewed_once() {
