@@ -8,6 +8,7 @@ mod credentials;
 mod demo_portal;
 mod exit;
 mod for_url;
+mod fresh;
 mod from_probe;
 pub mod generate_assets;
 mod login;
@@ -18,6 +19,7 @@ mod secret_input;
 mod snippet;
 mod status;
 mod token;
+mod words;
 
 use std::process::ExitCode;
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::{Value, json};
 
-use super::profile::{kind_word, method_word};
+use super::words::{kind_word, method_word};
 use super::{Exit, Outcome};
 use crate::arcgis::probe::{ProbeReport, probe};
 use crate::arcgis::{ArcGisClient, ClientOptions, ErrorKind, SiteUrl, parse_site_url};

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::context::{self, engine_failure, find, profiles, store_failure};
 use super::credentials::{self, CredentialArgs};
 use super::from_probe;
+use super::words::{kind_word, method_word};
 use super::{Exit, Outcome};
 use crate::arcgis::{SiteUrl, parse_site_url};
 use crate::store::{
@@ -310,25 +311,6 @@ fn kind_from_url(url: &str) -> Result<SiteKind, Outcome> {
         }
         _ => SiteKind::EnterprisePortal,
     })
-}
-
-pub(super) fn kind_word(kind: SiteKind) -> &'static str {
-    match kind {
-        SiteKind::ArcgisOnline => "online",
-        SiteKind::EnterprisePortal => "enterprise",
-        SiteKind::ArcgisServer => "server",
-    }
-}
-
-pub(super) fn method_word(method: SignInMethod) -> &'static str {
-    match method {
-        SignInMethod::BrowserPkce => "browser",
-        SignInMethod::OutOfBand => "oob",
-        SignInMethod::ApiKey => "api-key",
-        SignInMethod::AppCredentials => "app-credentials",
-        SignInMethod::PortalPassword => "portal-password",
-        SignInMethod::ServerPassword => "server-password",
-    }
 }
 
 fn header_word(header: PreferredHeader) -> &'static str {

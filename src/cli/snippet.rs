@@ -4,11 +4,9 @@
 
 use clap::Args;
 
-use super::token::fresh;
+use super::fresh::{context_for, fresh};
 use super::{Exit, Outcome};
-use crate::output::{Format, TokenContext, render};
-use crate::secret::Secret;
-use crate::store::Profile;
+use crate::output::{Format, render};
 
 /// Arguments of `tokendesk snippet`.
 #[derive(Debug, Args)]
@@ -49,22 +47,4 @@ pub async fn run(args: SnippetArgs) -> Outcome {
     ctx.user_id = token.username.as_deref();
     println!("{}", render(args.format, &ctx).expose());
     Outcome::ok()
-}
-
-/// The output context of `profile`'s `token`, or the failure to report when its URL cannot
-/// be read (a hand-edited profiles file).
-pub(super) fn context_for<'a>(
-    token: &'a Secret<String>,
-    profile: &'a Profile,
-) -> Result<TokenContext<'a>, Outcome> {
-    TokenContext::for_profile(token, profile).ok_or_else(|| {
-        Outcome::fail(
-            Exit::Failure,
-            format!(
-                "profile {} has a URL TokenDesk cannot read ({}): fix it with `tokendesk profile add` or in profiles.toml",
-                profile.name(),
-                profile.url()
-            ),
-        )
-    })
 }

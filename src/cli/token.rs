@@ -10,12 +10,10 @@
 use clap::Args;
 
 use super::Outcome;
-use super::context::{self, engine_failure};
 use super::for_url;
 use super::for_url::Printed;
+use super::fresh::{context_for, fresh};
 use super::profile::{HeaderStyle, header_for};
-use super::snippet::context_for;
-use crate::engine::FreshToken;
 use crate::output::{Format, render};
 use crate::store::Profile;
 
@@ -114,25 +112,6 @@ fn referer_warning(profile: &Profile, referer: &str) -> String {
         profile.name(),
         profile.name()
     )
-}
-
-/// The profile and a fresh token for it, or the outcome to report; prints a renewal warning.
-pub(super) async fn fresh(
-    name: &str,
-    force: bool,
-    check: bool,
-) -> Result<(Profile, FreshToken), Outcome> {
-    let (profile, engine) = context::profile_and_engine(name).await?;
-    let result = if check {
-        engine.checked_token(&profile, force).await
-    } else {
-        engine.fresh_token(&profile, force).await
-    };
-    let token = result.map_err(|err| engine_failure(&err))?;
-    if let Some(warning) = &token.warning {
-        eprintln!("tokendesk: warning: {warning}");
-    }
-    Ok((profile, token))
 }
 
 /// [`fresh`], as the `--for` answer type.

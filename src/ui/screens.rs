@@ -1,9 +1,8 @@
 //! [`Screens`]: the state of the editor, the dialogs and the token tools around the profile
-//! card (copy menu, reveal, clipboard line, activity log, secret prompt, settings), and
-//! [`ScreenEvent`]: what the host answers to their commands. The app owns one `Screens` and
-//! calls it from its layout; each screen's drawing lives in its own file.
-
-use std::path::PathBuf;
+//! card (copy menu, reveal, clipboard line, activity log, secret prompt, settings). What the
+//! host answers to their commands, [`ScreenEvent`], is one of the view's events (it lives in
+//! `view.rs`, below this file). The app owns one `Screens` and calls it from its layout; each
+//! screen's drawing lives in its own file.
 
 use eframe::egui::{self, RichText, Ui};
 
@@ -15,58 +14,13 @@ use super::editor::{EditorAction, editor_ui};
 use super::editor_form::EditorForm;
 use super::reveal::{Reveal, reveal_ui};
 use super::secret_prompt::{PromptAction, SecretPrompt, secret_prompt_ui};
-use super::service_url::{ServiceUrlAction, ServiceUrlAnswer, ServiceUrlBox, service_url_ui};
+use super::service_url::{ServiceUrlAction, ServiceUrlBox, service_url_ui};
 use super::settings::{Settings, settings_ui};
+pub use super::view::ScreenEvent;
 use super::view::{ProfileView, View};
 use super::{Command, profile_list};
 use crate::arcgis::Instant;
-use crate::arcgis::probe::ProbeReport;
-use crate::secret::Secret;
 use crate::store::ProfileId;
-
-/// The host's answers to the screens' commands.
-#[derive(Debug, Clone)]
-pub enum ScreenEvent {
-    /// The editor's Check finished for `url`.
-    ProbeFinished {
-        /// The URL checked.
-        url: String,
-        /// What was found, or what went wrong and what to do.
-        result: Result<ProbeReport, String>,
-    },
-    /// The CA file dialog closed: the file chosen, or `None` when cancelled.
-    CaFilePicked(Option<PathBuf>),
-    /// The editor's profile was saved (the host also sends the new profile list).
-    ProfileSaved(ProfileId),
-    /// Saving failed: why, and what to do.
-    SaveFailed(String),
-    /// Text was copied to the clipboard.
-    Copied(ClipboardStatus),
-    /// The clipboard was cleared (or, if the person copied something else meanwhile, left
-    /// alone); the status line goes away.
-    ClipboardDone,
-    /// The token to reveal, asked for with [`Command::Reveal`].
-    Revealed {
-        /// Whose.
-        profile: ProfileId,
-        /// The token (dropped from memory when masked again).
-        token: Secret<String>,
-    },
-    /// What the service URL box asked about.
-    ServiceUrl {
-        /// The URL.
-        url: String,
-        /// Which token works there.
-        answer: ServiceUrlAnswer,
-    },
-    /// A credential sign-in finished: `Err` says why (the prompt stays open to try again).
-    CredentialSignIn {
-        /// The profile.
-        profile: ProfileId,
-        /// The outcome.
-        result: Result<(), String>,
-    },
-}
 
 /// The state of the screens around the profile list and card.
 #[derive(Debug, Default)]

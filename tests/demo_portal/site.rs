@@ -361,8 +361,36 @@ impl std::io::Write for LogBuffer {
     }
 }
 
-#[tokio::test]
-async fn the_debug_request_log_names_parameters_but_never_shows_secret_values() {
+/// Set in the child process that [`the_debug_request_log_names_parameters_but_never_shows_secret_values`]
+/// runs its check in.
+const LOG_CHILD: &str = "TOKENDESK_TEST_LOG_CHILD";
+
+/// The log check runs in a child process of its own, with a process-wide subscriber: a
+/// thread-scoped one can miss events while the other tests of this binary register the same
+/// call sites on other threads (tracing caches their interest process-wide).
+#[test]
+fn the_debug_request_log_names_parameters_but_never_shows_secret_values() {
+    if std::env::var_os(LOG_CHILD).is_some() {
+        return debug_log_check_in_child();
+    }
+    let name = crate::common::harness_name(
+        module_path!(),
+        "the_debug_request_log_names_parameters_but_never_shows_secret_values",
+    );
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name.as_str(), "--exact", "--nocapture", "--test-threads=1"])
+        .env(LOG_CHILD, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "the child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn debug_log_check_in_child() {
     let buffer = LogBuffer::default();
     let sink = buffer.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -370,20 +398,27 @@ async fn the_debug_request_log_names_parameters_but_never_shows_secret_values() 
         .with_ansi(false)
         .with_writer(move || sink.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let demo = Demo::start().await;
-    let token = demo.generate_token(&[]).await;
-    let token = token["token"].as_str().unwrap().to_string();
-    demo.community_self(&token).await;
-    demo.post(
-        &demo.sharing("oauth2/token"),
-        &[
-            ("client_id", "tokendesk-demo-app"),
-            ("client_secret", "demo-app-secret"),
-            ("grant_type", "client_credentials"),
-        ],
-    )
-    .await;
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let token = runtime.block_on(async {
+        let demo = Demo::start().await;
+        let token = demo.generate_token(&[]).await;
+        let token = token["token"].as_str().unwrap().to_string();
+        demo.community_self(&token).await;
+        demo.post(
+            &demo.sharing("oauth2/token"),
+            &[
+                ("client_id", "tokendesk-demo-app"),
+                ("client_secret", "demo-app-secret"),
+                ("grant_type", "client_credentials"),
+            ],
+        )
+        .await;
+        token
+    });
     let log = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     assert!(
         log.contains("/portal/sharing/rest/generateToken") && log.contains("\"password\""),

@@ -8,8 +8,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::faults::FaultRule;
-use super::redirect::OOB;
 use super::secret::SeedSecret;
+
+/// The out-of-band redirect URI: the code is shown on a page instead of redirected.
+pub const OOB: &str = "urn:ietf:wg:oauth:2.0:oob";
 
 /// Everything the demo portal starts from.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

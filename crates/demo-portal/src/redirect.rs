@@ -2,10 +2,7 @@
 //! unconfirmed, so this is the documented choice).
 
 use super::Shared;
-use super::config::AppConfig;
-
-/// The out-of-band redirect URI: the code is shown on a page instead of redirected.
-pub const OOB: &str = "urn:ietf:wg:oauth:2.0:oob";
+use super::config::{AppConfig, OOB};
 
 /// Whether `uri` is registered for `app`: exact match, `*.` host wildcards, a registered
 /// path ending in `/` covering the paths below it, and (switch, default on) any port on a

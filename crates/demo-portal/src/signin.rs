@@ -11,8 +11,9 @@ use serde_json::json;
 
 use super::Shared;
 use super::config::AppConfig;
+use super::config::OOB;
 use super::oauth::{app_lifetime_token, find_app};
-use super::redirect::{OOB, redirect_allowed};
+use super::redirect::redirect_allowed;
 use super::request::Req;
 use super::respond::{self, escape};
 use super::store::{AuthCode, Challenge, PendingSignIn, ResponseType, Subject};
