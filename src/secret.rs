@@ -1,14 +1,23 @@
 //! A redacting wrapper for secrets (tokens, passwords, client secrets, API keys).
 //!
-//! `Debug` and `Display` print `[redacted]`, so a secret cannot leak through a log line,
-//! a panic message or a `{:?}` of a larger struct. Reading the value is an explicit,
-//! greppable call to [`Secret::expose`]. Modelled on cargo-credential's `Secret<T>`.
+//! `Debug` prints `[redacted]`, so a secret cannot leak through a log line, a panic message
+//! or a `{:?}` of a larger struct. There is deliberately no `Display`: with one,
+//! `format!("Bearer {token}")` would compile and silently send "[redacted]"; without it, every
+//! use of the value is an explicit, greppable call to [`Secret::expose`]. Modelled on
+//! cargo-credential's `Secret<T>`.
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer};
 
 /// A value that must never be printed. Reach it only through [`Secret::expose`].
+///
+/// It cannot be formatted with `{}`:
+///
+/// ```compile_fail
+/// let token = tokendesk::secret::Secret::new("abc".to_owned());
+/// let header = format!("Bearer {token}");
+/// ```
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Secret<T>(T);
 
@@ -48,12 +57,6 @@ impl<T> fmt::Debug for Secret<T> {
     }
 }
 
-impl<T> fmt::Display for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
 /// Secrets can be read from wire responses; they deliberately do not implement `Serialize`,
 /// so a secret can never end up in a serialised profile or JSON output by accident.
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Secret<T> {
@@ -72,9 +75,8 @@ mod tests {
     }
 
     #[test]
-    fn debug_and_display_never_show_the_value() {
+    fn debug_never_shows_the_value() {
         let secret = Secret::new("hunter2".to_owned());
-        assert_eq!(format!("{secret}"), "[redacted]");
         assert_eq!(format!("{secret:?}"), "[redacted]");
         let holder = Holder { token: secret };
         assert!(!format!("{holder:?}").contains("hunter2"));

@@ -17,8 +17,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use super::context::{Issuer, TokenContext};
 use super::quote;
+use super::token_context::{Issuer, TokenContext};
 use crate::secret::Secret;
 use crate::store::PreferredHeader;
 

@@ -7,9 +7,9 @@
 //!   if the clipboard still holds it.
 
 pub mod clipboard;
-mod context;
 mod formats;
 mod quote;
+mod token_context;
 
-pub use context::{Issuer, TokenContext};
 pub use formats::{Format, UnknownFormat, render};
+pub use token_context::{Issuer, TokenContext};

@@ -11,8 +11,8 @@ use crate::engine::Credentials;
 use crate::secret::Secret;
 use crate::store::{Profile, ProfileId, SignInMethod};
 
-/// The prompt's state while it is open. Holds what is typed until Sign in or Cancel.
-#[derive(Debug)]
+/// The prompt's state while it is open. Holds what is typed until Sign in or Cancel. Its
+/// `Debug` leaves the typed secret out.
 pub struct SecretPrompt {
     profile: ProfileId,
     profile_name: String,
@@ -43,6 +43,19 @@ pub enum PromptAction {
     },
     /// Close the prompt.
     Cancel,
+}
+
+impl std::fmt::Debug for SecretPrompt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretPrompt")
+            .field("profile", &self.profile)
+            .field("profile_name", &self.profile_name)
+            .field("method", &self.method)
+            .field("username", &self.username)
+            .field("secret", &"[redacted]")
+            .field("pending", &self.pending)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SecretPrompt {
@@ -220,5 +233,28 @@ fn fields_ui(ui: &mut Ui, prompt: &mut SecretPrompt) {
             ui.end_row();
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{ProfileDraft, SiteKind};
+
+    #[test]
+    fn the_prompts_debug_output_never_shows_the_typed_secret() {
+        let profile = ProfileDraft::new(
+            "gis",
+            SiteKind::EnterprisePortal,
+            "https://gis.example.com/portal",
+            SignInMethod::PortalPassword,
+        )
+        .validate(ProfileId::generate())
+        .unwrap();
+        let mut prompt = SecretPrompt::for_profile(&profile).unwrap();
+        prompt.secret = "hunter2-typed".to_owned();
+        let printed = format!("{prompt:?}");
+        assert!(!printed.contains("hunter2-typed"), "{printed}");
+        assert!(printed.contains("[redacted]"), "{printed}");
     }
 }
