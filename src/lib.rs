@@ -13,6 +13,7 @@
 //! | [`identity`]   | the desktop app's id, name and icon (shared with `packaging/`)        |
 //! | [`clock`]      | the injected wall clock                                               |
 //! | [`output`]     | copy formats (headers, curl, Python…) and the clipboard with auto-clear |
+//! | [`remedy`]     | `Remedy`: what a person must do, as data; each surface words it      |
 //! | [`secret`]     | `Secret<T>`: redacting wrapper for tokens, passwords and secrets      |
 //! | [`store`]      | profiles (`profiles.toml`) and secrets (OS keyring or session memory)  |
 //!
@@ -26,6 +27,10 @@ pub mod desktop;
 pub mod engine;
 pub mod identity;
 pub mod output;
+pub mod remedy;
 pub mod secret;
 pub mod store;
 pub mod ui;
+
+#[cfg(test)]
+mod remedy_surfaces_tests;

@@ -2,14 +2,16 @@
 //!
 //! Every failure — an ArcGIS error envelope (all variants of the protocol reference §2.3),
 //! an HTTP error status, a non-JSON body, a network or TLS failure, a refused browser
-//! redirect — becomes an [`ArcGisError`] that says *where* (site), *during what* (step),
-//! *what ArcGIS said*, and *what to do*, and that callers branch on through
-//! [`ArcGisError::kind`].
+//! redirect — becomes an [`ArcGisError`] that says *where* (site), *during what* (step) and
+//! *what ArcGIS said*, carries *what to do* as a [`Remedy`] ([`ArcGisError::remedy`]), and
+//! that callers branch on through [`ArcGisError::kind`].
 
 use std::fmt;
 
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::remedy::{Credential, Remedy};
 
 /// What went wrong, for callers to branch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,45 +49,63 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// What a person should do about it.
+    /// What it means, in plain words (what to do is [`ErrorKind::remedy`]).
     pub fn advice(self) -> &'static str {
         match self {
             Self::InvalidToken => {
-                "The token is invalid, expired or revoked (or was issued for another referer); sign in again."
+                "The token is invalid, expired or revoked (or was issued for another referer)."
             }
-            Self::TokenRequired => "This resource needs a token; sign in first.",
+            Self::TokenRequired => "This resource needs a token.",
             Self::NoPermission => {
                 "The signed-in account lacks the privilege for this; ask an administrator or use another account."
             }
             Self::BadCredentials => {
-                "Check the user name (generateToken compares it case-sensitively) and the password."
+                "The user name or the password is wrong (generateToken compares the user name case-sensitively)."
             }
             Self::InvalidGrant => {
-                "The authorization code or refresh token is no longer valid; sign in again in the browser."
+                "The authorization code or refresh token is no longer valid; a new browser sign-in is needed."
             }
             Self::InvalidClient => {
-                "Check the client ID (and client secret) of the app registered on this portal."
+                "The portal does not accept the client ID (or client secret) of the app."
             }
             Self::SslRequired => "This organisation accepts HTTPS only; use an https:// URL.",
-            Self::AccessDenied => {
-                "The sign-in was declined in the browser; start it again and approve the request."
-            }
-            Self::StateMismatch => {
-                "The browser's answer does not belong to this sign-in; start the sign-in again."
-            }
+            Self::AccessDenied => "The sign-in was declined in the browser.",
+            Self::StateMismatch => "The browser's answer does not belong to this sign-in.",
             Self::Rejected => "ArcGIS refused the request; see its message above.",
-            Self::ServerError => "The site is failing or overloaded; try again in a few minutes.",
-            Self::Network => {
-                "Check the address and your network connection (and HTTPS_PROXY / NO_PROXY if you use a proxy)."
-            }
+            Self::ServerError => "The site is failing or overloaded.",
+            Self::Network => "The site could not be reached.",
             Self::Tls => {
-                "The site's certificate is not trusted. If it uses a private or self-signed CA, \
-                 pass that CA's certificate (PEM) with --ca-file FILE."
+                "The site's certificate is not trusted (it may be signed by a private or \
+                 self-signed CA)."
             }
             Self::UnexpectedResponse => {
                 "This does not look like the ArcGIS endpoint expected; check the URL."
             }
             Self::LocalSetup => "Check the file path and that it holds PEM certificates.",
+        }
+    }
+
+    /// What a person must do about it, if anything beyond [`ErrorKind::advice`].
+    pub fn remedy(self) -> Option<Remedy> {
+        match self {
+            Self::InvalidToken
+            | Self::TokenRequired
+            | Self::InvalidGrant
+            | Self::AccessDenied
+            | Self::StateMismatch => Some(Remedy::SignIn { profile: None }),
+            Self::BadCredentials => Some(Remedy::EnterCredential {
+                profile: None,
+                credential: Credential::Password,
+            }),
+            Self::InvalidClient => Some(Remedy::CheckAppRegistration { profile: None }),
+            Self::ServerError => Some(Remedy::TryLater { at: None }),
+            Self::Network => Some(Remedy::CheckNetwork),
+            Self::Tls => Some(Remedy::TrustCaFile { profile: None }),
+            Self::NoPermission
+            | Self::SslRequired
+            | Self::Rejected
+            | Self::UnexpectedResponse
+            | Self::LocalSetup => None,
         }
     }
 }
@@ -169,6 +189,7 @@ impl fmt::Display for Cause {
 }
 
 /// A failed ArcGIS call: which site, which step, what was said, and (via the kind) what to do.
+/// The text never names a command or a button: surfaces render [`ArcGisError::remedy`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{step} at {site} failed: {cause}. {advice}", advice = self.kind.advice())]
 pub struct ArcGisError {
@@ -197,6 +218,11 @@ impl ArcGisError {
     /// What went wrong, for callers to branch on.
     pub fn kind(&self) -> ErrorKind {
         self.kind
+    }
+
+    /// What a person must do about it, if anything.
+    pub fn remedy(&self) -> Option<Remedy> {
+        self.kind.remedy()
     }
 
     /// The site (host or root) the call went to.

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::arcgis::info::portal_self;
 use crate::arcgis::time::EpochMillis;
 use crate::arcgis::{ArcGisClient, ArcGisError, Instant, PortalUrl};
+use crate::remedy::{KeyTrouble, Remedy, Warning};
 use crate::secret::Secret;
 
 /// The days-ahead thresholds at which an expiring key is warned about.
@@ -191,16 +192,14 @@ impl Expiry {
         }
     }
 
-    /// One line for `status`: the countdown in days, or what is known.
+    /// One line for `status`: the countdown in days, or what is known (what to do about it
+    /// is [`Expiry::remedy`]).
     pub fn describe(&self) -> String {
         match self {
             Self::LegacyRetired => "never (legacy AAPK key) — but ArcGIS retired legacy API keys \
-                in June 2026: this key no longer works on ArcGIS Online; create an API key \
-                credential (AAPT… key) and add it with `tokendesk login`"
+                in June 2026: this key no longer works on ArcGIS Online"
                 .to_owned(),
-            Self::Unknown => "unknown (the portal did not say; give it with --expires \
-                YYYY-MM-DD when you enter the key)"
-                .to_owned(),
+            Self::Unknown => "unknown (the portal did not say)".to_owned(),
             Self::Ahead { at, days, .. } => {
                 format!("{} (in {})", at.format("%Y-%m-%d"), days_word(*days))
             }
@@ -208,30 +207,45 @@ impl Expiry {
         }
     }
 
-    /// A warning to show, if the key expires within 30 days, has expired, or is retired.
-    pub fn warning(&self, profile: &str) -> Option<String> {
+    /// What to do about the expiry, if anything: give the date, or replace the key.
+    pub fn remedy(&self) -> Option<Remedy> {
+        let replace = |why| Some(Remedy::ReplaceApiKey { profile: None, why });
         match self {
+            Self::LegacyRetired => replace(KeyTrouble::Retired),
+            Self::Unknown => Some(Remedy::GiveApiKeyExpiry { profile: None }),
+            Self::Expired { .. } => replace(KeyTrouble::Expired),
+            Self::Ahead {
+                warning: Some(_), ..
+            } => replace(KeyTrouble::ExpiresSoon),
+            Self::Ahead { warning: None, .. } => None,
+        }
+    }
+
+    /// A warning to show, if the key expires within 30 days, has expired, or is retired.
+    pub fn warning(&self, profile: &str) -> Option<Warning> {
+        let text = match self {
             Self::Ahead {
                 days,
                 warning: Some(_),
                 ..
-            } => Some(format!(
-                "the API key of profile `{profile}` expires in {}: create a new key on the \
-                 portal and enter it with `tokendesk login {profile}` before then",
+            } => format!(
+                "the API key of profile `{profile}` expires in {}",
                 days_word(*days)
-            )),
-            Self::Expired { at } => Some(format!(
-                "the API key of profile `{profile}` expired on {}: create a new key on the \
-                 portal and enter it with `tokendesk login {profile}`",
+            ),
+            Self::Expired { at } => format!(
+                "the API key of profile `{profile}` expired on {}",
                 at.format("%Y-%m-%d")
-            )),
-            Self::LegacyRetired => Some(format!(
+            ),
+            Self::LegacyRetired => format!(
                 "profile `{profile}` uses a legacy API key (AAPK…); ArcGIS retired legacy keys \
-                 in June 2026 and they no longer work on ArcGIS Online: create an API key \
-                 credential and enter its key with `tokendesk login {profile}`"
-            )),
-            _ => None,
-        }
+                 in June 2026 and they no longer work on ArcGIS Online"
+            ),
+            _ => return None,
+        };
+        Some(Warning::new(
+            text,
+            self.remedy().map(|remedy| remedy.for_profile(profile)),
+        ))
     }
 }
 
@@ -294,7 +308,12 @@ mod tests {
             "{}",
             soon.describe()
         );
-        assert!(soon.warning("k").unwrap().contains("expires in 6 days"));
+        assert!(
+            soon.warning("k")
+                .unwrap()
+                .text
+                .contains("expires in 6 days")
+        );
         assert_eq!(
             Expiry::at(key, Some(t(0, 0)), t(0, 0)),
             Expiry::Expired { at: t(0, 0) }
@@ -310,9 +329,12 @@ mod tests {
                 .describe()
                 .contains("no longer works on ArcGIS Online")
         );
-        assert!(legacy.warning("k").unwrap().contains("June 2026"));
+        assert!(legacy.warning("k").unwrap().text.contains("June 2026"));
         let unknown = Expiry::at(KeyGeneration::Other, None, t(0, 0));
-        assert!(unknown.describe().contains("--expires"));
+        assert_eq!(
+            unknown.remedy(),
+            Some(Remedy::GiveApiKeyExpiry { profile: None })
+        );
         assert_eq!(unknown.warning("k"), None);
     }
 

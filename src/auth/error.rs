@@ -1,11 +1,12 @@
 //! [`SignInError`]: every way a browser sign-in can end without tokens, each message saying
-//! what happened and what to do. Messages never contain a secret (the code, the verifier
+//! what happened, with what to do as a [`Remedy`]. Messages never contain a secret (the code, the verifier
 //! and the tokens only travel in [`crate::secret::Secret`]).
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::arcgis::ArcGisError;
+use crate::remedy::Remedy;
 
 /// Why a sign-in ended without tokens.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +19,8 @@ pub enum SignInError {
     /// The user declined in the browser (`error=access_denied`).
     #[error(
         "The sign-in was declined in the browser (the portal said: \"{description}\"). \
-         Nothing was saved. Start the sign-in again and choose Sign In to give TokenDesk access."
+         Nothing was saved: TokenDesk gets access only when Sign In is chosen on the portal's \
+         page."
     )]
     Denied {
         /// The portal's `error_description`.
@@ -26,9 +28,9 @@ pub enum SignInError {
     },
     /// No valid answer arrived in time.
     #[error(
-        "The sign-in timed out: no answer came back from the browser within {after}, so it was stopped. \
-         Start it again and finish signing in within that time (if no browser window \
-         opened, open the sign-in address TokenDesk shows by hand).", after = human(*after)
+        "The sign-in timed out: no answer came back from the browser within {after}, so it was \
+         stopped. A sign-in has to be finished within that time (if no browser window opens, \
+         the sign-in address TokenDesk shows can be opened by hand).", after = human(*after)
     )]
     TimedOut {
         /// The time that was allowed.
@@ -38,8 +40,8 @@ pub enum SignInError {
     #[error(
         "The browser came back {answers} time(s) with an answer that does not belong to this \
          sign-in (its state differs, as with a stale tab or a forged request); each was refused, \
-         and no valid answer arrived within {after}. Close old sign-in tabs and start the \
-         sign-in again.", after = human(*after)
+         and no valid answer arrived within {after}. Old sign-in tabs may still be open; close \
+         them.", after = human(*after)
     )]
     StateMismatch {
         /// How many foreign answers were refused.
@@ -48,14 +50,12 @@ pub enum SignInError {
         after: Duration,
     },
     /// The sign-in was cancelled (by the user or the application).
-    #[error(
-        "The sign-in was cancelled before it finished; nothing was saved. Start it again when you are ready."
-    )]
+    #[error("The sign-in was cancelled before it finished; nothing was saved.")]
     Cancelled,
     /// The out-of-band code entry was closed without a usable code.
     #[error(
-        "No authorization code was entered, so the sign-in was stopped. Start it again, \
-         approve the request in the browser and paste the code the portal shows."
+        "No authorization code was entered, so the sign-in was stopped; a sign-in needs the \
+         request approved in the browser, then you paste the code the portal shows."
     )]
     NoCodeEntered,
     /// The fixed port of the redirect URI is taken.
@@ -81,6 +81,21 @@ pub enum SignInError {
         /// What the operating system said.
         source: std::io::Error,
     },
+}
+
+impl SignInError {
+    /// What a person must do about it, if anything beyond what the message says.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Self::Portal(err) => err.remedy(),
+            Self::Denied { .. }
+            | Self::TimedOut { .. }
+            | Self::StateMismatch { .. }
+            | Self::Cancelled
+            | Self::NoCodeEntered => Some(Remedy::SignIn { profile: None }),
+            Self::PortInUse { .. } | Self::Listener { .. } => None,
+        }
+    }
 }
 
 /// A duration as people say it: "5 minutes", "90 seconds", "1 minute 30 seconds".

@@ -17,6 +17,8 @@ use std::fmt;
 
 use url::Url;
 
+use crate::remedy::{ProfileToAdd, Remedy};
+
 use crate::arcgis::generate_token::{
     FederatedTokenRequest, GeneratedToken, federated_server_token,
 };
@@ -96,8 +98,8 @@ pub enum Route {
     Refused(Refusal),
 }
 
-/// Why a profile's tokens do not work at a URL, and what to do instead. The `Display` text
-/// is the advice, without the profile's name (the caller adds it).
+/// Why a profile's tokens do not work at a URL; [`Refusal::remedy`] says what to do instead.
+/// The `Display` text leaves out the profile's name (the caller adds it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// The URL is on another portal.
@@ -125,16 +127,23 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// The command that adds a profile which can give a token there.
-    pub fn add_profile_command(&self) -> String {
+    /// What to do instead: add a profile for the site that can give a token there, or (for
+    /// a server profile asked about another site) find out what that site needs.
+    pub fn remedy(&self) -> Remedy {
         match self {
             Self::OtherPortal { portal } | Self::FederatedElsewhere { owner: portal, .. } => {
-                format!("tokendesk profile add NAME --url {portal} --client-id YOUR_CLIENT_ID")
+                Remedy::AddProfile {
+                    kind: ProfileToAdd::Portal,
+                    url: portal.clone(),
+                }
             }
-            Self::StandaloneServer { server } => {
-                format!("tokendesk profile add NAME --kind server --url {server}")
-            }
-            Self::OtherServer { site } => format!("tokendesk probe {site}"),
+            Self::StandaloneServer { server } => Remedy::AddProfile {
+                kind: ProfileToAdd::Server,
+                url: server.clone(),
+            },
+            Self::OtherServer { site } => Remedy::ProbeSite {
+                url: Some(site.clone()),
+            },
         }
     }
 }
@@ -145,28 +154,24 @@ impl fmt::Display for Refusal {
             Self::OtherPortal { portal } => write!(
                 f,
                 "the URL is on another portal ({portal}), which does not accept this profile's \
-                 tokens: use a profile for that portal; to add one: {}",
-                self.add_profile_command()
+                 tokens: a profile for that portal is needed"
             ),
             Self::StandaloneServer { server } => write!(
                 f,
                 "{server} is a stand-alone ArcGIS Server, not federated with this profile's \
                  site, so it refuses this profile's tokens (and any federated server token) \
-                 with 498 Invalid Token. It has its own users and token service: add a profile \
-                 for it and sign in: {} (then `tokendesk login NAME`)",
-                self.add_profile_command()
+                 with 498 Invalid Token. It has its own users and token service: a profile for \
+                 it is needed"
             ),
             Self::FederatedElsewhere { server, owner } => write!(
                 f,
                 "{server} is federated with the portal {owner}, not with this profile's site, so \
-                 its tokens come from {owner} only. Use a profile for {owner}; to add one: {}",
-                self.add_profile_command()
+                 its tokens come from {owner} only: a profile for {owner} is needed"
             ),
             Self::OtherServer { site } => write!(
                 f,
                 "the URL is on {site}, not on this profile's server, and a server's tokens work \
-                 only on that server: use a profile for {site} (`{}` says which kind to add)",
-                self.add_profile_command()
+                 only on that server: a profile for {site} is needed"
             ),
         }
     }
@@ -450,10 +455,12 @@ mod tests {
         let Route::Refused(refusal) = route(&home, &standalone) else {
             panic!("a stand-alone server is refused");
         };
-        assert!(
-            refusal.to_string().contains(
-                "tokendesk profile add NAME --kind server --url https://gis.example.com/gis"
-            ),
+        assert_eq!(
+            refusal.remedy(),
+            Remedy::AddProfile {
+                kind: ProfileToAdd::Server,
+                url: "https://gis.example.com/gis".to_owned()
+            },
             "{refusal}"
         );
         let elsewhere = server_at(

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::remedy::with_remedy;
 use super::{Exit, Outcome};
 use crate::clock::SystemClock;
 use crate::engine::{Engine, EngineError, FailureClass};
@@ -40,7 +41,7 @@ pub fn store_failure(err: StoreError) -> Outcome {
         StoreError::NotFound(_) | StoreError::Invalid(_) => Exit::Usage,
         _ => Exit::Failure,
     };
-    Outcome::fail(exit, err.to_string())
+    Outcome::fail(exit, with_remedy(&err.to_string(), err.remedy().as_ref()))
 }
 
 /// The OS keyring, or why it cannot be reached.
@@ -51,11 +52,9 @@ pub async fn keyring() -> Result<AsyncSecrets, KeyringUnavailable> {
 
 /// The sentence every keyring-less command says.
 pub fn no_keyring(err: &KeyringUnavailable) -> String {
-    format!(
-        "no keyring was reachable, so TokenDesk cannot keep or read tokens: {err}. Session-only \
-         mode belongs to the desktop app: the command line keeps secrets only in the OS keyring \
-         (never in a file), so start or unlock gnome-keyring or KWallet (or run inside your \
-         desktop session) and try again"
+    with_remedy(
+        &format!("no keyring was reachable, so TokenDesk cannot keep or read tokens: {err}"),
+        Some(&err.remedy()),
     )
 }
 
@@ -83,5 +82,5 @@ pub fn engine_failure(err: &EngineError) -> Outcome {
         FailureClass::Network => Exit::Network,
         FailureClass::Local => Exit::Failure,
     };
-    Outcome::fail(exit, err.to_string())
+    Outcome::fail(exit, with_remedy(&err.to_string(), err.remedy().as_ref()))
 }

@@ -3,6 +3,7 @@
 //! is read at a no-echo prompt or from stdin ([`super::secret_input`]), handed to
 //! [`Engine::sign_in_with`], and the outcome printed on stderr.
 
+use super::remedy::warning_text;
 use chrono::{NaiveDate, SecondsFormat};
 use clap::Args;
 
@@ -93,7 +94,7 @@ pub async fn enter(
                 );
             }
             if let Some(warning) = done.warning {
-                eprintln!("tokendesk: warning: {warning}");
+                eprintln!("tokendesk: warning: {}", warning_text(&warning));
             }
             Outcome::ok()
         }

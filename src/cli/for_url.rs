@@ -9,6 +9,7 @@
 //! profile to add.
 
 use super::context::{self, engine_failure};
+use super::remedy::{warning_text, with_remedy};
 use super::{Exit, Outcome};
 use crate::arcgis::Instant;
 use crate::engine::{
@@ -58,7 +59,7 @@ pub async fn token_for(
         }
         Ok(ServiceAccess::Token(token)) => {
             if let Some(warning) = &token.warning {
-                eprintln!("tokendesk: warning: {warning}");
+                eprintln!("tokendesk: warning: {}", warning_text(warning));
             }
             eprintln!("tokendesk: {}", note(&profile, &token));
             let own = matches!(token.kind, ServiceTokenKind::Own(_));
@@ -109,5 +110,5 @@ fn failure(err: &ServiceTokenError) -> Outcome {
         Some(FailureClass::Network) => Exit::Network,
         Some(FailureClass::Local) => Exit::Failure,
     };
-    Outcome::fail(exit, err.to_string())
+    Outcome::fail(exit, with_remedy(&err.to_string(), err.remedy().as_ref()))
 }

@@ -2,6 +2,7 @@
 //! recommended profile ([`crate::store::recommend`]), telling the person on stderr what was
 //! chosen and why.
 
+use super::remedy::with_remedy;
 use std::path::PathBuf;
 
 use super::probe::report_for;
@@ -27,7 +28,7 @@ pub async fn recommended(url: &str, ca_file: Option<PathBuf>) -> Result<Recommen
         report.root,
         report.kind.describe(),
         recommendation.method.label(),
-        recommendation.why
+        with_remedy(&recommendation.why, recommendation.remedy.as_ref())
     );
     Ok(recommendation)
 }

@@ -15,6 +15,7 @@ mod login;
 mod logout;
 mod probe;
 mod profile;
+pub(crate) mod remedy;
 mod secret_input;
 mod snippet;
 mod status;

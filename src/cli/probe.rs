@@ -3,6 +3,7 @@
 //! [`crate::arcgis::probe`] and [`crate::store::recommend`]; this file only parses arguments
 //! and prints.
 
+use super::remedy::with_remedy;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -54,7 +55,7 @@ pub async fn run(args: ProbeArgs) -> Outcome {
                 "kind": kind_word(r.kind),
                 "url": r.url,
                 "method": method_word(r.method),
-                "why": r.why,
+                "why": with_remedy(&r.why, r.remedy.as_ref()),
                 "needs_client_id": r.needs_client_id,
                 "command": command,
             }),
@@ -95,12 +96,16 @@ pub async fn report_for(url: &str, ca_file: Option<PathBuf>) -> Result<ProbeRepo
             Err(Outcome::fail(
                 Exit::Network,
                 format!(
-                    "{err} Neither a portal nor a server answered at this address; if the site \
-                     has a web adaptor name, include it (e.g. https://host/portal or https://host/arcgis)."
+                    "{} Neither a portal nor a server answered at this address; if the site \
+                     has a web adaptor name, include it (e.g. https://host/portal or https://host/arcgis).",
+                    with_remedy(&err.to_string(), err.remedy().as_ref())
                 ),
             ))
         }
-        Err(err) => Err(Outcome::fail(Exit::Network, err.to_string())),
+        Err(err) => Err(Outcome::fail(
+            Exit::Network,
+            with_remedy(&err.to_string(), err.remedy().as_ref()),
+        )),
     }
 }
 
@@ -125,7 +130,11 @@ fn human_recommendation(recommendation: Option<&Recommendation>, command: Option
             let _ = writeln!(out, "    kind:          {}", r.kind.label());
             let _ = writeln!(out, "    URL:           {}", r.url);
             let _ = writeln!(out, "    sign-in:       {}", r.method.label());
-            let _ = writeln!(out, "    why:           {}", r.why);
+            let _ = writeln!(
+                out,
+                "    why:           {}",
+                with_remedy(&r.why, r.remedy.as_ref())
+            );
             let _ = writeln!(out, "    add it with:   {command}");
         }
         _ => {

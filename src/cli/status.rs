@@ -6,6 +6,7 @@
 //! its expiry as a countdown in days, with a warning 30, 7 and 1 days ahead; password
 //! profiles bound to a referer show it.
 
+use super::remedy::{warning_text, with_remedy};
 use chrono::{SecondsFormat, TimeDelta, Utc};
 use clap::Args;
 use serde_json::{Value, json};
@@ -37,6 +38,14 @@ struct Row {
     api_key: Option<(KeyGeneration, Expiry)>,
     warning: Option<String>,
     referer: Option<String>,
+}
+
+/// A state's details with what to run about them.
+fn state_message(state: &TokenState, profile: &str) -> Option<String> {
+    let remedy = state.remedy().map(|remedy| remedy.for_profile(profile));
+    state
+        .message()
+        .map(|message| with_remedy(&message, remedy.as_ref()))
 }
 
 /// Prints the status of one or all profiles.
@@ -84,17 +93,18 @@ pub async fn run(args: StatusArgs) -> Outcome {
                         name: profile.name().to_owned(),
                         state: status.state.name(),
                         words,
-                        message: status.state.message(),
+                        message: state_message(&status.state, profile.name()),
                         status: Some(status),
                         warning: api_key
                             .as_ref()
-                            .and_then(|(_, expiry)| expiry.warning(profile.name())),
+                            .and_then(|(_, expiry)| expiry.warning(profile.name()))
+                            .map(|warning| warning_text(&warning)),
                         api_key,
                         referer: profile.bound_referer().map(str::to_owned),
                     }
                 }
                 Err(err) => Row {
-                    message: Some(err.to_string()),
+                    message: Some(with_remedy(&err.to_string(), err.remedy().as_ref())),
                     ..Row::bare(profile, "error", "error")
                 },
             },
@@ -218,7 +228,12 @@ fn text(row: &Row, now: Instant) -> String {
             "  key:             {}\n",
             generation_words(*generation)
         ));
-        out.push_str(&format!("  key expires:     {}\n", expiry.describe()));
+        // The warning line says what to do about an expiry that has one; else this line does.
+        let expires = match &row.warning {
+            Some(_) => expiry.describe(),
+            None => with_remedy(&expiry.describe(), expiry.remedy().as_ref()),
+        };
+        out.push_str(&format!("  key expires:     {expires}\n"));
     }
     if let Some(referer) = &row.referer {
         out.push_str(&format!("  bound to:        Referer: {referer}\n"));

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::host::Events;
-use super::worker::for_window;
 use crate::arcgis::ServerUrl;
 use crate::arcgis::probe::{ProbeReport, probe};
 use crate::arcgis::{ArcGisClient, ClientOptions, ErrorKind, SiteUrl, parse_site_url};
@@ -21,6 +20,7 @@ use crate::secret::Secret;
 use crate::store::{Paths, Profile, ProfileDraft, ProfileId, ProfileStore};
 use crate::ui::clipboard_status::ClipboardStatus;
 use crate::ui::editor_form::EditorMode;
+use crate::ui::remedy::{warning_text, with_remedy};
 use crate::ui::screens::ScreenEvent;
 use crate::ui::service_url::ServiceUrlAnswer;
 use crate::ui::{Event, NoticeLevel};
@@ -298,7 +298,7 @@ pub(super) fn copy(
         let fresh = match engine.fresh_token(&profile, false).await {
             Ok(fresh) => fresh,
             Err(err) => {
-                let message = for_window(&err.to_string(), profile.name());
+                let message = with_remedy(&err.to_string(), err.remedy().as_ref());
                 return notice(
                     &events,
                     NoticeLevel::Error,
@@ -359,7 +359,7 @@ pub(super) fn reveal(engine: Arc<Engine>, events: Events, profile: Profile) {
                 NoticeLevel::Error,
                 format!(
                     "The token cannot be shown: {}",
-                    for_window(&err.to_string(), profile.name())
+                    with_remedy(&err.to_string(), err.remedy().as_ref())
                 ),
             ),
         }
@@ -382,10 +382,11 @@ async fn probe_site(
         .await
         .map_err(|err| match (err.kind(), &parsed.site) {
             (ErrorKind::UnexpectedResponse, SiteUrl::Ambiguous(_)) => format!(
-                "{err} Neither a portal nor a server answered at this address; if the site has \
-                 a web adaptor name, include it (e.g. https://host/portal or https://host/arcgis)."
+                "{} Neither a portal nor a server answered at this address; if the site has \
+                 a web adaptor name, include it (e.g. https://host/portal or https://host/arcgis).",
+                with_remedy(&err.to_string(), err.remedy().as_ref())
             ),
-            _ => err.to_string(),
+            _ => with_remedy(&err.to_string(), err.remedy().as_ref()),
         })
 }
 
@@ -429,7 +430,10 @@ pub(super) async fn save(
     })
     .await
     .map_err(|err| format!("Saving failed unexpectedly: {err}"))?;
-    saved.map_err(|err| format!("The profile was not saved: {err}"))
+    saved.map_err(|err| {
+        let why = with_remedy(&err.to_string(), err.remedy().as_ref());
+        format!("The profile was not saved: {why}")
+    })
 }
 
 /// Signs `profile` out (revoking where the portal allows, deleting its secrets) and removes
@@ -441,8 +445,9 @@ pub(super) async fn delete(
 ) -> Result<Option<String>, String> {
     let signed_out = engine.sign_out(profile).await.map_err(|err| {
         format!(
-            "{} was not deleted: signing it out failed ({err}). Try again.",
-            profile.name()
+            "{} was not deleted: signing it out failed. {}",
+            profile.name(),
+            with_remedy(&err.to_string(), err.remedy().as_ref())
         )
     })?;
     let id: ProfileId = profile.id().clone();
@@ -454,8 +459,9 @@ pub(super) async fn delete(
     .map_err(|err| format!("Deleting failed unexpectedly: {err}"))?;
     removed.map_err(|err| {
         format!(
-            "{} was signed out but not removed from the profiles file: {err}",
-            profile.name()
+            "{} was signed out but not removed from the profiles file: {}",
+            profile.name(),
+            with_remedy(&err.to_string(), err.remedy().as_ref())
         )
     })?;
     Ok(signed_out.revoke_failed)
@@ -478,7 +484,7 @@ pub(super) fn sign_in_with(
                     notice(
                         &events,
                         NoticeLevel::Info,
-                        format!("{}: {warning}", profile.name()),
+                        format!("{}: {}", profile.name(), warning_text(&warning)),
                     );
                 }
                 events.send(Event::Activity {
@@ -488,7 +494,7 @@ pub(super) fn sign_in_with(
                 });
                 Ok(())
             }
-            Err(err) => Err(for_window(&err.to_string(), profile.name())),
+            Err(err) => Err(with_remedy(&err.to_string(), err.remedy().as_ref())),
         };
         screen(
             &events,
@@ -531,7 +537,9 @@ pub(super) fn find_service_token(
             Ok(UrlAccess { profile: None, .. }) => {
                 ServiceUrlAnswer::Failed("No profile's token works there.".to_owned())
             }
-            Err(err) => ServiceUrlAnswer::Failed(err.to_string()),
+            Err(err) => {
+                ServiceUrlAnswer::Failed(with_remedy(&err.to_string(), err.remedy().as_ref()))
+            }
         };
         screen(&events, ScreenEvent::ServiceUrl { url, answer });
     });
@@ -570,7 +578,10 @@ pub(super) fn copy_service_token(
                 return notice(
                     &events,
                     NoticeLevel::Error,
-                    format!("Nothing was copied: {err}"),
+                    format!(
+                        "Nothing was copied: {}",
+                        with_remedy(&err.to_string(), err.remedy().as_ref())
+                    ),
                 );
             }
         };

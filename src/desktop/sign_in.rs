@@ -8,12 +8,12 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::host::Events;
-use super::worker::for_window;
 use crate::auth::{Browser, DEFAULT_TIMEOUT, Progress, SignInError};
 use crate::engine::{Engine, EngineError, SignInRequest};
 use crate::secret::Secret;
 use crate::store::{Profile, ProfileId, SignInMethod};
 use crate::ui::Event;
+use crate::ui::remedy::with_remedy;
 
 /// How many pasted codes may wait to be read.
 const PASTE_QUEUE: usize = 4;
@@ -88,7 +88,7 @@ pub(super) fn start(
                 ..
             }) => (None, "sign-in cancelled".to_owned()),
             Err(err) => {
-                let why = for_window(&err.to_string(), profile.name());
+                let why = with_remedy(&err.to_string(), err.remedy().as_ref());
                 (Some(why.clone()), format!("sign-in failed: {why}"))
             }
         };

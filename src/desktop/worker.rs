@@ -22,6 +22,7 @@ use crate::store::{
     AsyncSecrets, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretStore,
     open_keyring_within,
 };
+use crate::ui::remedy::with_remedy;
 use crate::ui::screens::ScreenEvent;
 use crate::ui::settings::Settings;
 use crate::ui::{Command, Event, NoticeLevel};
@@ -106,7 +107,8 @@ async fn open_secrets(choice: SecretsChoice) -> (Arc<dyn SecretStore>, Option<St
         Ok(store) => (store, None),
         Err(why) => {
             tracing::warn!(%why, "no keyring: session-only mode");
-            (Arc::new(MemoryStore::new()), Some(why.to_string()))
+            let text = with_remedy(&why.to_string(), Some(&why.remedy()));
+            (Arc::new(MemoryStore::new()), Some(text))
         }
     }
 }
@@ -470,20 +472,16 @@ impl Worker {
                 if status.state == TokenState::SignedOut {
                     self.users_read.remove(&profile);
                 }
-                let status = crate::engine::ProfileStatus {
-                    state: for_window_state(status.state, &self.profiles, &profile),
-                    ..status
-                };
                 self.events.send(Event::Status { profile, status });
             }
             EngineEvent::Activity {
                 profile,
                 at,
                 message,
+                remedy,
                 ..
             } => {
-                let name = self.profiles.get(&profile).map(Profile::name);
-                let message = name.map_or(message.clone(), |name| for_window(&message, name));
+                let message = with_remedy(&message, remedy.as_ref());
                 self.events.send(Event::Activity {
                     profile,
                     at,
@@ -501,40 +499,5 @@ impl Worker {
         for (_, runner) in self.runners {
             runner.stop().await;
         }
-    }
-}
-
-/// The engine's messages say what to run on the command line; in the window, the button.
-pub(super) fn for_window(message: &str, profile: &str) -> String {
-    message
-        .replace(&format!("Run `tokendesk login {profile}`"), "Press Sign in")
-        .replace(&format!("run `tokendesk login {profile}`"), "press Sign in")
-}
-
-fn for_window_state(
-    state: TokenState,
-    profiles: &HashMap<ProfileId, Profile>,
-    id: &ProfileId,
-) -> TokenState {
-    let Some(name) = profiles.get(id).map(Profile::name) else {
-        return state;
-    };
-    match state {
-        TokenState::NeedsSignIn { reason } => TokenState::NeedsSignIn {
-            reason: for_window(&reason, name),
-        },
-        TokenState::Error { message } => TokenState::Error {
-            message: for_window(&message, name),
-        },
-        TokenState::RefreshFailing {
-            attempts,
-            next_retry_at,
-            last_error,
-        } => TokenState::RefreshFailing {
-            attempts,
-            next_retry_at,
-            last_error: for_window(&last_error, name),
-        },
-        other => other,
     }
 }

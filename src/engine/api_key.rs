@@ -78,11 +78,8 @@ impl Engine {
         );
         let state = match expiry {
             Expiry::Expired { .. } => TokenState::NeedsSignIn {
-                reason: format!(
-                    "the API key expired ({}); enter a new one with `tokendesk login {}`",
-                    expiry.describe(),
-                    profile.name()
-                ),
+                reason: format!("the API key expired ({})", expiry.describe()),
+                remedy: expiry.remedy(),
             },
             _ => TokenState::Valid,
         };

@@ -25,6 +25,7 @@ use crate::arcgis::{ArcGisClient, ArcGisError, ErrorKind, Instant};
 use crate::auth::api_key::{self, Expiry, KeyGeneration};
 use crate::auth::password::TokenSite;
 use crate::auth::{app_credentials, password};
+use crate::remedy::Warning;
 use crate::secret::Secret;
 use crate::store::{AccessTokenRecord, ApiKeyRecord, Profile, SecretKind, SignInMethod};
 
@@ -61,7 +62,7 @@ pub struct CredentialSignIn {
     /// When the token (or key) expires, when known.
     pub expires_at: Option<Instant>,
     /// Something to tell the person (an API key expiring soon, a retired legacy key).
-    pub warning: Option<String>,
+    pub warning: Option<Warning>,
 }
 
 impl Engine {

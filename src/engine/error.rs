@@ -1,26 +1,24 @@
 //! [`EngineError`]: every way an engine operation can fail, each naming the profile (and
-//! portal), the step, what ArcGIS or the system said, and what to do. No variant carries a
-//! secret.
+//! portal), the step and what ArcGIS or the system said, with what to do as a [`Remedy`]
+//! ([`EngineError::remedy`]). No variant carries a secret; no text names a command or a
+//! button.
 
 use crate::arcgis::{ArcGisError, ErrorKind, Instant};
 use crate::auth::SignInError;
+use crate::remedy::{Credential, KeyTrouble, Remedy};
 use crate::store::{LockError, SecretError, SignInMethod};
 
 /// Why an engine operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The profile has no stored session.
-    #[error(
-        "profile `{profile}` is not signed in (no session in the keyring): run `tokendesk login {profile}`"
-    )]
+    #[error("profile `{profile}` is not signed in (no session in the keyring)")]
     NotSignedIn {
         /// The profile name.
         profile: String,
     },
     /// The session cannot be renewed any more.
-    #[error(
-        "profile `{profile}` ({portal}) needs a new sign-in: {reason}. Run `tokendesk login {profile}`"
-    )]
+    #[error("profile `{profile}` ({portal}) needs a new sign-in: {reason}")]
     SignInNeeded {
         /// The profile name.
         profile: String,
@@ -83,7 +81,7 @@ pub enum EngineError {
     },
     /// The stored session is unreadable.
     #[error(
-        "profile `{profile}`: the session stored in the keyring is unreadable ({problem}): run `tokendesk login {profile}` to replace it"
+        "profile `{profile}`: the session stored in the keyring is unreadable ({problem}); a new sign-in replaces it"
     )]
     BadRecord {
         /// The profile name.
@@ -102,8 +100,7 @@ pub enum EngineError {
     /// The site refused what the person entered (a wrong password, client secret or API
     /// key). Never retried automatically: one request per action.
     #[error(
-        "profile `{profile}`: the site refused the {what}: {source}{retry} Enter it again with \
-         `tokendesk login {profile}`",
+        "profile `{profile}`: the site refused the {what}: {source}{retry}",
         retry = if *.what == "password" {
             " Nothing was retried: TokenDesk makes one attempt per action, so it never locks the \
              account."
@@ -120,10 +117,7 @@ pub enum EngineError {
         source: ArcGisError,
     },
     /// The profile's API key has expired (or the portal refuses it).
-    #[error(
-        "profile `{profile}`: the API key is no longer valid: {expiry}. Create a new API key on \
-         the portal and enter it with `tokendesk login {profile}`"
-    )]
+    #[error("profile `{profile}`: the API key is no longer valid: {expiry}")]
     ApiKeyExpired {
         /// The profile name.
         profile: String,
@@ -131,9 +125,7 @@ pub enum EngineError {
         expiry: String,
     },
     /// A password profile without a user name, and none was given.
-    #[error(
-        "profile `{profile}` has no user name: give one with `tokendesk login {profile} --username NAME`"
-    )]
+    #[error("profile `{profile}` has no user name")]
     NoUsername {
         /// The profile name.
         profile: String,
@@ -152,7 +144,7 @@ pub enum EngineError {
     /// The operation does not exist for the profile's sign-in method (e.g. browser sign-in
     /// for a password profile).
     #[error(
-        "profile `{profile}` uses {method}, which does not sign in through the browser: enter its credentials instead (`tokendesk login {profile}` asks for them)",
+        "profile `{profile}` uses {method}, which does not sign in through the browser but with its credentials",
         method = .method.label()
     )]
     UnsupportedMethod {
@@ -186,6 +178,61 @@ pub enum FailureClass {
 }
 
 impl EngineError {
+    /// The profile the failure is about.
+    pub fn profile(&self) -> &str {
+        match self {
+            Self::NotSignedIn { profile }
+            | Self::SignInNeeded { profile, .. }
+            | Self::Portal { profile, .. }
+            | Self::BackingOff { profile, .. }
+            | Self::Stopped { profile, .. }
+            | Self::SignIn { profile, .. }
+            | Self::Secrets { profile, .. }
+            | Self::BadRecord { profile, .. }
+            | Self::Lock { profile, .. }
+            | Self::CredentialsRefused { profile, .. }
+            | Self::ApiKeyExpired { profile, .. }
+            | Self::NoUsername { profile }
+            | Self::WrongCredentials { profile, .. }
+            | Self::UnsupportedMethod { profile, .. }
+            | Self::Io { profile, .. } => profile,
+        }
+    }
+
+    /// What a person must do about it, if anything beyond what the message says; it names
+    /// the profile.
+    pub fn remedy(&self) -> Option<Remedy> {
+        let remedy = match self {
+            Self::NotSignedIn { .. } | Self::SignInNeeded { .. } | Self::BadRecord { .. } => {
+                Some(Remedy::SignIn { profile: None })
+            }
+            Self::Portal { source, .. } | Self::Stopped { source, .. } => source.remedy(),
+            Self::BackingOff { next_try_at, .. } => Some(Remedy::TryLater {
+                at: Some(*next_try_at),
+            }),
+            Self::SignIn { source, .. } => source.remedy(),
+            Self::Secrets { source, .. } => source.remedy(),
+            Self::CredentialsRefused { what, .. } => Some(Remedy::EnterCredential {
+                profile: None,
+                credential: credential_named(what),
+            }),
+            Self::ApiKeyExpired { .. } => Some(Remedy::ReplaceApiKey {
+                profile: None,
+                why: KeyTrouble::Expired,
+            }),
+            Self::NoUsername { .. } => Some(Remedy::GiveUsername { profile: None }),
+            Self::UnsupportedMethod { method, .. } => Some(match method.credential() {
+                Some(credential) => Remedy::EnterCredential {
+                    profile: None,
+                    credential,
+                },
+                None => Remedy::SignIn { profile: None },
+            }),
+            Self::Lock { .. } | Self::WrongCredentials { .. } | Self::Io { .. } => None,
+        };
+        remedy.map(|remedy| remedy.for_profile(self.profile()))
+    }
+
     /// How to treat this failure.
     pub fn class(&self) -> FailureClass {
         match self {
@@ -211,6 +258,18 @@ impl EngineError {
             | Self::WrongCredentials { .. }
             | Self::Io { .. } => FailureClass::Local,
         }
+    }
+}
+
+/// The credential a refusal's `what` names (`password`, `client secret`, `API key`, or the
+/// account behind a password).
+fn credential_named(what: &str) -> Credential {
+    if what.contains("client secret") {
+        Credential::ClientSecret
+    } else if what.contains("API key") {
+        Credential::ApiKey
+    } else {
+        Credential::Password
     }
 }
 

@@ -25,6 +25,7 @@ use crate::arcgis::info::{community_self, portal_self_as, server_services};
 use crate::arcgis::oauth::{Grant, OAuthTokens, request_token};
 use crate::arcgis::{ArcGisClient, ArcGisError, ErrorKind, Instant, PortalUrl};
 use crate::clock::Clock;
+use crate::remedy::{Credential, Remedy, Warning};
 use crate::secret::Secret;
 use crate::store::{
     AccessTokenRecord, AsyncSecrets, FileLock, Paths, Profile, SecretKind, SignInMethod,
@@ -79,7 +80,7 @@ pub struct FreshToken {
     pub renewed: Option<RenewalKind>,
     /// Something the person should know although a token came back (a failed renewal while
     /// the stored token is still good, a session that needs a sign-in soon).
-    pub warning: Option<String>,
+    pub warning: Option<Warning>,
 }
 
 impl FreshToken {
@@ -375,7 +376,7 @@ impl Engine {
             return Err(self.sign_in_needed(profile, reason.clone()));
         }
         let plan = plan_for(&session, access.as_ref(), now, self.renewal_margin());
-        let stored = |warning: Option<String>| {
+        let stored = |warning: Option<Warning>| {
             valid.map(|a| FreshToken {
                 warning,
                 ..FreshToken::stored(a, session.username.as_ref())
@@ -384,9 +385,12 @@ impl Engine {
         if let Plan::SignInNeeded { .. } = plan {
             let reason = expired_reason(&session);
             if matches!(want, Want::Fresh)
-                && let Some(token) = stored(Some(format!(
-                    "{reason}; this token still works until it expires, then `tokendesk login {}` is needed",
-                    profile.name()
+                && let Some(token) = stored(Some(Warning::new(
+                    format!(
+                        "{reason}; this token still works until it expires, then a new sign-in \
+                         is needed"
+                    ),
+                    Some(Remedy::sign_in(profile.name())),
                 )))
             {
                 return Ok(token);
@@ -407,9 +411,12 @@ impl Engine {
         if let Some(next_try_at) = session.next_retry_at.filter(|at| *at > now) {
             let paused = self.backing_off(profile, &session, next_try_at, now);
             if matches!(want, Want::Fresh)
-                && let Some(token) = stored(Some(format!(
-                    "{paused} The stored token still works until {} and was used.",
-                    valid.map_or_else(String::new, |a| rfc3339(a.expires_at))
+                && let Some(token) = stored(Some(Warning::new(
+                    format!(
+                        "{paused} The stored token still works until {} and was used.",
+                        valid.map_or_else(String::new, |a| rfc3339(a.expires_at))
+                    ),
+                    paused.remedy(),
                 )))
             {
                 return Ok(token);
@@ -423,9 +430,12 @@ impl Engine {
             Ok(token) => Ok(token),
             Err(err) if matches!(want, Want::Fresh) => match (&err, stored(None)) {
                 (EngineError::Portal { .. }, Some(token)) => Ok(FreshToken {
-                    warning: Some(format!(
-                        "{err} The stored token still works until {} and was used.",
-                        rfc3339(token.expires_at)
+                    warning: Some(Warning::new(
+                        format!(
+                            "{err} The stored token still works until {} and was used.",
+                            rfc3339(token.expires_at)
+                        ),
+                        err.remedy(),
                     )),
                     ..token
                 }),
@@ -455,6 +465,10 @@ impl Engine {
             .to_owned();
         let mut dead = session.clone();
         dead.needs_sign_in = Some(reason.clone());
+        dead.remedy = Some(Remedy::EnterCredential {
+            profile: None,
+            credential: Credential::Password,
+        });
         self.write_session(profile, &dead).await?;
         Ok(self.sign_in_needed(profile, reason))
     }
@@ -552,6 +566,7 @@ impl Engine {
                 let mut failed = session.clone();
                 failed.failures = failed.failures.saturating_add(1);
                 failed.last_error = Some(source.to_string());
+                failed.remedy = source.remedy();
                 let error = match schedule::after_failure(source.kind()) {
                     AfterFailure::Retry => {
                         let delay = self.backoff.delay(failed.failures, rand::random::<f64>());
@@ -832,6 +847,7 @@ mod tests {
             last_error: None,
             needs_sign_in: None,
             stopped: None,
+            remedy: None,
         }
     }
 

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::arcgis::Instant;
 use crate::arcgis::oauth::RedirectUri as WireRedirect;
+use crate::remedy::Remedy;
 use crate::secret::Secret;
 use crate::store::RedirectUri;
 
@@ -56,6 +57,9 @@ pub struct SessionRecord {
     pub needs_sign_in: Option<String>,
     /// Set when renewal stopped on something retrying cannot fix: what to fix.
     pub stopped: Option<String>,
+    /// What a person must do about the recorded failure (`last_error` or `stopped`), if
+    /// anything.
+    pub remedy: Option<Remedy>,
 }
 
 /// The JSON form, only built while (de)serialising.
@@ -85,6 +89,12 @@ struct Wire {
     needs_sign_in: Option<String>,
     #[serde(default)]
     stopped: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::remedy::deserialize_lenient"
+    )]
+    remedy: Option<Remedy>,
 }
 
 fn yes() -> bool {
@@ -116,6 +126,7 @@ impl SessionRecord {
             last_error: self.last_error.clone(),
             needs_sign_in: self.needs_sign_in.clone(),
             stopped: self.stopped.clone(),
+            remedy: self.remedy.clone(),
         };
         // Strings, numbers and timestamps always serialise.
         Secret::new(serde_json::to_string(&wire).unwrap_or_default())
@@ -141,6 +152,7 @@ impl SessionRecord {
             last_error: wire.last_error,
             needs_sign_in: wire.needs_sign_in,
             stopped: wire.stopped,
+            remedy: wire.remedy,
         })
     }
 
@@ -169,6 +181,7 @@ impl SessionRecord {
             last_error: None,
             needs_sign_in: None,
             stopped: None,
+            remedy: None,
         }
     }
 
@@ -179,6 +192,7 @@ impl SessionRecord {
         self.last_error = None;
         self.needs_sign_in = None;
         self.stopped = None;
+        self.remedy = None;
     }
 }
 
@@ -204,6 +218,7 @@ mod tests {
             last_error: None,
             needs_sign_in: None,
             stopped: None,
+            remedy: None,
         }
     }
 

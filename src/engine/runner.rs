@@ -17,6 +17,7 @@ use super::lifecycle::{Due, Engine, FreshToken, RenewalKind, Want};
 use super::schedule::Backoff;
 use super::state::{ProfileStatus, TokenState};
 use crate::arcgis::Instant;
+use crate::remedy::{Remedy, Warning};
 use crate::secret::Secret;
 use crate::store::{Profile, ProfileId};
 
@@ -54,6 +55,8 @@ pub enum EngineEvent {
         at: Instant,
         /// What happened, in plain words.
         message: String,
+        /// What to do about it, if anything.
+        remedy: Option<Remedy>,
         /// The renewal this was, if any.
         renewal: Option<RenewalKind>,
     },
@@ -121,7 +124,10 @@ impl Task {
                 Ok(Due::At(at)) => until(at, self.engine.clock().now()),
                 Ok(Due::Idle) => MAX_WAIT,
                 Err(err) => {
-                    self.activity(format!("reading the session failed: {err}"), None);
+                    self.note(
+                        Warning::new(format!("reading the session failed: {err}"), err.remedy()),
+                        None,
+                    );
                     self.backoff()
                 }
             };
@@ -149,7 +155,10 @@ impl Task {
                             .unwrap_or_default();
                         self.activity(format!("signed out{note}"), None);
                     }
-                    Err(err) => self.activity(format!("sign-out failed: {err}"), None),
+                    Err(err) => self.note(
+                        Warning::new(format!("sign-out failed: {err}"), err.remedy()),
+                        None,
+                    ),
                 },
             }
         }
@@ -172,12 +181,15 @@ impl Task {
                     );
                 }
                 if let Some(warning) = token.warning {
-                    self.activity(warning, None);
+                    self.note(warning, None);
                 }
                 Duration::ZERO
             }
             Err(err) => {
-                self.activity(format!("{what} failed: {err}"), None);
+                self.note(
+                    Warning::new(format!("{what} failed: {err}"), err.remedy()),
+                    None,
+                );
                 self.backoff()
             }
         }
@@ -193,6 +205,7 @@ impl Task {
             Ok(status) => self.publish(status),
             Err(err) => self.set_state(TokenState::Error {
                 message: err.to_string(),
+                remedy: err.remedy(),
             }),
         }
     }
@@ -215,11 +228,21 @@ impl Task {
     }
 
     fn activity(&self, message: String, renewal: Option<RenewalKind>) {
+        self.note(Warning::new(message, None), renewal);
+    }
+
+    /// An activity line with what to do about it.
+    fn note(&self, note: Warning, renewal: Option<RenewalKind>) {
+        let Warning {
+            text: message,
+            remedy,
+        } = note;
         tracing::info!(profile = self.profile.name(), %message, "engine activity");
         let _ = self.events.send(EngineEvent::Activity {
             profile: self.profile.id().clone(),
             at: self.engine.clock().now(),
             message,
+            remedy,
             renewal,
         });
     }

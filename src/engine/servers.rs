@@ -20,6 +20,7 @@ use crate::arcgis::{
 use crate::auth::federation::{
     HomeSite, OwnTokenReason, Refusal, Route, locate, route, route_by_url, server_key, server_token,
 };
+use crate::remedy::{Remedy, Warning};
 use crate::secret::Secret;
 use crate::store::{Profile, SecretKind, SignInMethod};
 
@@ -49,7 +50,7 @@ pub struct ServiceToken {
     /// A federated server token taken from the cache (no request was made for it).
     pub cached: bool,
     /// Something the person should know although a token came back.
-    pub warning: Option<String>,
+    pub warning: Option<Warning>,
 }
 
 /// What a service URL needs.
@@ -106,6 +107,8 @@ pub enum ServiceTokenError {
         url: String,
         /// Each profile's refusal, as a sentence.
         reasons: Vec<String>,
+        /// What to do: the first refusal's remedy, or find out what the site needs.
+        remedy: Option<Remedy>,
     },
     /// Reading the site (its `rest/info`) failed.
     #[error("finding out which token {url} needs failed: {source}")]
@@ -133,6 +136,20 @@ pub enum ServiceTokenError {
 }
 
 impl ServiceTokenError {
+    /// What a person must do about it, if anything beyond what the message says.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Self::BadUrl { .. } => None,
+            Self::Refused { refusal, .. } => Some(refusal.remedy()),
+            Self::NoProfile { remedy, .. } => remedy.clone(),
+            Self::Site { source, .. } => source.remedy(),
+            Self::ServerToken {
+                profile, source, ..
+            } => source.remedy().map(|remedy| remedy.for_profile(profile)),
+            Self::Engine(err) => err.remedy(),
+        }
+    }
+
     /// How to treat the failure; `None` for a usage error (a malformed URL).
     pub fn class(&self) -> Option<FailureClass> {
         match self {
@@ -235,6 +252,7 @@ impl Engine {
         url: &str,
     ) -> Result<UrlAccess, ServiceTokenError> {
         let mut reasons = Vec::new();
+        let mut remedy = None;
         let mut first_failure = None;
         for profile in profiles {
             match self.token_for(profile, url, false).await {
@@ -251,7 +269,10 @@ impl Engine {
                     });
                 }
                 Err(err @ ServiceTokenError::BadUrl { .. }) => return Err(err),
-                Err(err @ ServiceTokenError::Refused { .. }) => reasons.push(err.to_string()),
+                Err(err @ ServiceTokenError::Refused { .. }) => {
+                    remedy = remedy.or_else(|| err.remedy());
+                    reasons.push(err.to_string());
+                }
                 Err(err) => {
                     first_failure.get_or_insert(err);
                 }
@@ -261,14 +282,15 @@ impl Engine {
             return Err(err);
         }
         if reasons.is_empty() {
-            reasons.push(
-                "there are no profiles yet; `tokendesk probe URL` says which kind to add"
-                    .to_owned(),
-            );
+            reasons.push("there are no profiles yet".to_owned());
+            remedy = Some(Remedy::ProbeSite {
+                url: Some(url.trim().to_owned()),
+            });
         }
         Err(ServiceTokenError::NoProfile {
             url: url.trim().to_owned(),
             reasons,
+            remedy,
         })
     }
 

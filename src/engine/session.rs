@@ -138,6 +138,7 @@ impl Engine {
             last_error: None,
             needs_sign_in: None,
             stopped: None,
+            remedy: None,
         };
         let access = AccessTokenRecord {
             token: tokens.access_token.clone(),

@@ -1,10 +1,11 @@
 //! The state of one profile's tokens, in words a person understands, with the UTC deadlines
-//! behind it. Derived from what the keyring holds ([`super::record`]) and the current time;
+//! behind it and what to do (a [`Remedy`]) where something is wrong. Derived from what the keyring holds ([`super::record`]) and the current time;
 //! the runner adds the live states (signing in, refreshing).
 
 use std::fmt;
 
 use crate::arcgis::Instant;
+use crate::remedy::{Credential, Remedy};
 use crate::store::AccessTokenRecord;
 
 use super::record::SessionRecord;
@@ -28,16 +29,22 @@ pub enum TokenState {
         next_retry_at: Option<Instant>,
         /// The last failure, in plain words.
         last_error: String,
+        /// What to do about it, if anything beyond waiting for the next try.
+        remedy: Option<Remedy>,
     },
     /// The session cannot be renewed: the person must sign in again.
     NeedsSignIn {
         /// Why.
         reason: String,
+        /// What to do: sign in, enter a credential again, replace an API key…
+        remedy: Option<Remedy>,
     },
-    /// Renewal stopped on something retrying cannot fix; says what to fix.
+    /// Renewal stopped on something retrying cannot fix.
     Error {
-        /// What happened and what to do.
+        /// What happened.
         message: String,
+        /// What to fix, when known.
+        remedy: Option<Remedy>,
     },
 }
 
@@ -66,9 +73,28 @@ impl TokenState {
             } => Some(format!(
                 "renewal failed {attempts} time(s) in a row; retrying with backoff. Last error: {last_error}"
             )),
-            Self::NeedsSignIn { reason } => Some(reason.clone()),
-            Self::Error { message } => Some(message.clone()),
+            Self::NeedsSignIn { reason, .. } => Some(reason.clone()),
+            Self::Error { message, .. } => Some(message.clone()),
             _ => None,
+        }
+    }
+
+    /// What a person must do, where something is wrong. A failing renewal that needs nothing
+    /// but time says when the next try happens.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Self::RefreshFailing {
+                next_retry_at,
+                remedy,
+                ..
+            } => match remedy {
+                None | Some(Remedy::TryLater { .. }) => {
+                    Some(Remedy::TryLater { at: *next_retry_at })
+                }
+                Some(other) => Some(other.clone()),
+            },
+            Self::NeedsSignIn { remedy, .. } | Self::Error { remedy, .. } => remedy.clone(),
+            Self::SignedOut | Self::SigningIn | Self::Valid | Self::Refreshing => None,
         }
     }
 }
@@ -135,31 +161,39 @@ impl ProfileStatus {
             refresh_expires_at: session.refresh_expires_at,
             last_refresh_at: Some(session.renewed_at),
         };
+        let sign_in = Remedy::SignIn { profile: None };
         let state = if let Some(reason) = &session.needs_sign_in {
             TokenState::NeedsSignIn {
                 reason: reason.clone(),
+                remedy: Some(session.remedy.clone().unwrap_or(sign_in)),
             }
         } else if session.refresh_expires_at.is_some_and(|at| at <= now) {
             TokenState::NeedsSignIn {
-                reason: "the refresh token has expired; sign in again".to_owned(),
+                reason: "the refresh token has expired".to_owned(),
+                remedy: Some(sign_in),
             }
         } else if session.refresh_token.is_none()
             && !session.reissue
             && access.is_none_or(|a| a.expires_at <= now)
         {
             TokenState::NeedsSignIn {
-                reason: "the token has expired and the password was not remembered; sign in again"
-                    .to_owned(),
+                reason: "the token has expired and the password was not remembered".to_owned(),
+                remedy: Some(Remedy::EnterCredential {
+                    profile: None,
+                    credential: Credential::Password,
+                }),
             }
         } else if let Some(message) = &session.stopped {
             TokenState::Error {
                 message: message.clone(),
+                remedy: session.remedy.clone(),
             }
         } else if session.failures > 0 {
             TokenState::RefreshFailing {
                 attempts: session.failures,
                 next_retry_at: session.next_retry_at,
                 last_error: session.last_error.clone().unwrap_or_default(),
+                remedy: session.remedy.clone(),
             }
         } else {
             TokenState::Valid
@@ -201,6 +235,7 @@ mod tests {
             last_error: None,
             needs_sign_in: None,
             stopped: None,
+            remedy: None,
         }
     }
 

@@ -137,6 +137,18 @@ impl SignInMethod {
         }
     }
 
+    /// The credential a person types in for this method, if any (the browser methods have
+    /// none).
+    pub fn credential(self) -> Option<crate::remedy::Credential> {
+        use crate::remedy::Credential;
+        match self {
+            Self::BrowserPkce | Self::OutOfBand => None,
+            Self::ApiKey => Some(Credential::ApiKey),
+            Self::AppCredentials => Some(Credential::ClientSecret),
+            Self::PortalPassword | Self::ServerPassword => Some(Credential::Password),
+        }
+    }
+
     /// Works with this kind of site.
     pub fn works_with(self, kind: SiteKind) -> bool {
         match self {

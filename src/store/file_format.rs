@@ -15,7 +15,7 @@ use super::profile::{Profile, ProfileDraft};
 pub const SCHEMA_VERSION: i64 = 1;
 
 const HEADER: &str = "# TokenDesk profiles. No secrets here: tokens, passwords and keys live in the OS keyring.\n\
-                      # Written by TokenDesk; edit with `tokendesk profile …` or the desktop app.\n\n";
+                      # Written by TokenDesk; edit it with TokenDesk (its window or its command line).\n\n";
 
 #[derive(Serialize, Deserialize)]
 struct ProfilesFile {

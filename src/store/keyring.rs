@@ -12,6 +12,7 @@ use super::fields::ProfileId;
 use super::secrets::{
     SERVICE, SecretAction, SecretError, SecretKind, SecretStore, SecretTarget, keyring_user,
 };
+use crate::remedy::Remedy;
 use crate::secret::Secret;
 
 /// The start of the keyring user name [`open_keyring`] writes and deletes to check that the
@@ -39,9 +40,8 @@ impl fmt::Debug for KeyringStore {
 pub enum KeyringUnavailable {
     /// No D-Bus session bus (Linux/BSD).
     #[error(
-        "no keyring can be reached: there is no D-Bus session bus ({detail}). Run TokenDesk in \
-         your desktop session (or under `dbus-run-session`), or continue in session-only mode, \
-         where secrets stay in memory until TokenDesk exits"
+        "no keyring can be reached: there is no D-Bus session bus ({detail}); TokenDesk finds \
+         one when it runs in a desktop session (or under `dbus-run-session`)"
     )]
     NoSessionBus {
         /// What the connection attempt said.
@@ -50,28 +50,22 @@ pub enum KeyringUnavailable {
     /// A session bus, but nothing provides the Secret Service on it.
     #[error(
         "no keyring can be reached: nothing on the D-Bus session provides the Secret Service \
-         ({detail}). Install and start gnome-keyring (or KWallet with its Secret Service \
-         interface), or continue in session-only mode, where secrets stay in memory until \
-         TokenDesk exits"
+         ({detail}); gnome-keyring (or KWallet with its Secret Service interface) provides it \
+         once installed and started"
     )]
     NoSecretService {
         /// What the bus said.
         detail: String,
     },
     /// The keyring is locked and was not unlocked.
-    #[error(
-        "the keyring is locked ({detail}): unlock it (log in to the desktop again, or unlock the \
-         `login` keyring in your passwords app) and retry, or continue in session-only mode, \
-         where secrets stay in memory until TokenDesk exits"
-    )]
+    #[error("the keyring is locked ({detail})")]
     Locked {
         /// What the keyring said.
         detail: String,
     },
     /// The keyring did not answer in time (an unlock prompt may be open).
     #[error(
-        "the keyring did not answer within {} s: an unlock prompt may be waiting for you; answer \
-         it and retry, or continue in session-only mode",
+        "the keyring did not answer within {} s: an unlock prompt may be waiting for you",
         .waited.as_secs_f32()
     )]
     NotAnswering {
@@ -79,14 +73,24 @@ pub enum KeyringUnavailable {
         waited: Duration,
     },
     /// Anything else.
-    #[error(
-        "the OS keyring cannot be used ({detail}): continue in session-only mode, where secrets \
-         stay in memory until TokenDesk exits"
-    )]
+    #[error("the OS keyring cannot be used ({detail})")]
     Other {
         /// What the keyring said.
         detail: String,
     },
+}
+
+impl KeyringUnavailable {
+    /// What a person must do: unlock the keyring, or make one reachable (the window can go
+    /// on in session-only mode meanwhile; surfaces say so).
+    pub fn remedy(&self) -> Remedy {
+        match self {
+            Self::Locked { .. } | Self::NotAnswering { .. } => Remedy::UnlockKeyring,
+            Self::NoSessionBus { .. } | Self::NoSecretService { .. } | Self::Other { .. } => {
+                Remedy::StartKeyring
+            }
+        }
+    }
 }
 
 /// Connects to this platform's keyring and checks that it accepts an entry (writes and
@@ -314,7 +318,7 @@ mod tests {
             matches!(err, KeyringUnavailable::NoSessionBus { .. }),
             "{err:?}"
         );
-        assert!(err.to_string().contains("session-only mode"));
+        assert_eq!(err.remedy(), Remedy::StartKeyring);
     }
 
     #[test]
@@ -348,7 +352,7 @@ mod tests {
             "prompt dismissed".into(),
         ))));
         assert!(matches!(err, KeyringUnavailable::Locked { .. }), "{err:?}");
-        assert!(err.to_string().contains("unlock it"), "{err}");
+        assert_eq!(err.remedy(), Remedy::UnlockKeyring, "{err}");
     }
 
     #[test]

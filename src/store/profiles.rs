@@ -23,6 +23,7 @@ use super::file_format::{self, Parsed, SCHEMA_VERSION};
 use super::lock::{FileLock, LockError};
 use super::paths::Paths;
 use super::profile::{Profile, ProfileDraft, ProfileError};
+use crate::remedy::Remedy;
 
 /// How long a change waits for another process's change by default.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -96,10 +97,18 @@ pub enum StoreError {
     #[error(transparent)]
     Invalid(#[from] ProfileError),
     /// No profile has this name or id.
-    #[error(
-        "there is no profile called `{0}`: `tokendesk profile list` shows the profiles there are"
-    )]
+    #[error("there is no profile called `{0}`")]
     NotFound(String),
+}
+
+impl StoreError {
+    /// What a person must do about it, if anything beyond what the message says.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Self::NotFound(_) => Some(Remedy::ListProfiles),
+            _ => None,
+        }
+    }
 }
 
 /// The outcome of reading the file while holding the lock.

@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::fields::{SignInMethod, SiteKind};
 use crate::arcgis::PortalUrl;
 use crate::arcgis::probe::{self, ProbeReport};
+use crate::remedy::Remedy;
 
 /// The profile to add for a probed site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,6 +32,8 @@ pub struct Recommendation {
     pub why: String,
     /// Whether the method needs the client ID of an OAuth app registered on the portal.
     pub needs_client_id: bool,
+    /// What to do once the profile is there, when there is more than signing it in.
+    pub remedy: Option<Remedy>,
 }
 
 /// The profile to add for `report`, or `None` for a server without token security (no
@@ -55,13 +58,15 @@ pub fn recommend(report: &ProbeReport) -> Option<Recommendation> {
                 SiteKind::EnterprisePortal
             };
             let why = format!(
-                "{} is federated with the portal {}: its tokens come from that portal. Sign in \
-                 to the portal; `tokendesk token NAME --for URL` then gets a server token for \
-                 any service of this server.",
+                "{} is federated with the portal {}: its tokens come from that portal, which \
+                 gives a server token for any service of this server.",
                 report.root,
                 portal.base()
             );
-            Some(for_portal(kind, portal.base().to_owned(), true, Some(why)))
+            Some(Recommendation {
+                remedy: Some(Remedy::TokenForServiceUrl { profile: None }),
+                ..for_portal(kind, portal.base().to_owned(), true, Some(why))
+            })
         }
         probe::SiteKind::StandaloneServer => Some(Recommendation {
             kind: SiteKind::ArcgisServer,
@@ -71,6 +76,7 @@ pub fn recommend(report: &ProbeReport) -> Option<Recommendation> {
                   (tokens/generateToken): sign in with a user name and password of this server."
                 .to_owned(),
             needs_client_id: false,
+            remedy: None,
         }),
         probe::SiteKind::UnsecuredServer => None,
     }
@@ -102,6 +108,7 @@ fn for_portal(kind: SiteKind, url: String, oauth: bool, lead: Option<String>) ->
         method,
         why,
         needs_client_id: method.needs_client_id(),
+        remedy: None,
     }
 }
 
@@ -178,7 +185,11 @@ mod tests {
                 SignInMethod::BrowserPkce
             )
         );
-        assert!(got.why.contains("--for URL"), "{}", got.why);
+        assert!(got.why.contains("federated with the portal"), "{}", got.why);
+        assert_eq!(
+            got.remedy,
+            Some(Remedy::TokenForServiceUrl { profile: None })
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::fields::ProfileId;
+use crate::remedy::Remedy;
 use crate::secret::Secret;
 
 /// The keyring service name of every TokenDesk entry.
@@ -120,11 +121,7 @@ impl fmt::Display for SecretAction {
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
     /// The keyring is locked or refused access.
-    #[error(
-        "the keyring is locked or refused access while {action} {target} ({detail}): unlock your \
-         keyring (log in to the desktop again, or unlock the `login` keyring in your passwords \
-         app) and retry"
-    )]
+    #[error("the keyring is locked or refused access while {action} {target} ({detail})")]
     Locked {
         /// What was being done.
         action: SecretAction,
@@ -136,7 +133,7 @@ pub enum SecretError {
     /// The keyring did not answer in time (often: an unlock prompt is open).
     #[error(
         "the keyring did not answer within {} s while {action} {target}: it may be waiting for \
-         you to unlock it; answer the unlock prompt and retry",
+         you to unlock it (an unlock prompt may be open)",
         .waited.as_secs_f32()
     )]
     Timeout {
@@ -150,7 +147,7 @@ pub enum SecretError {
     /// Several keyring entries match one secret.
     #[error(
         "the keyring holds {count} entries for {target} (service `{SERVICE}`, user `{user}`): \
-         delete them in your passwords app, then sign in again"
+         delete them in your passwords app"
     )]
     Ambiguous {
         /// Which secret.
@@ -161,7 +158,7 @@ pub enum SecretError {
         count: usize,
     },
     /// The stored value is not in the form TokenDesk wrote.
-    #[error("{target} in the keyring is unreadable ({problem}): sign in again to replace it")]
+    #[error("{target} in the keyring is unreadable ({problem}); a new sign-in replaces it")]
     BadValue {
         /// Which secret.
         target: SecretTarget,
@@ -178,6 +175,19 @@ pub enum SecretError {
         /// What the keyring said.
         detail: String,
     },
+}
+
+impl SecretError {
+    /// What a person must do about it, if anything beyond what the message says.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Self::Locked { .. } | Self::Timeout { .. } => Some(Remedy::UnlockKeyring),
+            Self::Ambiguous { .. } | Self::BadValue { .. } => {
+                Some(Remedy::SignIn { profile: None })
+            }
+            Self::Failed { .. } => None,
+        }
+    }
 }
 
 /// Where secrets are kept. Calls may block: see [`super::AsyncSecrets`].

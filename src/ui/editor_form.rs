@@ -417,7 +417,8 @@ impl EditorForm {
             .map(|v| format!(" {v}"))
             .unwrap_or_default();
         // The window's font has no arrows ("Content → New item").
-        let why = recommendation.why.replace('→', ">");
+        let why = super::remedy::with_remedy(&recommendation.why, recommendation.remedy.as_ref())
+            .replace('→', ">");
         format!("{found}{version}: kind and sign-in method filled in. {why}")
     }
 

@@ -19,6 +19,7 @@
 //! | [`delete_confirm`] | "delete this profile?"                                             |
 //! | [`copy_menu`]    | the copy button and menu (every `output::Format`)                    |
 //! | [`clipboard_status`] | "copied … · the clipboard clears in 12 s"                        |
+//! | [`remedy`]       | a `Remedy` as what to press or choose in the window                  |
 //! | [`reveal`]       | the token masked unless Reveal, masked again after 30 s              |
 //! | [`activity_log`] | the per-profile activity log                                         |
 //! | [`settings`]     | clipboard delay, refresh margin, theme (kept without secrets)        |
@@ -38,6 +39,7 @@ pub mod editor_form;
 mod oob_dialog;
 mod profile_card;
 mod profile_list;
+pub mod remedy;
 pub mod reveal;
 pub mod screens;
 pub mod secret_prompt;

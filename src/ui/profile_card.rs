@@ -8,6 +8,7 @@ use eframe::egui::{self, RichText};
 use super::Command;
 use super::countdown;
 use super::profile_list::{counts_down, kind_icon, shown_state};
+use super::remedy::with_remedy;
 use super::sign_in_wait::sign_in_wait_ui;
 use super::theme::state_colour;
 use super::view::ProfileView;
@@ -94,12 +95,13 @@ fn state_ui(ui: &mut egui::Ui, view: &ProfileView, state: &TokenState) {
     };
     ui.label(RichText::new(headline).color(state_colour(state)).strong());
     if let Some(details) = state.message() {
-        ui.label(details);
+        ui.label(with_remedy(&details, state.remedy().as_ref()));
     }
     if let Some(error) = &view.sign_in_error {
         ui.colored_label(
             state_colour(&TokenState::Error {
                 message: String::new(),
+                remedy: None,
             }),
             format!("The last sign-in failed: {error}"),
         );

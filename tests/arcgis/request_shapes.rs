@@ -478,7 +478,11 @@ async fn without_the_ca_file_the_handshake_fails_as_a_tls_error_that_suggests_ca
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
-    assert!(err.to_string().contains("--ca-file"), "{err}");
+    assert_eq!(
+        err.remedy(),
+        Some(tokendesk::remedy::Remedy::TrustCaFile { profile: None }),
+        "{err}"
+    );
     assert!(server.requests().is_empty());
 
     portal_info(&client(&server), &portal(&server), now())

@@ -167,7 +167,11 @@ async fn a_revoked_refresh_token_stops_renewal_and_asks_for_sign_in() {
     let err = engine.checked_token(&rig.profile, false).await.unwrap_err();
     assert!(matches!(err, EngineError::SignInNeeded { .. }), "{err}");
     assert_eq!(err.class(), FailureClass::SignInNeeded);
-    assert!(err.to_string().contains("tokendesk login demo"), "{err}");
+    assert_eq!(
+        err.remedy(),
+        Some(tokendesk::remedy::Remedy::sign_in("demo")),
+        "{err}"
+    );
     assert_eq!(rig.token_requests().await, 1);
 
     let status = engine.status(&rig.profile).await.unwrap();

@@ -327,5 +327,7 @@ fn helper_open_keyring_in_a_child_without_a_keyring() {
         | ("no-secret-service", KeyringUnavailable::NoSecretService { .. }) => {}
         (expected, other) => panic!("expected {expected}, got {other:?}"),
     }
-    println!("keyring error: {err}");
+    // What the window shows: what happened, then what to do (session-only mode).
+    let shown = tokendesk::ui::remedy::with_remedy(&err.to_string(), Some(&err.remedy()));
+    println!("keyring error: {shown}");
 }

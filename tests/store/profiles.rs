@@ -103,8 +103,9 @@ fn a_profile_is_found_by_id_or_by_name_in_any_case() {
     assert_eq!(store.get(work.id().as_str()).unwrap(), &work);
     let missing = store.get("elsewhere").unwrap_err();
     assert!(matches!(missing, StoreError::NotFound(_)));
-    assert!(
-        missing.to_string().contains("tokendesk profile list"),
+    assert_eq!(
+        missing.remedy(),
+        Some(tokendesk::remedy::Remedy::ListProfiles),
         "{missing}"
     );
 }

@@ -140,7 +140,11 @@ fn a_locked_keyring_is_reported_as_locked_with_what_to_do() {
     let err = store.get(&id, SecretKind::RefreshToken).unwrap_err();
     assert!(matches!(err, SecretError::Locked { .. }), "{err:?}");
     let message = err.to_string();
-    assert!(message.contains("unlock your keyring"), "{message}");
+    assert_eq!(
+        err.remedy(),
+        Some(tokendesk::remedy::Remedy::UnlockKeyring),
+        "{message}"
+    );
     assert!(message.contains("refresh token of profile"), "{message}");
     assert!(message.contains("prompt dismissed"), "{message}");
 }
@@ -157,7 +161,10 @@ fn a_stored_value_that_is_not_text_is_reported_without_its_bytes() {
     );
     let err = store.get(&id, SecretKind::ApiKey).unwrap_err();
     assert!(matches!(err, SecretError::BadValue { .. }), "{err:?}");
-    assert!(err.to_string().contains("sign in again"), "{err}");
+    assert!(
+        err.to_string().contains("a new sign-in replaces it"),
+        "{err}"
+    );
     assert!(!format!("{err} {err:?}").contains("sekrit"));
 }
 
