@@ -19,8 +19,8 @@ pub enum SignInError {
     /// The user declined in the browser (`error=access_denied`).
     #[error(
         "The sign-in was declined in the browser (the portal said: \"{description}\"). \
-         Nothing was saved: TokenDesk gets access only when Sign In is chosen on the portal's \
-         page."
+         Nothing was saved. Start the sign-in again and choose Sign In on the portal's page to \
+         give TokenDesk access."
     )]
     Denied {
         /// The portal's `error_description`.
@@ -29,8 +29,8 @@ pub enum SignInError {
     /// No valid answer arrived in time.
     #[error(
         "The sign-in timed out: no answer came back from the browser within {after}, so it was \
-         stopped. A sign-in has to be finished within that time (if no browser window opens, \
-         the sign-in address TokenDesk shows can be opened by hand).", after = human(*after)
+         stopped. Start it again and finish signing in within that time (if no browser window \
+         opens, open the sign-in address TokenDesk shows by hand).", after = human(*after)
     )]
     TimedOut {
         /// The time that was allowed.

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::host::Events;
+use super::events::Events;
 use crate::store::{Paths, ProfileDraft, ProfileStore, SignInMethod, SiteKind};
 use crate::ui::{DemoInfo, Event};
 use tokendesk_demo_portal::{DemoConfig, DemoPortal, RunningDemoPortal};

@@ -1,32 +1,42 @@
 //! The desktop app's host: runs the engine on a tokio runtime (background threads), executes
 //! the screens' [`crate::ui::Command`]s and sends [`crate::ui::Event`]s back, waking the
-//! window with `request_repaint`. The screens ([`crate::ui`]) never do I/O themselves.
+//! window with `request_repaint`. The screens ([`crate::ui`]) never do I/O themselves; the
+//! host may use every layer below it (engine, store, auth, arcgis, output) and the `ui`
+//! types it carries, never the `cli`.
 //!
-//! | file          | purpose                                                                  |
-//! |---------------|--------------------------------------------------------------------------|
-//! | [`host`]      | [`Host`]: the runtime and the command channel; [`HostConfig`]             |
-//! | `worker`      | the async loop: secrets, profiles, one engine runner per profile, commands |
-//! | `sign_in`     | a browser or out-of-band sign-in as a task, with progress and Cancel     |
-//! | `user_info`   | who is signed in (community/self, portals/self)                          |
-//! | `demo`        | `--demo`: the in-process demo portal and its ready-made profiles          |
-//! | `screens`     | the editor's Check and CA dialog, save/delete, copy with auto-clear, reveal, credential sign-in |
-//! | [`settings_file`] | `settings.toml`: the app's settings, read before the window opens      |
-//! | `window`      | the native window: title, app id, size, renderer                          |
+//! Files, lowest first (a file imports only files above it in this table; no two import
+//! each other):
+//!
+//! | file              | purpose                                                              |
+//! |-------------------|----------------------------------------------------------------------|
+//! | `events`          | `Events`: the channel back to the window, which it wakes; notices    |
+//! | [`settings_file`] | `settings.toml`: the app's settings, read before the window opens    |
+//! | `window`          | the native window: title, app id, size, renderer                     |
+//! | `clipboard`       | the clipboard service: copy with sensitive hints, clear after a delay |
+//! | [`host_config`]   | [`HostConfig`]: where profiles and secrets come from; clock, browser, clipboard |
+//! | `user_info`       | who is signed in (community/self, portals/self)                      |
+//! | `demo`            | `--demo`: the in-process demo portal and its ready-made profiles      |
+//! | `handlers/`       | one file per concern: sign-in, profiles, probe, tokens, settings      |
+//! | `router`          | the async loop: secrets, profiles, one engine runner per profile; routes commands to handlers |
+//! | [`host`]          | [`Host`]: the runtime and the command channel                        |
 
+mod clipboard;
 mod demo;
+mod events;
+mod handlers;
 pub mod host;
-mod screens;
+pub mod host_config;
+mod router;
 pub mod settings_file;
-mod sign_in;
 mod user_info;
 mod window;
-mod worker;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub use host::{Host, HostConfig, KeyringOpener, SecretsChoice, Setup};
-pub use screens::{ClipboardOpener, system_clipboard};
+pub use clipboard::{ClipboardOpener, system_clipboard};
+pub use host::Host;
+pub use host_config::{HostConfig, KeyringOpener, SecretsChoice, Setup};
 pub use window::{APP_ID, DEFAULT_SIZE, native_options};
 
 use crate::auth::SystemBrowser;

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::host::Events;
+use super::events::Events;
 use crate::arcgis::info::{community_self, portal_self};
 use crate::arcgis::{ArcGisClient, ClientOptions};
 use crate::engine::Engine;

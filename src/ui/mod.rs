@@ -24,6 +24,7 @@
 //! | [`activity_log`] | the per-profile activity log                                         |
 //! | [`settings`]     | clipboard delay, refresh margin, theme (kept without secrets)        |
 //! | [`secret_prompt`] | API key / client secret / password entry, "remember password"       |
+//! | [`screen_event`] | the host's answers to the editor, dialogs and token tools            |
 //! | [`screens`]      | the state of the editor, dialogs and token tools; the host's answers |
 //! | [`service_url`]  | the "token for a service URL" box                                    |
 
@@ -41,6 +42,7 @@ mod profile_card;
 mod profile_list;
 pub mod remedy;
 pub mod reveal;
+pub mod screen_event;
 pub mod screens;
 pub mod secret_prompt;
 pub mod service_url;

@@ -1,8 +1,7 @@
 //! [`Screens`]: the state of the editor, the dialogs and the token tools around the profile
-//! card (copy menu, reveal, clipboard line, activity log, secret prompt, settings). What the
-//! host answers to their commands, [`ScreenEvent`], is one of the view's events (it lives in
-//! `view.rs`, below this file). The app owns one `Screens` and calls it from its layout; each
-//! screen's drawing lives in its own file.
+//! card (copy menu, reveal, clipboard line, activity log, secret prompt, settings), and
+//! [`ScreenEvent`]: what the host answers to their commands. The app owns one `Screens` and
+//! calls it from its layout; each screen's drawing lives in its own file.
 
 use eframe::egui::{self, RichText, Ui};
 
@@ -16,11 +15,12 @@ use super::reveal::{Reveal, reveal_ui};
 use super::secret_prompt::{PromptAction, SecretPrompt, secret_prompt_ui};
 use super::service_url::{ServiceUrlAction, ServiceUrlBox, service_url_ui};
 use super::settings::{Settings, settings_ui};
-pub use super::view::ScreenEvent;
 use super::view::{ProfileView, View};
 use super::{Command, profile_list};
 use crate::arcgis::Instant;
 use crate::store::ProfileId;
+
+pub use super::screen_event::ScreenEvent;
 
 /// The state of the screens around the profile list and card.
 #[derive(Debug, Default)]

@@ -3,17 +3,11 @@
 
 use std::time::Duration;
 
-use std::path::PathBuf;
-
 use url::Url;
 
-use super::clipboard_status::ClipboardStatus;
-use super::service_url::ServiceUrlAnswer;
 use crate::arcgis::Instant;
-use crate::arcgis::probe::ProbeReport;
 use crate::auth::Progress;
 use crate::engine::ProfileStatus;
-use crate::secret::Secret;
 use crate::store::{Profile, ProfileId};
 
 /// How many activity lines are kept per profile (older ones are dropped).
@@ -79,7 +73,7 @@ pub enum Event {
         result: Result<(), String>,
     },
     /// An answer for the editor, dialogs and token tools ([`super::screens::Screens`]).
-    Screens(ScreenEvent),
+    Screens(super::screen_event::ScreenEvent),
     /// Something the person should read (a copy done, a failure with what to do).
     Notice {
         /// How serious.
@@ -382,50 +376,6 @@ impl SignInWait {
             Progress::ReadingUser => self.phase = SignInPhase::ReadingUser,
         }
     }
-}
-
-/// The host's answers to the screens' commands.
-#[derive(Debug, Clone)]
-pub enum ScreenEvent {
-    /// The editor's Check finished for `url`.
-    ProbeFinished {
-        /// The URL checked.
-        url: String,
-        /// What was found, or what went wrong and what to do.
-        result: Result<ProbeReport, String>,
-    },
-    /// The CA file dialog closed: the file chosen, or `None` when cancelled.
-    CaFilePicked(Option<PathBuf>),
-    /// The editor's profile was saved (the host also sends the new profile list).
-    ProfileSaved(ProfileId),
-    /// Saving failed: why, and what to do.
-    SaveFailed(String),
-    /// Text was copied to the clipboard.
-    Copied(ClipboardStatus),
-    /// The clipboard was cleared (or, if the person copied something else meanwhile, left
-    /// alone); the status line goes away.
-    ClipboardDone,
-    /// The token to reveal, asked for with [`Command::Reveal`].
-    Revealed {
-        /// Whose.
-        profile: ProfileId,
-        /// The token (dropped from memory when masked again).
-        token: Secret<String>,
-    },
-    /// What the service URL box asked about.
-    ServiceUrl {
-        /// The URL.
-        url: String,
-        /// Which token works there.
-        answer: ServiceUrlAnswer,
-    },
-    /// A credential sign-in finished: `Err` says why (the prompt stays open to try again).
-    CredentialSignIn {
-        /// The profile.
-        profile: ProfileId,
-        /// The outcome.
-        result: Result<(), String>,
-    },
 }
 
 #[cfg(test)]

@@ -1,17 +1,19 @@
 //! The host's async loop: opens the secrets (keyring, or session memory said out loud),
-//! reads the profiles, runs one engine [`Runner`] per profile, executes the screens'
-//! commands and forwards what the engine reports.
+//! reads the profiles, runs one engine [`Runner`] per profile, routes each of the screens'
+//! commands to its handler (`handlers/`) and forwards what the engine reports. It keeps the
+//! registry only (profiles, runners, sign-ins under way); the work is in the handlers.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use super::clipboard::TokenClipboard;
 use super::demo;
-use super::host::{Events, HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
-use super::screens::{self, TokenClipboard};
-use super::settings_file;
-use super::sign_in::{self, SignInDone, SignInHandle};
+use super::events::{Events, notice_error};
+use super::handlers::sign_in::{self, SignInDone, SignInHandle};
+use super::handlers::{probe, profiles, settings, tokens};
+use super::host_config::{HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
 use super::user_info;
 use crate::auth::Browser;
 use crate::engine::{Engine, EngineEvent, Runner, RunnerCommand, TokenState};
@@ -113,15 +115,8 @@ async fn open_secrets(choice: SecretsChoice) -> (Arc<dyn SecretStore>, Option<St
     }
 }
 
-fn notice_error(events: &Events, text: String) {
-    events.send(Event::Notice {
-        level: NoticeLevel::Error,
-        text,
-    });
-}
-
-/// The host's state. The screens' own commands get their handlers in sibling files
-/// (`handlers_*.rs`) as `impl Worker` blocks, called from [`Worker::handle`].
+/// The host's state: the registry of profiles, runners and sign-ins, and what the handlers
+/// are given. [`Worker::handle`] routes each command to its handler in `handlers/`.
 pub(super) struct Worker {
     /// The engine (keyring or session memory behind it).
     pub(super) engine: Arc<Engine>,
@@ -221,19 +216,7 @@ impl Worker {
             }
             Command::SubmitPastedCode { profile, code } => self.paste(&profile, code),
             Command::OpenInBrowser(url) => {
-                let browser = Arc::clone(&self.browser);
-                let events = self.events.clone();
-                tokio::task::spawn_blocking(move || {
-                    if let Err(err) = browser.open(&url) {
-                        notice_error(
-                            &events,
-                            format!(
-                                "The browser did not open ({err}). Copy the address and open it \
-                                 in a browser yourself."
-                            ),
-                        );
-                    }
-                });
+                sign_in::open_in_browser(Arc::clone(&self.browser), self.events.clone(), url);
             }
             Command::SignOut(id) => {
                 self.users_read.remove(&id);
@@ -241,31 +224,21 @@ impl Worker {
             }
             Command::RefreshNow(id) => self.tell_runner(&id, RunnerCommand::RefreshNow).await,
             Command::CopyPlainText(text) => {
-                let (clipboard, events) = (self.clipboard.clone(), self.events.clone());
-                tokio::spawn(async move {
-                    let (level, text) = match clipboard.copy_plain(text).await {
-                        Ok(()) => (
-                            NoticeLevel::Info,
-                            "Copied the address to the clipboard.".to_owned(),
-                        ),
-                        Err(why) => (NoticeLevel::Error, format!("Nothing was copied: {why}")),
-                    };
-                    events.send(Event::Notice { level, text });
-                });
+                tokens::copy_address(self.clipboard.clone(), self.events.clone(), text);
             }
             Command::Copy { profile, format } => self.copy(&profile, format),
             Command::Reveal(id) => {
                 if let Some(profile) = self.profiles.get(&id).cloned() {
-                    screens::reveal(Arc::clone(&self.engine), self.events.clone(), profile);
+                    tokens::reveal(Arc::clone(&self.engine), self.events.clone(), profile);
                 }
             }
             Command::CheckSite { url, ca_file } => {
                 let now = self.engine.clock().now();
-                screens::check_site(self.events.clone(), url, ca_file, now);
+                probe::check_site(self.events.clone(), url, ca_file, now);
             }
-            Command::PickCaFile => screens::pick_ca_file(self.events.clone()),
+            Command::PickCaFile => profiles::pick_ca_file(self.events.clone()),
             Command::SaveProfile { mode, draft } => {
-                match screens::save(self.paths.clone(), mode, draft).await {
+                match profiles::save(self.paths.clone(), mode, draft).await {
                     Ok(profile) => {
                         let id = profile.id().clone();
                         // The list is read again; the profile's runner (re)starts.
@@ -286,7 +259,7 @@ impl Worker {
             } => {
                 if let Some(found) = self.profiles.get(&profile).cloned() {
                     let restart = self.done.clone();
-                    screens::sign_in_with(
+                    sign_in::sign_in_with(
                         Arc::clone(&self.engine),
                         self.events.clone(),
                         found,
@@ -297,13 +270,13 @@ impl Worker {
                     );
                 }
             }
-            Command::FindServiceToken(url) => screens::find_service_token(
+            Command::FindServiceToken(url) => tokens::find_service_token(
                 Arc::clone(&self.engine),
                 self.events.clone(),
                 self.profiles.values().cloned().collect(),
                 url,
             ),
-            Command::CopyServiceToken { url, format } => screens::copy_service_token(
+            Command::CopyServiceToken { url, format } => tokens::copy_service_token(
                 Arc::clone(&self.engine),
                 self.clipboard.clone(),
                 self.events.clone(),
@@ -311,54 +284,20 @@ impl Worker {
                 url,
                 format,
             ),
-            Command::ApplySettings(settings) => {
-                self.engine
-                    .set_renewal_margin(chrono::TimeDelta::minutes(i64::from(
-                        settings.refresh_margin_minutes,
-                    )));
-                let delay = settings
-                    .clipboard_clear_after()
-                    .unwrap_or(std::time::Duration::ZERO);
-                self.clipboard.set_delay(delay);
-                // The first settings are the ones the window started with (read from the
-                // file); only a change is written back.
-                let changed = self.settings.as_ref().is_some_and(|s| *s != settings);
-                self.settings = Some(settings.clone());
-                if changed {
-                    self.save_settings(settings);
-                }
-            }
+            Command::ApplySettings(chosen) => settings::apply(
+                &mut self.settings,
+                chosen,
+                &self.engine,
+                &self.clipboard,
+                &self.paths,
+                &self.events,
+            ),
         }
-    }
-
-    /// Writes the settings file off the async threads; a failure is a notice in the window
-    /// (the settings stay in force for this run).
-    fn save_settings(&self, settings: Settings) {
-        let paths = self.paths.clone();
-        let events = self.events.clone();
-        tokio::spawn(async move {
-            let file = paths.settings_file();
-            let saved =
-                tokio::task::spawn_blocking(move || settings_file::save(&paths, &settings)).await;
-            let failure = match saved {
-                Ok(Ok(())) => return,
-                Ok(Err(err)) => err.to_string(),
-                Err(err) => err.to_string(),
-            };
-            notice_error(
-                &events,
-                format!(
-                    "The settings could not be saved to {}: {failure}. They apply until TokenDesk \
-                 closes; check that the folder is writable.",
-                    file.display()
-                ),
-            );
-        });
     }
 
     fn copy(&self, id: &ProfileId, format: Format) {
         if let Some(profile) = self.profiles.get(id).cloned() {
-            screens::copy(
+            tokens::copy(
                 Arc::clone(&self.engine),
                 self.clipboard.clone(),
                 self.events.clone(),
@@ -376,7 +315,7 @@ impl Worker {
         if let Some(handle) = self.sign_ins.remove(id) {
             handle.cancel();
         }
-        match screens::delete(&self.engine, self.paths.clone(), &profile).await {
+        match profiles::delete(&self.engine, self.paths.clone(), &profile).await {
             Ok(revoke_failed) => {
                 if let Some(runner) = self.runners.remove(id) {
                     runner.stop().await;

@@ -1,43 +1,46 @@
-//! A sign-in as a task: reports every step to the screens, takes a pasted code (out of
-//! band) and Cancel, and says when it is over so the profile's runner can pick the new
-//! session up.
+//! Signing in: a browser or out-of-band sign-in as a task (it reports every step to the
+//! screens, takes a pasted code and Cancel, and says when it is over so the profile's runner
+//! can pick the new session up), a credential sign-in with what the person typed, and
+//! opening an address in the browser.
 
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::host::Events;
 use crate::auth::{Browser, DEFAULT_TIMEOUT, Progress, SignInError};
-use crate::engine::{Engine, EngineError, SignInRequest};
+use crate::desktop::events::{Events, notice, screen};
+use crate::engine::{Credentials, Engine, EngineError, SignInRequest};
 use crate::secret::Secret;
 use crate::store::{Profile, ProfileId, SignInMethod};
-use crate::ui::Event;
+use crate::ui::remedy::warning_text;
 use crate::ui::remedy::with_remedy;
+use crate::ui::screens::ScreenEvent;
+use crate::ui::{Event, NoticeLevel};
 
 /// How many pasted codes may wait to be read.
 const PASTE_QUEUE: usize = 4;
 
 /// A running sign-in.
-pub(super) struct SignInHandle {
+pub(in crate::desktop) struct SignInHandle {
     cancel: CancellationToken,
     pasted: mpsc::Sender<Secret<String>>,
 }
 
 impl SignInHandle {
     /// Cancels the sign-in (the loopback listener closes).
-    pub(super) fn cancel(&self) {
+    pub(in crate::desktop) fn cancel(&self) {
         self.cancel.cancel();
     }
 
     /// Hands a pasted code over; `false` when the sign-in no longer reads codes.
-    pub(super) fn paste(&self, code: Secret<String>) -> bool {
+    pub(in crate::desktop) fn paste(&self, code: Secret<String>) -> bool {
         self.pasted.try_send(code).is_ok()
     }
 }
 
 /// A finished sign-in.
-pub(super) struct SignInDone {
+pub(in crate::desktop) struct SignInDone {
     /// The profile.
     pub profile: ProfileId,
     /// Whether a new session was stored.
@@ -45,7 +48,7 @@ pub(super) struct SignInDone {
 }
 
 /// Starts signing `profile` in.
-pub(super) fn start(
+pub(in crate::desktop) fn start(
     engine: Arc<Engine>,
     profile: Profile,
     browser: Arc<dyn Browser>,
@@ -107,4 +110,64 @@ pub(super) fn start(
         });
     });
     SignInHandle { cancel, pasted }
+}
+
+/// Signs a credential-method profile in with what the person typed.
+pub(in crate::desktop) fn sign_in_with(
+    engine: Arc<Engine>,
+    events: Events,
+    profile: Profile,
+    credentials: Credentials,
+    done: impl FnOnce(bool) + Send + 'static,
+) {
+    tokio::spawn(async move {
+        let result = engine.sign_in_with(&profile, credentials).await;
+        let ok = result.is_ok();
+        let result = match result {
+            Ok(signed_in) => {
+                if let Some(warning) = signed_in.warning {
+                    notice(
+                        &events,
+                        NoticeLevel::Info,
+                        format!("{}: {}", profile.name(), warning_text(&warning)),
+                    );
+                }
+                events.send(Event::Activity {
+                    profile: profile.id().clone(),
+                    at: engine.clock().now(),
+                    message: format!("Signed in as {}.", signed_in.who),
+                });
+                Ok(())
+            }
+            Err(err) => Err(with_remedy(&err.to_string(), err.remedy().as_ref())),
+        };
+        screen(
+            &events,
+            ScreenEvent::CredentialSignIn {
+                profile: profile.id().clone(),
+                result,
+            },
+        );
+        done(ok);
+    });
+}
+
+/// Opens `url` in the browser (it may block: on the blocking pool); a failure is a notice.
+pub(in crate::desktop) fn open_in_browser(
+    browser: Arc<dyn Browser>,
+    events: Events,
+    url: url::Url,
+) {
+    tokio::task::spawn_blocking(move || {
+        if let Err(err) = browser.open(&url) {
+            notice(
+                &events,
+                NoticeLevel::Error,
+                format!(
+                    "The browser did not open ({err}). Copy the address and open it in a \
+                     browser yourself."
+                ),
+            );
+        }
+    });
 }

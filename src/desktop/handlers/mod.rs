@@ -1,0 +1,19 @@
+//! The host's command handlers, one file per concern. Each takes what it needs as
+//! parameters (the engine, the window's [`Events`](super::events::Events), the clipboard,
+//! the profiles' directories) and may use the host's lower files (`events`, `clipboard`,
+//! `settings_file`) and the layers below (engine, store, auth, output, `ui` types); the
+//! handlers never import each other, and only the router calls them.
+//!
+//! | file        | commands                                                                |
+//! |-------------|-------------------------------------------------------------------------|
+//! | `sign_in`   | browser / out-of-band sign-in with Cancel and pasted code, credential sign-in, open in browser |
+//! | `profiles`  | save and delete a profile, the CA file dialog                            |
+//! | `probe`     | the editor's Check                                                       |
+//! | `tokens`    | copy a token in any format, copy an address, reveal, token for a service URL |
+//! | `settings`  | apply the settings, write `settings.toml`                                |
+
+pub(super) mod probe;
+pub(super) mod profiles;
+pub(super) mod settings;
+pub(super) mod sign_in;
+pub(super) mod tokens;
