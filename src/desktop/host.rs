@@ -8,9 +8,9 @@ use eframe::egui;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
+use super::dispatch;
 use super::events::Events;
 use super::host_config::HostConfig;
-use super::router;
 use crate::ui::{Command, CommandSink, Event};
 
 /// How long closing the window waits for the worker to clean up.
@@ -37,7 +37,7 @@ impl Host {
         let (commands, command_receiver) = mpsc::unbounded_channel();
         let (sender, events) = std_mpsc::channel();
         let events_out = Events::new(sender, ctx);
-        let worker = runtime.spawn(router::run(config, events_out, command_receiver));
+        let worker = runtime.spawn(dispatch::run(config, events_out, command_receiver));
         Ok((
             Self {
                 commands: Some(commands),

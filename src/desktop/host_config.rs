@@ -1,6 +1,6 @@
 //! [`HostConfig`]: what the host runs with — where profiles and secrets come from, the
 //! clock, the browser and the clipboard. Plain data, read by [`super::host`] and
-//! [`super::router`].
+//! [`super::dispatch`].
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -17,16 +17,16 @@
 //! | `user_info`       | who is signed in (community/self, portals/self)                      |
 //! | `demo`            | `--demo`: the in-process demo portal and its ready-made profiles      |
 //! | `handlers/`       | one file per concern: sign-in, profiles, probe, tokens, settings      |
-//! | `router`          | the async loop: secrets, profiles, one engine runner per profile; routes commands to handlers |
+//! | `dispatch`        | the async loop: secrets, profiles, one engine runner per profile; routes commands to handlers |
 //! | [`host`]          | [`Host`]: the runtime and the command channel                        |
 
 mod clipboard;
 mod demo;
+mod dispatch;
 mod events;
 mod handlers;
 pub mod host;
 pub mod host_config;
-mod router;
 pub mod settings_file;
 mod user_info;
 mod window;

@@ -2,7 +2,7 @@
 //! parameters (the engine, the window's [`Events`](super::events::Events), the clipboard,
 //! the profiles' directories) and may use the host's lower files (`events`, `clipboard`,
 //! `settings_file`) and the layers below (engine, store, auth, output, `ui` types); the
-//! handlers never import each other, and only the router calls them.
+//! handlers never import each other, and only `dispatch` calls them.
 //!
 //! | file        | commands                                                                |
 //! |-------------|-------------------------------------------------------------------------|
