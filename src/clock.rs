@@ -3,7 +3,13 @@
 //! lifetimes are computed in wall time (which, unlike `std::time::Instant`, keeps running
 //! while a laptop sleeps).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// A time as people and scripts read it everywhere in TokenDesk: RFC 3339 in UTC, whole
+/// seconds, `Z` (`2026-12-03T09:10:04Z`).
+pub fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
 
 /// A source of the current UTC time.
 pub trait Clock: Send + Sync {

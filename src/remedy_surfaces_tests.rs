@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::DateTime;
 
 use crate::arcgis::error::{ApiMessage, Cause};
-use crate::arcgis::probe::{ProbeReport, SiteKind as ProbedKind};
+use crate::arcgis::probe::{FoundKind as ProbedKind, ProbeReport};
 use crate::arcgis::{ArcGisError, ErrorKind, Instant, UrlError};
 use crate::auth::SignInError;
 use crate::auth::api_key::{Expiry, KeyGeneration};

@@ -12,7 +12,7 @@ use super::url::{ParsedUrl, PortalUrl, ServerUrl, SiteUrl};
 /// The kind of site found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum SiteKind {
+pub enum FoundKind {
     /// ArcGIS Online (`portals/self` says `isPortal: false`, or a `*.arcgis.com` host).
     ArcgisOnline,
     /// An ArcGIS Enterprise portal.
@@ -25,7 +25,7 @@ pub enum SiteKind {
     UnsecuredServer,
 }
 
-impl SiteKind {
+impl FoundKind {
     /// A phrase for people.
     pub fn describe(self) -> &'static str {
         match self {
@@ -42,7 +42,7 @@ impl SiteKind {
 /// saved profile uses is the profile's business, a layer above.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum SignInMethod {
+pub enum OfferedMethod {
     /// OAuth in the system browser with PKCE and a loopback redirect.
     BrowserPkce,
     /// OAuth with an out-of-band code the user pastes.
@@ -59,7 +59,7 @@ pub enum SignInMethod {
     FederatedViaPortal,
 }
 
-impl SignInMethod {
+impl OfferedMethod {
     /// A phrase for people.
     pub fn describe(self) -> &'static str {
         match self {
@@ -82,7 +82,7 @@ pub struct ProbeReport {
     /// The input had no scheme; `https://` was assumed.
     pub assumed_https: bool,
     /// The site kind.
-    pub kind: SiteKind,
+    pub kind: FoundKind,
     /// The normalised root: the Sharing REST root of a portal, else the server root.
     pub root: String,
     /// The site's version (`currentVersion`), when it says.
@@ -96,7 +96,7 @@ pub struct ProbeReport {
     /// A federated server's owning portal (`owningSystemUrl`).
     pub owning_portal: Option<String>,
     /// Sign-in methods that can work here, best first. Empty for unsecured servers.
-    pub sign_in_methods: Vec<SignInMethod>,
+    pub sign_in_methods: Vec<OfferedMethod>,
 }
 
 /// Probes a parsed URL. An ambiguous URL is tried as a portal first, then as a server.
@@ -158,22 +158,22 @@ fn portal_report(portal: &PortalUrl, info: &PortalInfo, this: &PortalSelf) -> Pr
     let online = this.is_portal == Some(false)
         || (this.is_portal.is_none() && portal.is_arcgis_online_host());
     let kind = if online {
-        SiteKind::ArcgisOnline
+        FoundKind::ArcgisOnline
     } else {
-        SiteKind::EnterprisePortal
+        FoundKind::EnterprisePortal
     };
     let mut methods = Vec::new();
     if this.supports_oauth != Some(false) {
-        methods.extend([SignInMethod::BrowserPkce, SignInMethod::OutOfBand]);
+        methods.extend([OfferedMethod::BrowserPkce, OfferedMethod::OutOfBand]);
     }
     // API keys: ArcGIS Online, and Enterprise 11.4+ (its version numbering is not the
     // product's, so Enterprise portals are offered it too and the portal decides).
-    methods.push(SignInMethod::ApiKey);
+    methods.push(OfferedMethod::ApiKey);
     if this.supports_oauth != Some(false) {
-        methods.push(SignInMethod::AppCredentials);
+        methods.push(OfferedMethod::AppCredentials);
     }
     if info.auth_info.is_token_based_security {
-        methods.push(SignInMethod::PasswordGenerateToken);
+        methods.push(OfferedMethod::PasswordGenerateToken);
     }
     ProbeReport {
         input: String::new(),
@@ -206,14 +206,14 @@ fn server_report(server: &ServerUrl, info: &ServerInfo) -> ProbeReport {
         .is_some_and(|auth| auth.is_token_based_security);
     let (kind, methods) = match (&info.owning_system_url, secured) {
         (Some(_), _) => (
-            SiteKind::FederatedServer,
-            vec![SignInMethod::FederatedViaPortal],
+            FoundKind::FederatedServer,
+            vec![OfferedMethod::FederatedViaPortal],
         ),
         (None, true) => (
-            SiteKind::StandaloneServer,
-            vec![SignInMethod::ServerGenerateToken],
+            FoundKind::StandaloneServer,
+            vec![OfferedMethod::ServerGenerateToken],
         ),
-        (None, false) => (SiteKind::UnsecuredServer, Vec::new()),
+        (None, false) => (FoundKind::UnsecuredServer, Vec::new()),
     };
     ProbeReport {
         input: String::new(),

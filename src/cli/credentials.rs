@@ -4,7 +4,7 @@
 //! [`Engine::sign_in_with`], and the outcome printed on stderr.
 
 use super::remedy::warning_text;
-use chrono::{NaiveDate, SecondsFormat};
+use chrono::NaiveDate;
 use clap::Args;
 
 use super::Outcome;
@@ -74,12 +74,7 @@ pub async fn enter(
         Ok(done) => {
             let until = done.expires_at.map_or_else(
                 || " (no expiry known)".to_owned(),
-                |at| {
-                    format!(
-                        "; valid until {}",
-                        at.to_rfc3339_opts(SecondsFormat::Secs, true)
-                    )
-                },
+                |at| format!("; valid until {}", crate::clock::rfc3339(at)),
             );
             let verb = match profile.sign_in() {
                 SignInMethod::ApiKey => "API key stored for",

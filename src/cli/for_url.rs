@@ -11,7 +11,7 @@
 use super::context::{self, engine_failure};
 use super::remedy::{warning_text, with_remedy};
 use super::{Exit, Outcome};
-use crate::arcgis::Instant;
+use crate::clock::rfc3339;
 use crate::engine::{
     FailureClass, FreshToken, ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind,
 };
@@ -94,10 +94,6 @@ fn note(profile: &Profile, token: &ServiceToken) -> String {
             }
         ),
     }
-}
-
-fn rfc3339(at: Instant) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn failure(err: &ServiceTokenError) -> Outcome {

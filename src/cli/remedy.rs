@@ -53,10 +53,9 @@ pub fn sentence(remedy: &Remedy) -> String {
         Remedy::CheckNetwork => "Check the address and your network connection (and \
                                  HTTPS_PROXY / NO_PROXY if you use a proxy)."
             .to_owned(),
-        Remedy::TryLater { at: Some(at) } => format!(
-            "Try again after {}.",
-            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        ),
+        Remedy::TryLater { at: Some(at) } => {
+            format!("Try again after {}.", crate::clock::rfc3339(*at))
+        }
         Remedy::TryLater { at: None } => "Try again in a few minutes.".to_owned(),
         Remedy::AddProfile { kind, url } => {
             let add = match kind {

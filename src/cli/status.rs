@@ -7,7 +7,7 @@
 //! profiles bound to a referer show it.
 
 use super::remedy::{warning_text, with_remedy};
-use chrono::{SecondsFormat, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use clap::Args;
 use serde_json::{Value, json};
 
@@ -15,6 +15,7 @@ use super::context::{self, find, no_keyring, profiles};
 use super::{Exit, Outcome};
 use crate::arcgis::Instant;
 use crate::auth::api_key::{Expiry, KeyGeneration};
+use crate::clock::rfc3339;
 use crate::engine::{Engine, ProfileStatus, TokenState};
 use crate::store::{Profile, SignInMethod};
 
@@ -198,10 +199,8 @@ fn api_key_json(generation: KeyGeneration, expiry: &Expiry) -> Value {
     })
 }
 
-fn rfc3339(at: Option<Instant>) -> Value {
-    at.map_or(Value::Null, |at| {
-        Value::String(at.to_rfc3339_opts(SecondsFormat::Secs, true))
-    })
+fn rfc3339_or_null(at: Option<Instant>) -> Value {
+    at.map_or(Value::Null, |at| Value::String(rfc3339(at)))
 }
 
 fn to_json(row: &Row) -> Value {
@@ -211,9 +210,9 @@ fn to_json(row: &Row) -> Value {
         "name": row.name,
         "state": row.state,
         "user": status.and_then(|s| s.user.clone()),
-        "access_expires_at": rfc3339(deadlines.and_then(|d| d.access_expires_at)),
-        "refresh_expires_at": rfc3339(deadlines.and_then(|d| d.refresh_expires_at)),
-        "last_refresh_at": rfc3339(deadlines.and_then(|d| d.last_refresh_at)),
+        "access_expires_at": rfc3339_or_null(deadlines.and_then(|d| d.access_expires_at)),
+        "refresh_expires_at": rfc3339_or_null(deadlines.and_then(|d| d.refresh_expires_at)),
+        "last_refresh_at": rfc3339_or_null(deadlines.and_then(|d| d.last_refresh_at)),
         "message": row.message,
         "warning": row.warning,
         "referer": row.referer,
@@ -273,7 +272,7 @@ fn text(row: &Row, now: Instant) -> String {
 
 /// `2026-11-22T21:50:00Z (in 29m 10s)` / `(3m ago)`.
 fn when(at: Instant, now: Instant) -> String {
-    let stamp = at.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let stamp = rfc3339(at);
     let delta = at - now;
     if delta >= TimeDelta::zero() {
         format!("{stamp} (in {})", countdown(delta))
@@ -326,6 +325,6 @@ mod tests {
             when(now - TimeDelta::seconds(5), now),
             "2027-01-15T07:59:55Z (5s ago)"
         );
-        assert_eq!(rfc3339(None), Value::Null);
+        assert_eq!(rfc3339_or_null(None), Value::Null);
     }
 }

@@ -39,7 +39,7 @@ pub enum EngineError {
     /// process shares); no request was sent.
     #[error(
         "profile `{profile}` ({portal}): renewing the token failed {attempts} time(s) in a row, so TokenDesk waits before asking the portal again; no request was sent now. The next try will be at {next} (in {seconds_left} s). The portal said last: {last_error}",
-        next = .next_try_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        next = crate::clock::rfc3339(*.next_try_at)
     )]
     BackingOff {
         /// The profile name.

@@ -24,7 +24,7 @@ use super::state::ProfileStatus;
 use crate::arcgis::info::{community_self, portal_self_as, server_services};
 use crate::arcgis::oauth::{Grant, OAuthTokens, request_token};
 use crate::arcgis::{ArcGisClient, ArcGisError, ErrorKind, Instant, PortalUrl};
-use crate::clock::Clock;
+use crate::clock::{Clock, rfc3339};
 use crate::remedy::{Credential, Remedy, Warning};
 use crate::secret::Secret;
 use crate::store::{
@@ -712,10 +712,6 @@ impl Engine {
 }
 
 /// A moment as RFC 3339 UTC, to the second.
-fn rfc3339(at: Instant) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 fn portal_error(profile: &Profile, source: ArcGisError) -> EngineError {
     EngineError::Portal {
         profile: profile.name().to_owned(),

@@ -71,7 +71,7 @@ pub struct InvalidProfileId(String);
 
 /// What kind of site a profile signs in to.
 ///
-/// Coarser than [`probe::SiteKind`] (what `probe` found): a profile only needs to know
+/// Coarser than [`probe::FoundKind`] (what `probe` found): a profile only needs to know
 /// portal or server; [`SiteKind::from`] maps one onto the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -102,7 +102,7 @@ impl SiteKind {
 
 /// How a profile signs in: the one method a profile uses.
 ///
-/// Not the same list as [`probe::SignInMethod`], which says what a *site offers*: a site
+/// Not the same list as [`probe::OfferedMethod`], which says what a *site offers*: a site
 /// may offer `federated_via_portal`, which is not a profile's own method (that profile is
 /// one for the owning portal). [`SignInMethod::from_offered`] is the one mapping between
 /// the two.
@@ -176,26 +176,26 @@ impl SignInMethod {
     }
 }
 
-impl From<probe::SiteKind> for SiteKind {
+impl From<probe::FoundKind> for SiteKind {
     /// The profile kind for a site `probe` found: every kind of server (federated,
     /// stand-alone, unsecured) is an [`SiteKind::ArcgisServer`].
-    fn from(found: probe::SiteKind) -> Self {
+    fn from(found: probe::FoundKind) -> Self {
         match found {
-            probe::SiteKind::ArcgisOnline => Self::ArcgisOnline,
-            probe::SiteKind::EnterprisePortal => Self::EnterprisePortal,
-            probe::SiteKind::FederatedServer
-            | probe::SiteKind::StandaloneServer
-            | probe::SiteKind::UnsecuredServer => Self::ArcgisServer,
+            probe::FoundKind::ArcgisOnline => Self::ArcgisOnline,
+            probe::FoundKind::EnterprisePortal => Self::EnterprisePortal,
+            probe::FoundKind::FederatedServer
+            | probe::FoundKind::StandaloneServer
+            | probe::FoundKind::UnsecuredServer => Self::ArcgisServer,
         }
     }
 }
 
 impl SignInMethod {
     /// The profile method for a method a site offers (as `probe` reports it), or `None`
-    /// for [`probe::SignInMethod::FederatedViaPortal`]: a federated server is reached by
+    /// for [`probe::OfferedMethod::FederatedViaPortal`]: a federated server is reached by
     /// signing in to its owning portal, with a profile for that portal.
-    pub fn from_offered(offered: probe::SignInMethod) -> Option<Self> {
-        use probe::SignInMethod as Offered;
+    pub fn from_offered(offered: probe::OfferedMethod) -> Option<Self> {
+        use probe::OfferedMethod as Offered;
         match offered {
             Offered::BrowserPkce => Some(Self::BrowserPkce),
             Offered::OutOfBand => Some(Self::OutOfBand),
@@ -409,8 +409,8 @@ mod tests {
 
     #[test]
     fn every_method_a_probed_site_offers_maps_to_a_profile_method_that_works_there() {
-        use probe::SignInMethod as Offered;
-        use probe::SiteKind as Found;
+        use probe::FoundKind as Found;
+        use probe::OfferedMethod as Offered;
         let offers = [
             (Found::ArcgisOnline, Offered::BrowserPkce),
             (Found::ArcgisOnline, Offered::OutOfBand),
@@ -432,11 +432,11 @@ mod tests {
     #[test]
     fn a_federated_server_is_a_server_profile_reached_through_its_portal() {
         assert_eq!(
-            SiteKind::from(probe::SiteKind::FederatedServer),
+            SiteKind::from(probe::FoundKind::FederatedServer),
             SiteKind::ArcgisServer
         );
         assert_eq!(
-            SignInMethod::from_offered(probe::SignInMethod::FederatedViaPortal),
+            SignInMethod::from_offered(probe::OfferedMethod::FederatedViaPortal),
             None
         );
     }

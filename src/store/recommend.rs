@@ -41,15 +41,15 @@ pub struct Recommendation {
 pub fn recommend(report: &ProbeReport) -> Option<Recommendation> {
     let oauth = report
         .sign_in_methods
-        .contains(&probe::SignInMethod::BrowserPkce);
+        .contains(&probe::OfferedMethod::BrowserPkce);
     match report.kind {
-        probe::SiteKind::ArcgisOnline | probe::SiteKind::EnterprisePortal => {
+        probe::FoundKind::ArcgisOnline | probe::FoundKind::EnterprisePortal => {
             let url = PortalUrl::parse(&report.root)
                 .map(|portal| portal.base().to_owned())
                 .unwrap_or_else(|_| report.root.clone());
             Some(for_portal(report.kind.into(), url, oauth, None))
         }
-        probe::SiteKind::FederatedServer => {
+        probe::FoundKind::FederatedServer => {
             let owner = report.owning_portal.as_deref()?;
             let portal = PortalUrl::parse(owner).ok()?;
             let kind = if portal.is_arcgis_online_host() {
@@ -68,7 +68,7 @@ pub fn recommend(report: &ProbeReport) -> Option<Recommendation> {
                 ..for_portal(kind, portal.base().to_owned(), true, Some(why))
             })
         }
-        probe::SiteKind::StandaloneServer => Some(Recommendation {
+        probe::FoundKind::StandaloneServer => Some(Recommendation {
             kind: SiteKind::ArcgisServer,
             url: report.root.clone(),
             method: SignInMethod::ServerPassword,
@@ -78,7 +78,7 @@ pub fn recommend(report: &ProbeReport) -> Option<Recommendation> {
             needs_client_id: false,
             remedy: None,
         }),
-        probe::SiteKind::UnsecuredServer => None,
+        probe::FoundKind::UnsecuredServer => None,
     }
 }
 
@@ -116,7 +116,11 @@ fn for_portal(kind: SiteKind, url: String, oauth: bool, lead: Option<String>) ->
 mod tests {
     use super::*;
 
-    fn report(kind: probe::SiteKind, root: &str, methods: Vec<probe::SignInMethod>) -> ProbeReport {
+    fn report(
+        kind: probe::FoundKind,
+        root: &str,
+        methods: Vec<probe::OfferedMethod>,
+    ) -> ProbeReport {
         ProbeReport {
             input: root.to_owned(),
             assumed_https: false,
@@ -134,11 +138,11 @@ mod tests {
     #[test]
     fn a_portal_with_oauth_gets_browser_sign_in_on_its_base_url() {
         let found = report(
-            probe::SiteKind::EnterprisePortal,
+            probe::FoundKind::EnterprisePortal,
             "https://gis.example.com/portal/sharing/rest",
             vec![
-                probe::SignInMethod::BrowserPkce,
-                probe::SignInMethod::PasswordGenerateToken,
+                probe::OfferedMethod::BrowserPkce,
+                probe::OfferedMethod::PasswordGenerateToken,
             ],
         );
         let got = recommend(&found).unwrap();
@@ -155,11 +159,11 @@ mod tests {
     #[test]
     fn a_portal_without_oauth_gets_user_name_and_password() {
         let found = report(
-            probe::SiteKind::EnterprisePortal,
+            probe::FoundKind::EnterprisePortal,
             "https://gis.example.com/portal/sharing/rest",
             vec![
-                probe::SignInMethod::ApiKey,
-                probe::SignInMethod::PasswordGenerateToken,
+                probe::OfferedMethod::ApiKey,
+                probe::OfferedMethod::PasswordGenerateToken,
             ],
         );
         assert_eq!(
@@ -171,9 +175,9 @@ mod tests {
     #[test]
     fn a_federated_server_gets_a_profile_for_its_owning_portal() {
         let mut found = report(
-            probe::SiteKind::FederatedServer,
+            probe::FoundKind::FederatedServer,
             "https://gis.example.com/server",
-            vec![probe::SignInMethod::FederatedViaPortal],
+            vec![probe::OfferedMethod::FederatedViaPortal],
         );
         found.owning_portal = Some("https://gis.example.com/portal".to_owned());
         let got = recommend(&found).unwrap();
@@ -195,9 +199,9 @@ mod tests {
     #[test]
     fn servers_get_server_password_or_nothing_when_unsecured() {
         let standalone = report(
-            probe::SiteKind::StandaloneServer,
+            probe::FoundKind::StandaloneServer,
             "https://host/arcgis",
-            vec![probe::SignInMethod::ServerGenerateToken],
+            vec![probe::OfferedMethod::ServerGenerateToken],
         );
         let got = recommend(&standalone).unwrap();
         assert_eq!(
@@ -205,7 +209,7 @@ mod tests {
             (SiteKind::ArcgisServer, SignInMethod::ServerPassword)
         );
         let open = report(
-            probe::SiteKind::UnsecuredServer,
+            probe::FoundKind::UnsecuredServer,
             "https://host/arcgis",
             vec![],
         );

@@ -405,7 +405,7 @@ impl EditorForm {
         };
         self.set_kind(recommendation.kind);
         self.method = recommendation.method;
-        if report.kind == probe::SiteKind::FederatedServer {
+        if report.kind == probe::FoundKind::FederatedServer {
             self.url = recommendation.url.clone();
             self.touch(Field::Url);
         }

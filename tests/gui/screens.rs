@@ -147,14 +147,14 @@ fn check_asks_the_host_to_probe_and_the_answer_fills_in_kind_and_method() {
     let report = tokendesk::arcgis::probe::ProbeReport {
         input: url.clone(),
         assumed_https: false,
-        kind: tokendesk::arcgis::probe::SiteKind::StandaloneServer,
+        kind: tokendesk::arcgis::probe::FoundKind::StandaloneServer,
         root: "https://127.0.0.1:7443/gis".into(),
         version: Some("11.3".into()),
         token_service_url: None,
         https_only: None,
         supports_oauth: None,
         owning_portal: None,
-        sign_in_methods: vec![tokendesk::arcgis::probe::SignInMethod::ServerGenerateToken],
+        sign_in_methods: vec![tokendesk::arcgis::probe::OfferedMethod::ServerGenerateToken],
     };
     let url = url.clone();
     harness.state_mut().form.probe_finished(&url, Ok(report));
