@@ -749,7 +749,7 @@ fn an_engine_error_hands_its_profile_to_the_remedy() {
     };
     assert!(
         cli::with_remedy(&sign_in.to_string(), sign_in.remedy().as_ref())
-            .contains("Run `tokendesk login demo`."),
+            .contains("Run `tokendesk login demo` to sign in again."),
     );
     assert!(
         window::with_remedy(&sign_in.to_string(), sign_in.remedy().as_ref())

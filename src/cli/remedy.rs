@@ -9,7 +9,7 @@ pub fn sentence(remedy: &Remedy) -> String {
         format!("tokendesk login {}", profile.as_deref().unwrap_or("NAME"))
     };
     match remedy {
-        Remedy::SignIn { profile } => format!("Run `{}`.", login(profile)),
+        Remedy::SignIn { profile } => format!("Run `{}` to sign in again.", login(profile)),
         Remedy::EnterCredential {
             profile,
             credential,

@@ -18,7 +18,7 @@ use chrono::TimeDelta;
 
 use super::clients::Clients;
 use super::error::EngineError;
-use super::record::SessionRecord;
+use super::record::{Health, SessionRecord};
 use super::schedule::{self, AfterFailure, Backoff, Lifetime, Plan, Renewal};
 use super::state::ProfileStatus;
 use crate::arcgis::info::{community_self, portal_self_as, server_services};
@@ -228,7 +228,7 @@ impl Engine {
         let Some(session) = session else {
             return Ok(Due::Idle);
         };
-        if session.needs_sign_in.is_some() || session.stopped.is_some() {
+        if session.health.halted() {
             return Ok(Due::Idle);
         }
         let now = self.clock.now();
@@ -236,7 +236,7 @@ impl Engine {
             match plan_for(&session, access.as_ref(), now, self.renewal_margin()) {
                 Plan::Wait { until } => Due::At(until),
                 Plan::SignInNeeded { .. } => Due::Idle,
-                Plan::Renew | Plan::ExchangeRefreshToken => match session.next_retry_at {
+                Plan::Renew | Plan::ExchangeRefreshToken => match session.health.next_retry_at() {
                     Some(at) if at > now => Due::At(at),
                     _ => Due::Now,
                 },
@@ -372,7 +372,7 @@ impl Engine {
             });
         };
         let valid = access.as_ref().filter(|a| a.expires_at > now);
-        if let Some(reason) = &session.needs_sign_in {
+        if let Health::SignInNeeded { reason, .. } = &session.health {
             return Err(self.sign_in_needed(profile, reason.clone()));
         }
         let plan = plan_for(&session, access.as_ref(), now, self.renewal_margin());
@@ -408,7 +408,7 @@ impl Engine {
         if satisfied && let Some(token) = stored(None) {
             return Ok(token);
         }
-        if let Some(next_try_at) = session.next_retry_at.filter(|at| *at > now) {
+        if let Some(next_try_at) = session.health.next_retry_at().filter(|at| *at > now) {
             let paused = self.backing_off(profile, &session, next_try_at, now);
             if matches!(want, Want::Fresh)
                 && let Some(token) = stored(Some(Warning::new(
@@ -464,11 +464,13 @@ impl Engine {
                       password (it was not remembered)"
             .to_owned();
         let mut dead = session.clone();
-        dead.needs_sign_in = Some(reason.clone());
-        dead.remedy = Some(Remedy::EnterCredential {
-            profile: None,
-            credential: Credential::Password,
-        });
+        dead.health = Health::SignInNeeded {
+            reason: reason.clone(),
+            remedy: Some(Remedy::EnterCredential {
+                profile: None,
+                credential: Credential::Password,
+            }),
+        };
         self.write_session(profile, &dead).await?;
         Ok(self.sign_in_needed(profile, reason))
     }
@@ -485,13 +487,13 @@ impl Engine {
         EngineError::BackingOff {
             profile: profile.name().to_owned(),
             portal: profile.url().to_owned(),
-            attempts: session.failures,
+            attempts: session.health.failures(),
             next_try_at,
             seconds_left: (next_try_at - now + TimeDelta::milliseconds(999)).num_seconds(),
-            last_error: session
-                .last_error
-                .clone()
-                .unwrap_or_else(|| "nothing was recorded".to_owned()),
+            last_error: match &session.health {
+                Health::Failing { last_error, .. } if !last_error.is_empty() => last_error.clone(),
+                _ => "nothing was recorded".to_owned(),
+            },
         }
     }
 
@@ -564,15 +566,19 @@ impl Engine {
             }
             Err(source) => {
                 let mut failed = session.clone();
-                failed.failures = failed.failures.saturating_add(1);
-                failed.last_error = Some(source.to_string());
-                failed.remedy = source.remedy();
+                let failures = session.health.failures().saturating_add(1);
                 let error = match schedule::after_failure(source.kind()) {
                     AfterFailure::Retry => {
-                        let delay = self.backoff.delay(failed.failures, rand::random::<f64>());
-                        failed.next_retry_at =
-                            Some(now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::MAX));
-                        tracing::warn!(profile = profile.name(), attempts = failed.failures, ?delay, error = %source, "renewal failed; backing off");
+                        let delay = self.backoff.delay(failures, rand::random::<f64>());
+                        failed.health = Health::Failing {
+                            failures,
+                            next_retry_at: Some(
+                                now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::MAX),
+                            ),
+                            last_error: source.to_string(),
+                            remedy: source.remedy(),
+                        };
+                        tracing::warn!(profile = profile.name(), attempts = failures, ?delay, error = %source, "renewal failed; backing off");
                         portal_error(profile, source)
                     }
                     AfterFailure::SignInNeeded => {
@@ -583,12 +589,18 @@ impl Engine {
                             ),
                             _ => format!("the portal refused the refresh token ({source})"),
                         };
-                        failed.needs_sign_in = Some(reason.clone());
+                        failed.health = Health::SignInNeeded {
+                            reason: reason.clone(),
+                            remedy: source.remedy(),
+                        };
                         tracing::warn!(profile = profile.name(), error = %source, "the session is no longer valid");
                         self.sign_in_needed(profile, reason)
                     }
                     AfterFailure::Stop => {
-                        failed.stopped = Some(source.to_string());
+                        failed.health = Health::Stopped {
+                            reason: source.to_string(),
+                            remedy: source.remedy(),
+                        };
                         tracing::warn!(profile = profile.name(), error = %source, "renewal stopped");
                         EngineError::Stopped {
                             profile: profile.name().to_owned(),
@@ -838,12 +850,7 @@ mod tests {
             redirect_uri: "http://127.0.0.1:5000/".to_owned(),
             username: Some("analyst".to_owned()),
             renewed_at: t(0),
-            failures: 0,
-            next_retry_at: None,
-            last_error: None,
-            needs_sign_in: None,
-            stopped: None,
-            remedy: None,
+            health: crate::engine::record::Health::Good,
         }
     }
 
@@ -900,17 +907,17 @@ mod tests {
     #[test]
     fn a_refresh_grant_keeps_the_refresh_token_and_clears_failures() {
         let mut failing = session(1000);
-        failing.failures = 3;
-        failing.last_error = Some("HTTP 500".to_owned());
-        failing.next_retry_at = Some(t(50));
+        failing.health = Health::Failing {
+            failures: 3,
+            next_retry_at: Some(t(50)),
+            last_error: "HTTP 500".to_owned(),
+            remedy: None,
+        };
         let (next, _) = renewed_session(&failing, tokens(None, 40), t(40));
         assert_eq!(next.refresh_token.unwrap().expose(), "rt");
         assert_eq!(next.refresh_expires_at, Some(t(1000)));
         assert_eq!(next.renewed_at, t(40));
-        assert_eq!(
-            (next.failures, next.next_retry_at, next.last_error),
-            (0, None, None)
-        );
+        assert_eq!(next.health, Health::Good);
     }
 
     #[test]

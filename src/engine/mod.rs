@@ -33,7 +33,7 @@ pub use clients::Clients;
 pub use credentials::{CredentialSignIn, Credentials};
 pub use error::{EngineError, FailureClass};
 pub use lifecycle::{DEFAULT_LOCK_TIMEOUT, Due, Engine, FreshToken, RenewalKind, Want};
-pub use record::SessionRecord;
+pub use record::{Health, SessionRecord};
 pub use runner::{EngineEvent, Runner, RunnerCommand};
 pub use server_record::{ServerTokenEntry, ServerTokens};
 pub use servers::{ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind, UrlAccess};

@@ -47,19 +47,66 @@ pub struct SessionRecord {
     pub username: Option<String>,
     /// When the current access token was obtained.
     pub renewed_at: Instant,
-    /// Renewal failures in a row (shared by every process).
-    pub failures: u32,
-    /// When the next automatic attempt may happen, after a failure.
-    pub next_retry_at: Option<Instant>,
-    /// The last failure, in plain words (never a secret).
-    pub last_error: Option<String>,
-    /// Set when the grant is dead (invalid, expired or revoked): why a sign-in is needed.
-    pub needs_sign_in: Option<String>,
-    /// Set when renewal stopped on something retrying cannot fix: what to fix.
-    pub stopped: Option<String>,
-    /// What a person must do about the recorded failure (`last_error` or `stopped`), if
-    /// anything.
-    pub remedy: Option<Remedy>,
+    /// How renewal is doing, shared by every process.
+    pub health: Health,
+}
+
+/// How a session's renewal is doing. Exactly one of these holds; every text is plain words,
+/// never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Health {
+    /// No failure since the last success.
+    #[default]
+    Good,
+    /// Renewal failed and is retried with backoff.
+    Failing {
+        /// Failures in a row.
+        failures: u32,
+        /// When the next automatic attempt may happen.
+        next_retry_at: Option<Instant>,
+        /// The last failure.
+        last_error: String,
+        /// What a person can do about it, if anything.
+        remedy: Option<Remedy>,
+    },
+    /// Renewal stopped on something retrying cannot fix (a client id, a CA file…); an
+    /// explicit renewal still tries again.
+    Stopped {
+        /// What failed.
+        reason: String,
+        /// What to fix.
+        remedy: Option<Remedy>,
+    },
+    /// The grant is dead (invalid, expired or revoked): nothing renews until a sign-in.
+    SignInNeeded {
+        /// Why.
+        reason: String,
+        /// What to do (sign in, or enter a credential again).
+        remedy: Option<Remedy>,
+    },
+}
+
+impl Health {
+    /// Failures in a row so far (0 unless failing).
+    pub fn failures(&self) -> u32 {
+        match self {
+            Self::Failing { failures, .. } => *failures,
+            _ => 0,
+        }
+    }
+
+    /// When the next automatic attempt may happen, while failing.
+    pub fn next_retry_at(&self) -> Option<Instant> {
+        match self {
+            Self::Failing { next_retry_at, .. } => *next_retry_at,
+            _ => None,
+        }
+    }
+
+    /// Nothing renews by itself: stopped, or a sign-in is needed.
+    pub fn halted(&self) -> bool {
+        matches!(self, Self::Stopped { .. } | Self::SignInNeeded { .. })
+    }
 }
 
 /// The JSON form, only built while (de)serialising.
@@ -121,12 +168,26 @@ impl SessionRecord {
             redirect_uri: self.redirect_uri.clone(),
             username: self.username.clone(),
             renewed_at: self.renewed_at,
-            failures: self.failures,
-            next_retry_at: self.next_retry_at,
-            last_error: self.last_error.clone(),
-            needs_sign_in: self.needs_sign_in.clone(),
-            stopped: self.stopped.clone(),
-            remedy: self.remedy.clone(),
+            failures: self.health.failures(),
+            next_retry_at: self.health.next_retry_at(),
+            last_error: match &self.health {
+                Health::Failing { last_error, .. } => Some(last_error.clone()),
+                _ => None,
+            },
+            needs_sign_in: match &self.health {
+                Health::SignInNeeded { reason, .. } => Some(reason.clone()),
+                _ => None,
+            },
+            stopped: match &self.health {
+                Health::Stopped { reason, .. } => Some(reason.clone()),
+                _ => None,
+            },
+            remedy: match &self.health {
+                Health::Good => None,
+                Health::Failing { remedy, .. }
+                | Health::Stopped { remedy, .. }
+                | Health::SignInNeeded { remedy, .. } => remedy.clone(),
+            },
         };
         // Strings, numbers and timestamps always serialise.
         Secret::new(serde_json::to_string(&wire).unwrap_or_default())
@@ -147,12 +208,23 @@ impl SessionRecord {
             redirect_uri: wire.redirect_uri,
             username: wire.username,
             renewed_at: wire.renewed_at,
-            failures: wire.failures,
-            next_retry_at: wire.next_retry_at,
-            last_error: wire.last_error,
-            needs_sign_in: wire.needs_sign_in,
-            stopped: wire.stopped,
-            remedy: wire.remedy,
+            health: match (wire.needs_sign_in, wire.stopped) {
+                (Some(reason), _) => Health::SignInNeeded {
+                    reason,
+                    remedy: wire.remedy,
+                },
+                (None, Some(reason)) => Health::Stopped {
+                    reason,
+                    remedy: wire.remedy,
+                },
+                (None, None) if wire.failures > 0 => Health::Failing {
+                    failures: wire.failures,
+                    next_retry_at: wire.next_retry_at,
+                    last_error: wire.last_error.unwrap_or_default(),
+                    remedy: wire.remedy,
+                },
+                (None, None) => Health::Good,
+            },
         })
     }
 
@@ -176,23 +248,13 @@ impl SessionRecord {
             redirect_uri: String::new(),
             username,
             renewed_at: now,
-            failures: 0,
-            next_retry_at: None,
-            last_error: None,
-            needs_sign_in: None,
-            stopped: None,
-            remedy: None,
+            health: Health::Good,
         }
     }
 
     /// Clears every failure mark after a success.
     pub fn clear_failures(&mut self) {
-        self.failures = 0;
-        self.next_retry_at = None;
-        self.last_error = None;
-        self.needs_sign_in = None;
-        self.stopped = None;
-        self.remedy = None;
+        self.health = Health::Good;
     }
 }
 
@@ -213,12 +275,7 @@ mod tests {
             redirect_uri: "http://127.0.0.1:53111/".to_owned(),
             username: Some("analyst".to_owned()),
             renewed_at: t,
-            failures: 0,
-            next_retry_at: None,
-            last_error: None,
-            needs_sign_in: None,
-            stopped: None,
-            remedy: None,
+            health: Health::Good,
         }
     }
 
@@ -229,6 +286,45 @@ mod tests {
             SessionRecord::from_secret(&record.to_secret()).unwrap(),
             record
         );
+    }
+
+    #[test]
+    fn every_health_round_trips_and_a_record_of_the_older_shape_reads_with_the_dead_grant_first() {
+        let t = DateTime::from_timestamp(1_800_000_100, 0).unwrap();
+        for health in [
+            Health::Good,
+            Health::Failing {
+                failures: 2,
+                next_retry_at: Some(t),
+                last_error: "HTTP 502".to_owned(),
+                remedy: Some(Remedy::CheckNetwork),
+            },
+            Health::Stopped {
+                reason: "invalid client id".to_owned(),
+                remedy: None,
+            },
+            Health::SignInNeeded {
+                reason: "revoked".to_owned(),
+                remedy: Some(Remedy::SignIn { profile: None }),
+            },
+        ] {
+            let record = SessionRecord { health, ..record() };
+            assert_eq!(
+                SessionRecord::from_secret(&record.to_secret()).unwrap(),
+                record
+            );
+        }
+        // Before the health was one value, a record could carry failures, a stop and a dead
+        // grant at once: the dead grant wins, as it did when the state was read.
+        let older = Secret::new(
+            r#"{"refresh_issued_at":"2027-01-15T08:00:00Z","renewed_at":"2027-01-15T08:00:00Z",
+                "failures":3,"last_error":"HTTP 500","stopped":"bad CA","needs_sign_in":"revoked"}"#
+                .to_owned(),
+        );
+        assert!(matches!(
+            SessionRecord::from_secret(&older).unwrap().health,
+            Health::SignInNeeded { reason, .. } if reason == "revoked"
+        ));
     }
 
     #[test]

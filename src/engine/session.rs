@@ -133,12 +133,7 @@ impl Engine {
             redirect_uri,
             username: Some(signed_in.user.username.clone()),
             renewed_at: now,
-            failures: 0,
-            next_retry_at: None,
-            last_error: None,
-            needs_sign_in: None,
-            stopped: None,
-            remedy: None,
+            health: crate::engine::record::Health::Good,
         };
         let access = AccessTokenRecord {
             token: tokens.access_token.clone(),

@@ -8,7 +8,7 @@ use crate::arcgis::Instant;
 use crate::remedy::{Credential, Remedy};
 use crate::store::AccessTokenRecord;
 
-use super::record::SessionRecord;
+use super::record::{Health, SessionRecord};
 
 /// Where a profile's tokens stand.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,10 +162,10 @@ impl ProfileStatus {
             last_refresh_at: Some(session.renewed_at),
         };
         let sign_in = Remedy::SignIn { profile: None };
-        let state = if let Some(reason) = &session.needs_sign_in {
+        let state = if let Health::SignInNeeded { reason, remedy } = &session.health {
             TokenState::NeedsSignIn {
                 reason: reason.clone(),
-                remedy: Some(session.remedy.clone().unwrap_or(sign_in)),
+                remedy: Some(remedy.clone().unwrap_or(sign_in)),
             }
         } else if session.refresh_expires_at.is_some_and(|at| at <= now) {
             TokenState::NeedsSignIn {
@@ -183,17 +183,23 @@ impl ProfileStatus {
                     credential: Credential::Password,
                 }),
             }
-        } else if let Some(message) = &session.stopped {
+        } else if let Health::Stopped { reason, remedy } = &session.health {
             TokenState::Error {
-                message: message.clone(),
-                remedy: session.remedy.clone(),
+                message: reason.clone(),
+                remedy: remedy.clone(),
             }
-        } else if session.failures > 0 {
+        } else if let Health::Failing {
+            failures,
+            next_retry_at,
+            last_error,
+            remedy,
+        } = &session.health
+        {
             TokenState::RefreshFailing {
-                attempts: session.failures,
-                next_retry_at: session.next_retry_at,
-                last_error: session.last_error.clone().unwrap_or_default(),
-                remedy: session.remedy.clone(),
+                attempts: *failures,
+                next_retry_at: *next_retry_at,
+                last_error: last_error.clone(),
+                remedy: remedy.clone(),
             }
         } else {
             TokenState::Valid
@@ -230,12 +236,7 @@ mod tests {
             redirect_uri: "urn:ietf:wg:oauth:2.0:oob".to_owned(),
             username: Some("analyst".to_owned()),
             renewed_at: t(0),
-            failures: 0,
-            next_retry_at: None,
-            last_error: None,
-            needs_sign_in: None,
-            stopped: None,
-            remedy: None,
+            health: crate::engine::record::Health::Good,
         }
     }
 
@@ -272,14 +273,21 @@ mod tests {
         assert_eq!(expired.state.name(), "needs_sign_in");
 
         let mut failing = session();
-        failing.failures = 2;
-        failing.last_error = Some("HTTP 502".to_owned());
+        failing.health = Health::Failing {
+            failures: 2,
+            next_retry_at: None,
+            last_error: "HTTP 502".to_owned(),
+            remedy: None,
+        };
         let state = ProfileStatus::from_stored(Some(&failing), None, t(10)).state;
         assert_eq!(state.name(), "refresh_failing");
         assert!(state.message().unwrap().contains("HTTP 502"));
 
         let mut stopped = failing.clone();
-        stopped.stopped = Some("invalid client id".to_owned());
+        stopped.health = Health::Stopped {
+            reason: "invalid client id".to_owned(),
+            remedy: None,
+        };
         assert_eq!(
             ProfileStatus::from_stored(Some(&stopped), None, t(10))
                 .state
@@ -287,7 +295,10 @@ mod tests {
             "error"
         );
         let mut dead = stopped;
-        dead.needs_sign_in = Some("revoked".to_owned());
+        dead.health = Health::SignInNeeded {
+            reason: "revoked".to_owned(),
+            remedy: None,
+        };
         assert_eq!(
             ProfileStatus::from_stored(Some(&dead), None, t(10))
                 .state
