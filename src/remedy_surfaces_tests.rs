@@ -488,7 +488,6 @@ fn service_variant(err: &ServiceTokenError) -> usize {
 fn states() -> Vec<TokenState> {
     let mut all = vec![
         TokenState::SignedOut,
-        TokenState::SigningIn,
         TokenState::Valid,
         TokenState::Refreshing,
         TokenState::RefreshFailing {
@@ -524,12 +523,11 @@ fn states() -> Vec<TokenState> {
 fn state_variant(state: &TokenState) -> usize {
     match state {
         TokenState::SignedOut => 0,
-        TokenState::SigningIn => 1,
-        TokenState::Valid => 2,
-        TokenState::Refreshing => 3,
-        TokenState::RefreshFailing { .. } => 4,
-        TokenState::NeedsSignIn { .. } => 5,
-        TokenState::Error { .. } => 6,
+        TokenState::Valid => 1,
+        TokenState::Refreshing => 2,
+        TokenState::RefreshFailing { .. } => 3,
+        TokenState::NeedsSignIn { .. } => 4,
+        TokenState::Error { .. } => 5,
     }
 }
 
@@ -684,7 +682,7 @@ fn the_examples_cover_every_variant_of_every_remedy_error_and_state() {
     covers("EngineError", &engine_errors(), 15, engine_variant);
     covers("Refusal", &refusals(), 4, refusal_variant);
     covers("ServiceTokenError", &service_errors(), 6, service_variant);
-    covers("TokenState", &states(), 7, state_variant);
+    covers("TokenState", &states(), 6, state_variant);
     covers("Expiry", &expiries(), 4, expiry_variant);
     assert!(federated_recommendation().is_some_and(|w| w.remedy.is_some()));
 }

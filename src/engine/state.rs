@@ -15,8 +15,6 @@ use super::record::{Health, SessionRecord};
 pub enum TokenState {
     /// No session is stored.
     SignedOut,
-    /// A sign-in is under way.
-    SigningIn,
     /// A session is stored and keeps itself fresh.
     Valid,
     /// A renewal is under way.
@@ -49,12 +47,11 @@ pub enum TokenState {
 }
 
 impl TokenState {
-    /// The machine name (`status --json`): `signed_out`, `signing_in`, `valid`, `refreshing`,
+    /// The machine name (`status --json`): `signed_out`, `valid`, `refreshing`,
     /// `refresh_failing`, `needs_sign_in`, `error`.
     pub fn name(&self) -> &'static str {
         match self {
             Self::SignedOut => "signed_out",
-            Self::SigningIn => "signing_in",
             Self::Valid => "valid",
             Self::Refreshing => "refreshing",
             Self::RefreshFailing { .. } => "refresh_failing",
@@ -94,7 +91,7 @@ impl TokenState {
                 Some(other) => Some(other.clone()),
             },
             Self::NeedsSignIn { remedy, .. } | Self::Error { remedy, .. } => remedy.clone(),
-            Self::SignedOut | Self::SigningIn | Self::Valid | Self::Refreshing => None,
+            Self::SignedOut | Self::Valid | Self::Refreshing => None,
         }
     }
 }
@@ -103,7 +100,6 @@ impl fmt::Display for TokenState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::SignedOut => f.write_str("signed out"),
-            Self::SigningIn => f.write_str("signing in"),
             Self::Valid => f.write_str("signed in, token kept fresh"),
             Self::Refreshing => f.write_str("renewing the token"),
             Self::RefreshFailing { attempts, .. } => {

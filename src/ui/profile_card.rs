@@ -7,7 +7,7 @@ use eframe::egui::{self, RichText};
 
 use super::Command;
 use super::countdown;
-use super::profile_list::{counts_down, kind_icon, shown_state};
+use super::profile_list::{counts_down, kind_icon};
 use super::remedy::with_remedy;
 use super::sign_in_wait::sign_in_wait_ui;
 use super::theme::state_colour;
@@ -51,7 +51,7 @@ pub fn profile_card_ui(
         });
     ui.add_space(8.0);
 
-    let state = shown_state(view);
+    let state = view.status.state.clone();
     if view.sign_in.is_none() {
         state_ui(ui, view, &state);
         ui.add_space(8.0);

@@ -4,7 +4,7 @@
 use eframe::egui::{self, RichText};
 
 use super::countdown;
-use super::theme::{state_badge, state_colour};
+use super::theme::{SIGNING_IN_BADGE, busy_colour, state_badge, state_colour};
 use super::view::{ProfileView, View};
 use crate::arcgis::Instant;
 use crate::engine::TokenState;
@@ -56,17 +56,21 @@ fn row_ui(ui: &mut egui::Ui, view: &ProfileView, selected: &mut Option<ProfileId
         }
     });
     ui.horizontal(|ui| {
-        let state = shown_state(view);
-        ui.label(
-            RichText::new(state_badge(&state))
-                .color(state_colour(&state))
-                .small(),
-        );
+        let state = &view.status.state;
+        // A sign-in the window is waiting for wins over what the engine last said; it is
+        // the window's own state (the engine knows of it only when it ends).
+        let (badge, colour) = if view.sign_in.is_some() {
+            (SIGNING_IN_BADGE, busy_colour())
+        } else {
+            (state_badge(state), state_colour(state))
+        };
+        ui.label(RichText::new(badge).color(colour).small());
         if let Some(user) = &view.status.user {
             ui.label(RichText::new(user).small().weak());
         }
         if let Some(deadline) = view.status.deadlines.access_expires_at
-            && counts_down(&state)
+            && view.sign_in.is_none()
+            && counts_down(state)
         {
             ui.label(
                 RichText::new(countdown::remaining(deadline, now))
@@ -76,15 +80,6 @@ fn row_ui(ui: &mut egui::Ui, view: &ProfileView, selected: &mut Option<ProfileId
             .on_hover_text("time left on the access token");
         }
     });
-}
-
-/// The state to show: a sign-in in progress wins over what the runner last said.
-pub fn shown_state(view: &ProfileView) -> TokenState {
-    if view.sign_in.is_some() {
-        TokenState::SigningIn
-    } else {
-        view.status.state.clone()
-    }
 }
 
 /// Whether a state has a live token worth a countdown.

@@ -40,11 +40,19 @@ impl ThemeChoice {
     }
 }
 
+/// The badge of a profile whose sign-in the window is waiting for.
+pub const SIGNING_IN_BADGE: &str = "Signing in";
+
+/// The colour of work under way (a sign-in, a renewal).
+pub fn busy_colour() -> Color32 {
+    Color32::from_rgb(0x2f, 0x7e, 0xd8)
+}
+
 /// The colour of a state's badge, readable on light and dark backgrounds.
 pub fn state_colour(state: &TokenState) -> Color32 {
     match state {
         TokenState::Valid => Color32::from_rgb(0x2e, 0x9d, 0x4f),
-        TokenState::SigningIn | TokenState::Refreshing => Color32::from_rgb(0x2f, 0x7e, 0xd8),
+        TokenState::Refreshing => busy_colour(),
         TokenState::RefreshFailing { .. } => Color32::from_rgb(0xd9, 0x8c, 0x1c),
         TokenState::NeedsSignIn { .. } | TokenState::Error { .. } => {
             Color32::from_rgb(0xd0, 0x3b, 0x3b)
@@ -57,7 +65,6 @@ pub fn state_colour(state: &TokenState) -> Color32 {
 pub fn state_badge(state: &TokenState) -> &'static str {
     match state {
         TokenState::SignedOut => "Signed out",
-        TokenState::SigningIn => "Signing in",
         TokenState::Valid => "Signed in",
         TokenState::Refreshing => "Renewing",
         TokenState::RefreshFailing { .. } => "Retrying",
