@@ -66,6 +66,9 @@ pub struct SignIn {
     pub tokens: OAuthTokens,
     /// The signed-in user, as `community/self` describes them with the new access token.
     pub user: SignedInUser,
+    /// The redirect URI the code was issued for, exactly as sent (with the listener's port);
+    /// the `exchange_refresh_token` grant must send it again.
+    pub redirect_uri: RedirectUri,
 }
 
 /// The signed-in user (from `community/self`).
@@ -294,6 +297,7 @@ impl SignInOptions {
         Ok(SignIn {
             tokens,
             user: user.into(),
+            redirect_uri: redirect_uri.clone(),
         })
     }
 

@@ -84,7 +84,7 @@ pub(super) async fn run(
                 None => break,
             },
             Some(event) = engine_receiver.recv() => worker.forward(event),
-            Some(done) = done_receiver.recv() => worker.sign_in_done(done),
+            Some(done) = done_receiver.recv() => worker.sign_in_done(done).await,
         }
     }
     worker.stop().await;
@@ -265,7 +265,11 @@ impl Worker {
                         found,
                         credentials,
                         move |signed_in| {
-                            let _ = restart.send(SignInDone { profile, signed_in });
+                            let _ = restart.send(SignInDone {
+                                profile,
+                                signed_in,
+                                user: None,
+                            });
                         },
                     );
                 }
@@ -369,14 +373,35 @@ impl Worker {
         }
     }
 
-    fn sign_in_done(&mut self, done: SignInDone) {
+    async fn sign_in_done(&mut self, done: SignInDone) {
         self.sign_ins.remove(&done.profile);
         let Some(profile) = self.profiles.get(&done.profile).cloned() else {
             return;
         };
-        if done.signed_in {
-            // A fresh runner reads the new session at once and keeps it fresh.
-            self.users_read.remove(profile.id());
+        if !done.signed_in {
+            return;
+        }
+        match done.user {
+            // The sign-in read the user on its way: shown as it is (only the organisation's
+            // name is looked up).
+            Some(user) => {
+                self.users_read.insert(profile.id().clone());
+                user_info::show(
+                    Arc::clone(&self.engine),
+                    profile.clone(),
+                    user,
+                    self.events.clone(),
+                );
+            }
+            None => {
+                self.users_read.remove(profile.id());
+            }
+        }
+        // The profile's runner is told, and reads the new session at once.
+        if self.runners.contains_key(profile.id()) {
+            self.tell_runner(profile.id(), RunnerCommand::SessionChanged)
+                .await;
+        } else {
             self.start_runner(&profile);
         }
     }

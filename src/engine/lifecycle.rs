@@ -525,7 +525,7 @@ impl Engine {
         };
         let (client, portal) = self.connection(profile)?;
         let client_id = profile.client_id().unwrap_or_default();
-        let redirect = session.wire_redirect();
+        let redirect = session.redirect_uri.clone();
         let kind = match (&redirect, kind) {
             (None, RenewalKind::Exchanged) => RenewalKind::Refreshed,
             (_, kind) => kind,
@@ -847,7 +847,10 @@ mod tests {
             refresh_issued_at: t(0),
             refresh_expires_at: Some(t(refresh_for)),
             exchange_extends: true,
-            redirect_uri: "http://127.0.0.1:5000/".to_owned(),
+            redirect_uri: Some(crate::arcgis::oauth::RedirectUri::Loopback {
+                port: 5000,
+                path: "/".to_owned(),
+            }),
             username: Some("analyst".to_owned()),
             renewed_at: t(0),
             health: crate::engine::record::Health::Good,

@@ -40,9 +40,9 @@ pub struct SessionRecord {
     /// came back with the old expiry: exchanging again cannot help, so the token is only used
     /// for `refresh_token` grants until it ends.
     pub exchange_extends: bool,
-    /// The redirect URI used at sign-in, exactly as sent (with the listener's port); empty for
-    /// the credential methods.
-    pub redirect_uri: String,
+    /// The redirect URI used at sign-in, exactly as sent (with the listener's port); `None`
+    /// for the credential methods.
+    pub redirect_uri: Option<WireRedirect>,
     /// The user the session belongs to.
     pub username: Option<String>,
     /// When the current access token was obtained.
@@ -165,7 +165,10 @@ impl SessionRecord {
             refresh_issued_at: self.refresh_issued_at,
             refresh_expires_at: self.refresh_expires_at,
             exchange_extends: self.exchange_extends,
-            redirect_uri: self.redirect_uri.clone(),
+            redirect_uri: self
+                .redirect_uri
+                .as_ref()
+                .map_or_else(String::new, ToString::to_string),
             username: self.username.clone(),
             renewed_at: self.renewed_at,
             failures: self.health.failures(),
@@ -205,7 +208,7 @@ impl SessionRecord {
             refresh_issued_at: wire.refresh_issued_at,
             refresh_expires_at: wire.refresh_expires_at,
             exchange_extends: wire.exchange_extends,
-            redirect_uri: wire.redirect_uri,
+            redirect_uri: stored_redirect(&wire.redirect_uri),
             username: wire.username,
             renewed_at: wire.renewed_at,
             health: match (wire.needs_sign_in, wire.stopped) {
@@ -228,15 +231,6 @@ impl SessionRecord {
         })
     }
 
-    /// The stored redirect URI as the wire protocol sends it.
-    pub fn wire_redirect(&self) -> Option<WireRedirect> {
-        match RedirectUri::parse(&self.redirect_uri).ok()? {
-            RedirectUri::Loopback { port, path } => Some(WireRedirect::Loopback { port, path }),
-            RedirectUri::OutOfBand => Some(WireRedirect::OutOfBand),
-            RedirectUri::LoopbackAnyPort { .. } => None,
-        }
-    }
-
     /// A new session of a credential method (no refresh token) signed in at `now`.
     pub fn credentials(username: Option<String>, reissue: bool, now: Instant) -> Self {
         Self {
@@ -245,7 +239,7 @@ impl SessionRecord {
             refresh_issued_at: now,
             refresh_expires_at: None,
             exchange_extends: false,
-            redirect_uri: String::new(),
+            redirect_uri: None,
             username,
             renewed_at: now,
             health: Health::Good,
@@ -255,6 +249,16 @@ impl SessionRecord {
     /// Clears every failure mark after a success.
     pub fn clear_failures(&mut self) {
         self.health = Health::Good;
+    }
+}
+
+/// A stored redirect URI as it was sent: a concrete loopback address or the out-of-band URN
+/// (an empty or any-port value, which was never sent, reads as none).
+fn stored_redirect(text: &str) -> Option<WireRedirect> {
+    match RedirectUri::parse(text).ok()? {
+        RedirectUri::Loopback { port, path } => Some(WireRedirect::Loopback { port, path }),
+        RedirectUri::OutOfBand => Some(WireRedirect::OutOfBand),
+        RedirectUri::LoopbackAnyPort { .. } => None,
     }
 }
 
@@ -272,7 +276,10 @@ mod tests {
             refresh_issued_at: t,
             refresh_expires_at: Some(t + chrono::TimeDelta::days(14)),
             exchange_extends: true,
-            redirect_uri: "http://127.0.0.1:53111/".to_owned(),
+            redirect_uri: Some(WireRedirect::Loopback {
+                port: 53111,
+                path: "/".to_owned(),
+            }),
             username: Some("analyst".to_owned()),
             renewed_at: t,
             health: Health::Good,
@@ -333,13 +340,13 @@ mod tests {
         let record = SessionRecord::credentials(Some("analyst".to_owned()), true, now);
         let stored = record.to_secret();
         assert_eq!(SessionRecord::from_secret(&stored).unwrap(), record);
-        assert!(record.wire_redirect().is_none());
+        assert!(record.redirect_uri.is_none());
     }
 
     #[test]
     fn the_stored_redirect_keeps_the_listener_port_for_the_exchange_grant() {
         assert_eq!(
-            record().wire_redirect(),
+            record().redirect_uri,
             Some(WireRedirect::Loopback {
                 port: 53111,
                 path: "/".to_owned()

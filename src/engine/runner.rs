@@ -33,6 +33,8 @@ pub enum RunnerCommand {
     TokenRejected(Secret<String>),
     /// Sign out (revoke, delete the secrets); the runner keeps watching.
     SignOut,
+    /// A new session was stored (a sign-in): read it and plan again now.
+    SessionChanged,
     /// End the runner.
     Stop,
 }
@@ -147,6 +149,8 @@ impl Task {
                     let result = self.engine.token_rejected(&self.profile, &token).await;
                     self.after(result, "renewal after the token was rejected (498)");
                 }
+                // The loop's next turn reads the new session, publishes it and plans anew.
+                Some(RunnerCommand::SessionChanged) => self.local_failures = 0,
                 Some(RunnerCommand::SignOut) => match self.engine.sign_out(&self.profile).await {
                     Ok(done) => {
                         let note = done

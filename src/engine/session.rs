@@ -5,7 +5,6 @@
 //! portal, then deletes the profile's secrets — even when the revocation fails.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -16,8 +15,7 @@ use super::lifecycle::Engine;
 use super::record::SessionRecord;
 use crate::arcgis::oauth::{TokenTypeHint, revoke_token};
 use crate::auth::{
-    Browser, LoopbackRedirect, Progress, ProgressSink, SignIn, SignInOptions, SignedInUser, oob,
-    pkce,
+    Browser, LoopbackRedirect, ProgressSink, SignIn, SignInOptions, SignedInUser, oob, pkce,
 };
 use crate::secret::Secret;
 use crate::store::{AccessTokenRecord, Profile, RedirectUri, SecretKind, SignInMethod};
@@ -56,17 +54,6 @@ impl Engine {
         request: SignInRequest,
     ) -> Result<SignedInUser, EngineError> {
         let (client, portal) = self.connection(profile)?;
-        let port = Arc::new(AtomicU32::new(0));
-        let progress = {
-            let port = Arc::clone(&port);
-            let inner = Arc::clone(&request.progress);
-            Arc::new(move |step: Progress| {
-                if let Progress::WaitingForBrowser { listening_on, .. } = &step {
-                    port.store(u32::from(listening_on.port()), Ordering::SeqCst);
-                }
-                inner.report(step);
-            })
-        };
         let mut options = SignInOptions::new(
             client,
             portal,
@@ -76,7 +63,7 @@ impl Engine {
         options.timeout = request.timeout;
         options.cancel = request.cancel;
         options.browser = request.browser;
-        options.progress = progress;
+        options.progress = request.progress;
         options.clock = Arc::clone(self.clock());
         let sign_in_error = |source| EngineError::SignIn {
             profile: profile.name().to_owned(),
@@ -86,25 +73,20 @@ impl Engine {
             .redirect_uri()
             .cloned()
             .unwrap_or(RedirectUri::OutOfBand);
-        let (result, redirect_uri) = match (profile.sign_in(), &redirect) {
+        let result = match (profile.sign_in(), &redirect) {
             (SignInMethod::OutOfBand, _) | (_, RedirectUri::OutOfBand) => {
                 let pasted = request.pasted.unwrap_or_else(|| mpsc::channel(1).1);
-                let result = oob::sign_in(&options, pasted).await;
-                (result, redirect.to_string())
+                oob::sign_in(&options, pasted).await
             }
             (_, RedirectUri::Loopback { port, path }) => {
-                let result = pkce::sign_in(&options, &LoopbackRedirect::fixed(*port, path)).await;
-                (result, redirect.to_string())
+                pkce::sign_in(&options, &LoopbackRedirect::fixed(*port, path)).await
             }
             (_, RedirectUri::LoopbackAnyPort { path }) => {
-                let result = pkce::sign_in(&options, &LoopbackRedirect::any_port(path)).await;
-                let used = u16::try_from(port.load(Ordering::SeqCst)).unwrap_or_default();
-                (result, redirect.with_listener_port(used))
+                pkce::sign_in(&options, &LoopbackRedirect::any_port(path)).await
             }
         };
         let signed_in = result.map_err(sign_in_error)?;
-        self.store_sign_in(profile, &signed_in, redirect_uri)
-            .await?;
+        self.store_sign_in(profile, &signed_in).await?;
         Ok(signed_in.user)
     }
 
@@ -112,7 +94,6 @@ impl Engine {
         &self,
         profile: &Profile,
         signed_in: &SignIn,
-        redirect_uri: String,
     ) -> Result<(), EngineError> {
         let now = self.clock().now();
         let tokens = &signed_in.tokens;
@@ -130,7 +111,7 @@ impl Engine {
             refresh_issued_at: now,
             refresh_expires_at: tokens.refresh_token_expires_at,
             exchange_extends: true,
-            redirect_uri,
+            redirect_uri: Some(signed_in.redirect_uri.clone()),
             username: Some(signed_in.user.username.clone()),
             renewed_at: now,
             health: crate::engine::record::Health::Good,

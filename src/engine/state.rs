@@ -229,7 +229,7 @@ mod tests {
             refresh_issued_at: t(0),
             refresh_expires_at: Some(t(100)),
             exchange_extends: true,
-            redirect_uri: "urn:ietf:wg:oauth:2.0:oob".to_owned(),
+            redirect_uri: Some(crate::arcgis::oauth::RedirectUri::OutOfBand),
             username: Some("analyst".to_owned()),
             renewed_at: t(0),
             health: crate::engine::record::Health::Good,

@@ -124,15 +124,6 @@ impl RedirectUri {
     pub fn is_loopback(&self) -> bool {
         !matches!(self, Self::OutOfBand)
     }
-
-    /// The redirect to send for a listener that got `port`: fixed loopback URIs keep their
-    /// own port, any-port ones take `port`, out-of-band stays the URN.
-    pub fn with_listener_port(&self, port: u16) -> String {
-        match self {
-            Self::LoopbackAnyPort { path } => format!("http://127.0.0.1:{port}{path}"),
-            other => other.to_string(),
-        }
-    }
 }
 
 impl fmt::Display for RedirectUri {
@@ -179,14 +170,6 @@ mod tests {
                 path: "/cb".into()
             }
         );
-    }
-
-    #[test]
-    fn an_any_port_redirect_takes_the_listener_port() {
-        let any = RedirectUri::parse("http://127.0.0.1/cb").unwrap();
-        assert_eq!(any.with_listener_port(53111), "http://127.0.0.1:53111/cb");
-        let fixed = RedirectUri::parse("http://127.0.0.1:8400/cb").unwrap();
-        assert_eq!(fixed.with_listener_port(53111), "http://127.0.0.1:8400/cb");
     }
 
     #[test]

@@ -27,6 +27,54 @@ async fn rig(minutes: u32) -> Rig {
 const RENEW_AT: i64 = 1500;
 
 #[tokio::test]
+async fn an_any_port_sign_in_keeps_the_redirect_it_sent_with_the_listeners_port_and_exchanges_with_it()
+ {
+    use crate::common::browser::{Click, PlayingBrowser};
+    use crate::common::engine::PASSWORD;
+    use tokendesk::arcgis::oauth::RedirectUri;
+    use tokendesk::auth::Progress;
+
+    // Refresh token: 60 min; exchange due at 48 min.
+    let rig = rig(60).await;
+    let engine = rig.engine();
+    let (browser, _shown) = PlayingBrowser::new(rig.portal.ca_pem(), USER, PASSWORD, Click::SignIn);
+    let listened = Arc::new(std::sync::Mutex::new(None));
+    let heard = listened.clone();
+    let request = tokendesk::engine::SignInRequest {
+        browser: Arc::new(browser),
+        progress: Arc::new(move |step: Progress| {
+            if let Progress::WaitingForBrowser { listening_on, .. } = step {
+                *heard.lock().unwrap() = Some(listening_on.port());
+            }
+        }),
+        cancel: tokio_util::sync::CancellationToken::new(),
+        timeout: BOUND,
+        pasted: None,
+    };
+    tokio::time::timeout(BOUND, engine.sign_in(&rig.profile, request))
+        .await
+        .unwrap()
+        .unwrap();
+    let port = listened
+        .lock()
+        .unwrap()
+        .expect("the listener reported its port");
+    assert_ne!(port, 0);
+    assert_eq!(
+        rig.session().unwrap().redirect_uri,
+        Some(RedirectUri::Loopback {
+            port,
+            path: "/".to_owned()
+        }),
+        "the session keeps the redirect URI the code was issued for"
+    );
+    // The exchange sends it again; the portal checks it against the code's.
+    rig.advance(48 * 60 + 5).await;
+    let exchanged = engine.fresh_token(&rig.profile, false).await.unwrap();
+    assert_eq!(exchanged.renewed, Some(RenewalKind::Exchanged));
+}
+
+#[tokio::test]
 async fn the_renewal_margin_is_the_engines_own_setting_and_reaches_its_clones_only() {
     let rig = rig(20160).await;
     let engine = rig.engine();

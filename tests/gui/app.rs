@@ -197,6 +197,12 @@ fn signing_in_through_the_browser_shows_the_user_and_a_ticking_countdown_and_sig
     gui.sign_in();
     gui.harness.get_by_label("Demo Analyst (analyst)");
     gui.harness.get_by_label("org_publisher");
+    assert_eq!(
+        gui.runtime
+            .block_on(gui.rig.count("/portal/sharing/rest/community/self")),
+        1,
+        "the window shows the user the sign-in read, without a second community/self"
+    );
     gui.harness
         .get_by_label("Signed in. The token is renewed before it expires.");
     gui.harness.get_by_label("Sign out");

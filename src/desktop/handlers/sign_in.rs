@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::{Browser, DEFAULT_TIMEOUT, Progress, SignInError};
+use crate::auth::{Browser, DEFAULT_TIMEOUT, Progress, SignInError, SignedInUser};
 use crate::desktop::events::{Events, notice, screen};
 use crate::engine::{Credentials, Engine, EngineError, SignInRequest};
 use crate::secret::Secret;
@@ -45,6 +45,9 @@ pub(in crate::desktop) struct SignInDone {
     pub profile: ProfileId,
     /// Whether a new session was stored.
     pub signed_in: bool,
+    /// The user the sign-in learned (browser and out-of-band sign-ins read it on the way),
+    /// so it need not be read again.
+    pub user: Option<SignedInUser>,
 }
 
 /// Starts signing `profile` in.
@@ -107,6 +110,7 @@ pub(in crate::desktop) fn start(
         let _ = done.send(SignInDone {
             profile: id,
             signed_in: result.is_ok(),
+            user: result.ok(),
         });
     });
     SignInHandle { cancel, pasted }
