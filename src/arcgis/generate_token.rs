@@ -13,7 +13,7 @@ use super::error::ArcGisError;
 use super::http::{ArcGisClient, Call, FromWire};
 use super::time::{EpochMillis, Expiration, Instant};
 use super::url::{PortalUrl, ServerUrl};
-use crate::secret::Secret;
+use crate::secret::{AccessToken, Password};
 
 /// What a generated token is bound to (`client=`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub struct PasswordTokenRequest {
     /// User name (compared case-sensitively by generateToken).
     pub username: String,
     /// Password.
-    pub password: Secret<String>,
+    pub password: Password,
     /// What the token is bound to.
     pub client: ClientBinding,
     /// Requested lifetime (minutes); sites clamp it to their maximum.
@@ -79,7 +79,7 @@ impl PasswordTokenRequest {
 #[derive(Debug, Clone)]
 pub struct GeneratedToken {
     /// The token.
-    pub token: Secret<String>,
+    pub token: AccessToken,
     /// When it expires (`expires`, epoch ms).
     pub expires_at: Instant,
     /// Whether it may only be used over HTTPS; not sent by every server (UNCONFIRMED for
@@ -90,7 +90,7 @@ pub struct GeneratedToken {
 /// The wire shape of a generateToken answer.
 #[derive(Debug, Deserialize)]
 pub struct GeneratedTokenWire {
-    token: Secret<String>,
+    token: AccessToken,
     expires: EpochMillis,
     #[serde(default)]
     ssl: Option<bool>,
@@ -139,7 +139,7 @@ pub struct FederatedTokenRequest<'a> {
     /// The portal's generateToken endpoint.
     pub token_service: &'a Url,
     /// A valid portal token.
-    pub portal_token: &'a Secret<String>,
+    pub portal_token: &'a AccessToken,
     /// The server the token is for (its root is sent as `serverUrl`).
     pub server: &'a ServerUrl,
     /// Requested lifetime in minutes (the portal's default when `None`).

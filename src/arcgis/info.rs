@@ -8,7 +8,7 @@ use super::error::ArcGisError;
 use super::http::{ArcGisClient, Call, wire_is_typed};
 use super::time::Instant;
 use super::url::{PortalUrl, ServerUrl};
-use crate::secret::Secret;
+use crate::secret::AccessToken;
 
 /// `authInfo` of portal `info` and server `rest/info`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -160,7 +160,7 @@ wire_is_typed!(
     ServicesDirectory
 );
 
-fn token_field(token: Option<&Secret<String>>) -> Vec<(&'static str, String)> {
+fn token_field(token: Option<&AccessToken>) -> Vec<(&'static str, String)> {
     token
         .map(|t| vec![("token", t.expose().clone())])
         .unwrap_or_default()
@@ -187,7 +187,7 @@ pub async fn portal_info(
 pub async fn portal_self(
     client: &ArcGisClient,
     portal: &PortalUrl,
-    token: Option<&Secret<String>>,
+    token: Option<&AccessToken>,
     now: Instant,
 ) -> Result<PortalSelf, ArcGisError> {
     portal_self_as(client, portal, token, None, now).await
@@ -198,7 +198,7 @@ pub async fn portal_self(
 pub async fn portal_self_as(
     client: &ArcGisClient,
     portal: &PortalUrl,
-    token: Option<&Secret<String>>,
+    token: Option<&AccessToken>,
     referer: Option<&str>,
     now: Instant,
 ) -> Result<PortalSelf, ArcGisError> {
@@ -218,7 +218,7 @@ pub async fn portal_self_as(
 pub async fn server_services(
     client: &ArcGisClient,
     server: &ServerUrl,
-    token: &Secret<String>,
+    token: &AccessToken,
     referer: Option<&str>,
     now: Instant,
 ) -> Result<ServicesDirectory, ArcGisError> {
@@ -236,7 +236,7 @@ pub async fn server_services(
 pub async fn community_self(
     client: &ArcGisClient,
     portal: &PortalUrl,
-    token: &Secret<String>,
+    token: &AccessToken,
     now: Instant,
 ) -> Result<PortalUser, ArcGisError> {
     let site = portal.sharing_rest();

@@ -14,7 +14,7 @@ use super::error::{ApiMessage, ArcGisError, Cause, ErrorKind};
 use super::http::{ArcGisClient, Call, FromWire};
 use super::time::{Expiration, Instant, after_seconds};
 use super::url::PortalUrl;
-use crate::secret::Secret;
+use crate::secret::{AccessToken, PkceVerifier, RefreshToken, Secret};
 
 /// The out-of-band redirect URI: the portal shows the code on a page instead of redirecting.
 pub const OOB_REDIRECT_URI: &str = "urn:ietf:wg:oauth:2.0:oob";
@@ -22,7 +22,7 @@ pub const OOB_REDIRECT_URI: &str = "urn:ietf:wg:oauth:2.0:oob";
 /// A PKCE pair: the secret verifier and its S256 challenge.
 #[derive(Debug, Clone)]
 pub struct Pkce {
-    verifier: Secret<String>,
+    verifier: PkceVerifier,
     challenge: String,
 }
 
@@ -44,7 +44,7 @@ impl Pkce {
     }
 
     /// The verifier, sent only in the code exchange.
-    pub fn verifier(&self) -> &Secret<String> {
+    pub fn verifier(&self) -> &PkceVerifier {
         &self.verifier
     }
 
@@ -124,7 +124,7 @@ pub fn authorize_url(portal: &PortalUrl, request: &AuthorizeRequest<'_>) -> Url 
 #[derive(Debug, Clone)]
 pub struct OAuthTokens {
     /// The access token.
-    pub access_token: Secret<String>,
+    pub access_token: AccessToken,
     /// When it expires (`now + expires_in`).
     pub expires_at: Instant,
     /// The user, for user grants (absent for `client_credentials`); verbatim.
@@ -132,7 +132,7 @@ pub struct OAuthTokens {
     /// Whether the token may only be used over HTTPS (missing = false, as rest-js reads it).
     pub ssl: bool,
     /// A refresh token (only `authorization_code` and `exchange_refresh_token` grants).
-    pub refresh_token: Option<Secret<String>>,
+    pub refresh_token: Option<RefreshToken>,
     /// When the refresh token expires (`now + refresh_token_expires_in`); `None` when not
     /// said or when it does not expire.
     pub refresh_token_expires_at: Option<Instant>,
@@ -141,14 +141,14 @@ pub struct OAuthTokens {
 /// The wire shape of a token answer.
 #[derive(Debug, Deserialize)]
 pub struct OAuthTokensWire {
-    access_token: Secret<String>,
+    access_token: AccessToken,
     expires_in: i64,
     #[serde(default)]
     username: Option<String>,
     #[serde(default)]
     ssl: Option<bool>,
     #[serde(default)]
-    refresh_token: Option<Secret<String>>,
+    refresh_token: Option<RefreshToken>,
     #[serde(default)]
     refresh_token_expires_in: Option<i64>,
 }
@@ -182,17 +182,17 @@ pub enum Grant<'a> {
         /// The same redirect URI as in the authorize URL.
         redirect_uri: &'a RedirectUri,
         /// The PKCE verifier.
-        code_verifier: &'a Secret<String>,
+        code_verifier: &'a PkceVerifier,
     },
     /// `refresh_token`: a new access token only.
     RefreshToken {
         /// The refresh token.
-        refresh_token: &'a Secret<String>,
+        refresh_token: &'a RefreshToken,
     },
     /// `exchange_refresh_token`: a new access token and a new refresh token (the old one dies).
     ExchangeRefreshToken {
         /// The refresh token to trade in.
-        refresh_token: &'a Secret<String>,
+        refresh_token: &'a RefreshToken,
         /// The app's redirect URI (required by the portal).
         redirect_uri: &'a RedirectUri,
     },
@@ -309,11 +309,11 @@ impl FromWire for Revoked {
 
 /// `POST {portal}/sharing/rest/oauth2/revokeToken`. The portal reports success even for
 /// unknown or expired tokens.
-pub async fn revoke_token(
+pub async fn revoke_token<R>(
     client: &ArcGisClient,
     portal: &PortalUrl,
     client_id: &str,
-    token: &Secret<String>,
+    token: &Secret<String, R>,
     hint: TokenTypeHint,
     now: Instant,
 ) -> Result<Revoked, ArcGisError> {

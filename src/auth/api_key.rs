@@ -12,7 +12,7 @@ use crate::arcgis::info::portal_self;
 use crate::arcgis::time::EpochMillis;
 use crate::arcgis::{ArcGisClient, ArcGisError, Instant, PortalUrl};
 use crate::remedy::{KeyTrouble, Remedy, Warning};
-use crate::secret::Secret;
+use crate::secret::{AccessToken, Secret};
 
 /// The days-ahead thresholds at which an expiring key is warned about.
 pub const WARNING_DAYS: [i64; 3] = [30, 7, 1];
@@ -109,7 +109,9 @@ pub async fn check(
     key: &Secret<String>,
     now: Instant,
 ) -> Result<KeyCheck, ArcGisError> {
-    let answer = portal_self(client, portal, Some(key), now).await?;
+    // An API key is sent where an access token goes.
+    let as_token = AccessToken::new(key.expose().clone());
+    let answer = portal_self(client, portal, Some(&as_token), now).await?;
     let slot = slot_for_key(key.expose());
     Ok(read_check(
         answer.user.map(|u| u.username),

@@ -24,7 +24,7 @@ use crate::arcgis::generate_token::{
 };
 use crate::arcgis::info::{ServerInfo, server_info};
 use crate::arcgis::{ArcGisClient, ArcGisError, ErrorKind, Instant, PortalUrl, ServerUrl, SiteUrl};
-use crate::secret::Secret;
+use crate::secret::AccessToken;
 
 /// The site a profile signs in to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -293,7 +293,7 @@ pub async fn server_token(
     client: &ArcGisClient,
     token_service: &Url,
     server: &ServerUrl,
-    portal_token: &Secret<String>,
+    portal_token: &AccessToken,
     referer: Option<&str>,
     now: Instant,
 ) -> Result<GeneratedToken, ArcGisError> {

@@ -15,13 +15,13 @@ use crate::clock::rfc3339;
 use crate::engine::{
     FailureClass, FreshToken, ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind,
 };
-use crate::secret::Secret;
+use crate::secret::AccessToken;
 use crate::store::Profile;
 
 /// A token to print: the profile's own, or a federated server token.
 pub struct Printed {
     /// The token.
-    pub token: Secret<String>,
+    pub token: AccessToken,
     /// The profile's own token (which carries the profile's Referer binding, if any).
     own: bool,
 }

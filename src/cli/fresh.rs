@@ -5,7 +5,7 @@ use super::remedy::warning_text;
 use super::{Exit, Outcome};
 use crate::engine::FreshToken;
 use crate::output::TokenContext;
-use crate::secret::Secret;
+use crate::secret::AccessToken;
 use crate::store::Profile;
 
 /// The profile and a fresh token for it, or the outcome to report; prints a renewal warning.
@@ -30,7 +30,7 @@ pub(super) async fn fresh(
 /// The output context of `profile`'s `token`, or the failure to report when its URL cannot
 /// be read (a hand-edited profiles file).
 pub(super) fn context_for<'a>(
-    token: &'a Secret<String>,
+    token: &'a AccessToken,
     profile: &'a Profile,
 ) -> Result<TokenContext<'a>, Outcome> {
     TokenContext::for_profile(token, profile).ok_or_else(|| {

@@ -13,7 +13,10 @@ const MAX_PIPED: u64 = 64 * 1024;
 
 /// Reads one secret: a no-echo prompt on a terminal, else all of stdin (one line; a final
 /// line break is dropped). `what` names it in the prompt and in errors, e.g. "API key".
-pub async fn read_secret(prompt: String, what: &'static str) -> Result<Secret<String>, Outcome> {
+pub async fn read_secret<R: 'static>(
+    prompt: String,
+    what: &'static str,
+) -> Result<Secret<String, R>, Outcome> {
     let value = tokio::task::spawn_blocking(move || read_blocking(&prompt, what))
         .await
         .map_err(|err| {
@@ -22,7 +25,10 @@ pub async fn read_secret(prompt: String, what: &'static str) -> Result<Secret<St
     Ok(value)
 }
 
-fn read_blocking(prompt: &str, what: &'static str) -> Result<Secret<String>, Outcome> {
+fn read_blocking<R: 'static>(
+    prompt: &str,
+    what: &'static str,
+) -> Result<Secret<String, R>, Outcome> {
     let failed = |err: std::io::Error| {
         Outcome::fail(Exit::Failure, format!("could not read the {what}: {err}"))
     };
@@ -41,7 +47,10 @@ fn read_blocking(prompt: &str, what: &'static str) -> Result<Secret<String>, Out
 
 /// The value without one final line break; refused when empty, blank around, or on several
 /// lines (the message never quotes it).
-pub fn one_line(text: Secret<String>, what: &'static str) -> Result<Secret<String>, Outcome> {
+pub fn one_line<R>(
+    text: Secret<String, R>,
+    what: &'static str,
+) -> Result<Secret<String, R>, Outcome> {
     let raw = text.expose();
     let value = raw
         .strip_suffix("\r\n")
@@ -90,7 +99,7 @@ mod tests {
 
     #[test]
     fn a_piped_secret_loses_its_final_line_break_and_nothing_else() {
-        let read = |text: &str| one_line(Secret::new(text.to_owned()), "API key");
+        let read = |text: &str| one_line(Secret::<String>::new(text.to_owned()), "API key");
         assert_eq!(read("AAPTkey\n").unwrap().expose(), "AAPTkey");
         assert_eq!(read("AAPTkey\r\n").unwrap().expose(), "AAPTkey");
         assert_eq!(read("AAPTkey").unwrap().expose(), "AAPTkey");

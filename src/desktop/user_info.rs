@@ -9,7 +9,7 @@ use crate::arcgis::info::{community_self, portal_self};
 use crate::arcgis::{ArcGisClient, Instant, PortalUrl};
 use crate::auth::SignedInUser;
 use crate::engine::Engine;
-use crate::secret::Secret;
+use crate::secret::AccessToken;
 use crate::store::{Profile, SignInMethod};
 use crate::ui::{Event, UserInfo};
 
@@ -92,7 +92,7 @@ pub(super) fn show(engine: Arc<Engine>, profile: Profile, user: SignedInUser, ev
 async fn organisation(
     client: &ArcGisClient,
     portal: &PortalUrl,
-    token: &Secret<String>,
+    token: &AccessToken,
     org_id: Option<String>,
     now: Instant,
 ) -> Option<String> {

@@ -10,6 +10,7 @@ use super::state::{Deadlines, ProfileStatus, TokenState};
 use crate::arcgis::info::portal_self;
 use crate::arcgis::{ErrorKind, Instant};
 use crate::auth::api_key::{Expiry, KeyGeneration};
+use crate::secret::AccessToken;
 use crate::store::{ApiKeyRecord, Profile, SecretKind};
 
 /// The `expires_at` of a [`FreshToken`] for a key that does not expire (or whose expiry is
@@ -117,9 +118,11 @@ impl Engine {
                 expiry: format!("it expired on {}", expiry.describe()),
             });
         }
+        // The key is handed out (and checked) where an access token goes.
+        let token = AccessToken::new(record.key.expose_owned());
         if check && let Some(portal) = profile.portal_url() {
             let client = self.client(profile)?;
-            match portal_self(&client, &portal, Some(&record.key), now).await {
+            match portal_self(&client, &portal, Some(&token), now).await {
                 Ok(_) => {}
                 Err(err) if err.kind() == ErrorKind::InvalidToken => {
                     return Err(EngineError::ApiKeyExpired {
@@ -139,7 +142,7 @@ impl Engine {
             }
         }
         Ok(FreshToken {
-            token: record.key,
+            token,
             expires_at: record.expires_at.unwrap_or_else(no_expiry),
             username: record.owner,
             renewed: None,

@@ -26,7 +26,7 @@ use crate::auth::api_key::{self, Expiry, KeyGeneration};
 use crate::auth::password::TokenSite;
 use crate::auth::{app_credentials, password};
 use crate::remedy::Warning;
-use crate::secret::Secret;
+use crate::secret::{Password, Secret};
 use crate::store::{AccessTokenRecord, ApiKeyRecord, Profile, SecretKind, SignInMethod};
 
 /// What a person enters to sign a credential-method profile in.
@@ -48,7 +48,7 @@ pub enum Credentials {
         /// The user name, when the profile has none.
         username: Option<String>,
         /// The password.
-        password: Secret<String>,
+        password: Password,
         /// Keep the password in the keyring.
         remember: bool,
     },
@@ -174,7 +174,7 @@ impl Engine {
         &self,
         profile: &Profile,
         username: Option<String>,
-        password: Secret<String>,
+        password: Password,
         remember: bool,
     ) -> Result<CredentialSignIn, EngineError> {
         let Some(username) = profile.username().map(str::to_owned).or(username) else {
@@ -193,7 +193,8 @@ impl Engine {
             (SecretKind::AccessToken, access.to_secret()),
         ];
         if remember {
-            secrets.push((SecretKind::Password, password));
+            // Kept as the keyring's plain value; it is a password again when read back.
+            secrets.push((SecretKind::Password, Secret::new(password.expose_owned())));
         }
         self.replace_secrets(profile, &secrets).await?;
         Ok(CredentialSignIn {
@@ -282,7 +283,8 @@ impl Engine {
                     .clone()
                     .or_else(|| profile.username().map(str::to_owned))
                     .unwrap_or_default();
-                self.issue_password_token(profile, &username, &secret, now)
+                let password = Password::new(secret.expose().clone());
+                self.issue_password_token(profile, &username, &password, now)
                     .await
             }
         })
@@ -319,7 +321,7 @@ impl Engine {
         &self,
         profile: &Profile,
         username: &str,
-        secret: &Secret<String>,
+        secret: &Password,
         now: Instant,
     ) -> Result<AccessTokenRecord, ArcGisError> {
         let client = self.client(profile).map_err(local_setup)?;

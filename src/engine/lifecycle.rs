@@ -26,7 +26,7 @@ use crate::arcgis::oauth::{Grant, OAuthTokens, request_token};
 use crate::arcgis::{ArcGisClient, ArcGisError, ErrorKind, Instant, PortalUrl};
 use crate::clock::{Clock, rfc3339};
 use crate::remedy::{Credential, Remedy, Warning};
-use crate::secret::Secret;
+use crate::secret::AccessToken;
 use crate::store::{
     AccessTokenRecord, AsyncSecrets, FileLock, Paths, Profile, SecretKind, SignInMethod,
 };
@@ -52,7 +52,7 @@ pub enum Want {
         after: Instant,
     },
     /// A token other than this one, which a service rejected (498).
-    Replacing(Secret<String>),
+    Replacing(AccessToken),
 }
 
 /// What renewal happened.
@@ -71,7 +71,7 @@ pub enum RenewalKind {
 #[derive(Debug, Clone)]
 pub struct FreshToken {
     /// The access token.
-    pub token: Secret<String>,
+    pub token: AccessToken,
     /// When it expires.
     pub expires_at: Instant,
     /// The user it belongs to.
@@ -265,7 +265,7 @@ impl Engine {
     pub async fn token_rejected(
         &self,
         profile: &Profile,
-        rejected: &Secret<String>,
+        rejected: &AccessToken,
     ) -> Result<FreshToken, EngineError> {
         self.obtain(profile, Want::Replacing(rejected.clone()))
             .await
@@ -302,7 +302,7 @@ impl Engine {
     /// Asks the site whether `token` is still good: `community/self` for OAuth sign-ins,
     /// `portals/self` for app and password tokens (app tokens have no user), a server's
     /// `rest/services`; with the `Referer` a referer-bound token needs.
-    async fn verify(&self, profile: &Profile, token: &Secret<String>) -> Result<(), ArcGisError> {
+    async fn verify(&self, profile: &Profile, token: &AccessToken) -> Result<(), ArcGisError> {
         let client = match self.client(profile) {
             Ok(client) => client,
             Err(EngineError::Stopped { source, .. }) => return Err(source),
@@ -835,6 +835,7 @@ mod tests {
 
     use super::*;
     use crate::engine::schedule::DEFAULT_RENEWAL_MARGIN;
+    use crate::secret::Secret;
 
     fn t(seconds: i64) -> Instant {
         DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()

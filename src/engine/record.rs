@@ -21,14 +21,14 @@ use serde::{Deserialize, Serialize};
 use crate::arcgis::Instant;
 use crate::arcgis::oauth::RedirectUri as WireRedirect;
 use crate::remedy::Remedy;
-use crate::secret::Secret;
+use crate::secret::{RefreshToken, Secret};
 use crate::store::RedirectUri;
 
 /// A signed-in session as kept under [`crate::store::SecretKind::RefreshToken`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     /// The refresh token; `None` for the credential methods, which have none.
-    pub refresh_token: Option<Secret<String>>,
+    pub refresh_token: Option<RefreshToken>,
     /// Credential methods: a new token can be asked for with stored credentials (app
     /// credentials, a remembered password). Always `false` for OAuth sessions.
     pub reissue: bool,

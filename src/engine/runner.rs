@@ -18,7 +18,7 @@ use super::schedule::Backoff;
 use super::state::{ProfileStatus, TokenState};
 use crate::arcgis::Instant;
 use crate::remedy::{Remedy, Warning};
-use crate::secret::Secret;
+use crate::secret::AccessToken;
 use crate::store::{Profile, ProfileId};
 
 /// The longest single wait: the deadline is looked at again at least this often.
@@ -30,7 +30,7 @@ pub enum RunnerCommand {
     /// Renew now.
     RefreshNow,
     /// A service rejected this token (498): renew at once.
-    TokenRejected(Secret<String>),
+    TokenRejected(AccessToken),
     /// Sign out (revoke, delete the secrets); the runner keeps watching.
     SignOut,
     /// A new session was stored (a sign-in): read it and plan again now.

@@ -10,13 +10,13 @@ use chrono::TimeDelta;
 
 use super::schedule::renewal_margin;
 use crate::arcgis::Instant;
-use crate::secret::Secret;
+use crate::secret::{AccessToken, Secret};
 
 /// One server's token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerTokenEntry {
     /// The token.
-    pub token: Secret<String>,
+    pub token: AccessToken,
     /// When TokenDesk received it.
     pub issued_at: Instant,
     /// When it expires.

@@ -21,7 +21,7 @@ use crate::auth::federation::{
     HomeSite, OwnTokenReason, Refusal, Route, locate, route, route_by_url, server_key, server_token,
 };
 use crate::remedy::{Remedy, Warning};
-use crate::secret::Secret;
+use crate::secret::AccessToken;
 use crate::store::{Profile, SecretKind, SignInMethod};
 
 /// Which token a service URL gets.
@@ -42,7 +42,7 @@ pub struct ServiceToken {
     /// What kind of token this is.
     pub kind: ServiceTokenKind,
     /// The token.
-    pub token: Secret<String>,
+    pub token: AccessToken,
     /// When it expires.
     pub expires_at: Instant,
     /// The user it belongs to, when known.

@@ -142,10 +142,10 @@ impl Engine {
     }
 
     /// Revokes `token` on the profile's portal; on failure, says why in plain words.
-    async fn revoke(
+    async fn revoke<R>(
         &self,
         profile: &Profile,
-        token: &Secret<String>,
+        token: &Secret<String, R>,
         hint: TokenTypeHint,
     ) -> Result<(), String> {
         let (client, portal) = self.connection(profile).map_err(|err| err.to_string())?;
@@ -168,12 +168,12 @@ impl Engine {
     pub async fn sign_out(&self, profile: &Profile) -> Result<SignedOut, EngineError> {
         let _lock = self.lock(profile).await?;
         let stored = self.read(profile).await;
-        let (token, hint) = match &stored {
+        let (refresh, access) = match &stored {
             // App and generateToken tokens cannot be revoked: nothing to send for them.
-            _ if !profile.sign_in().uses_redirect() => (None, TokenTypeHint::AccessToken),
-            Ok((Some(session), _)) => (session.refresh_token.clone(), TokenTypeHint::RefreshToken),
-            Ok((None, Some(access))) => (Some(access.token.clone()), TokenTypeHint::AccessToken),
-            _ => (None, TokenTypeHint::RefreshToken),
+            _ if !profile.sign_in().uses_redirect() => (None, None),
+            Ok((Some(session), _)) => (session.refresh_token.clone(), None),
+            Ok((None, Some(access))) => (None, Some(access.token.clone())),
+            _ => (None, None),
         };
         // An API key profile keeps its key alone, without session or token.
         let had_api_key = profile.sign_in() == SignInMethod::ApiKey
@@ -184,9 +184,18 @@ impl Engine {
                 .is_ok_and(|key| key.is_some());
         let had_session = !matches!(stored, Ok((None, None))) || had_api_key;
         let mut revoke_failed = None;
-        if let Some(token) = token
-            && let Err(reason) = self.revoke(profile, &token, hint).await
-        {
+        let revoked = match (&refresh, &access) {
+            (Some(token), _) => Some(
+                self.revoke(profile, token, TokenTypeHint::RefreshToken)
+                    .await,
+            ),
+            (None, Some(token)) => Some(
+                self.revoke(profile, token, TokenTypeHint::AccessToken)
+                    .await,
+            ),
+            (None, None) => None,
+        };
+        if let Some(Err(reason)) = revoked {
             tracing::warn!(profile = profile.name(), %reason, "revoking the refresh token failed; deleting the secrets anyway");
             revoke_failed = Some(reason);
         }

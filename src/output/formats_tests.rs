@@ -6,6 +6,7 @@ use chrono::{TimeZone, Utc};
 
 use super::*;
 use crate::arcgis::{PortalUrl, ServerUrl};
+use crate::secret::AccessToken;
 
 const TOKEN: &str = "tok.EN-1";
 const ODD: &str = r#"it's $HOME "x" \n"#;
@@ -19,7 +20,7 @@ fn text(format: Format, ctx: &TokenContext<'_>) -> String {
 }
 
 /// A context with every optional field set: Referer, X-Esri header, expiry, user, CA file.
-fn full<'a>(token: &'a Secret<String>, portal: &'a PortalUrl) -> TokenContext<'a> {
+fn full<'a>(token: &'a AccessToken, portal: &'a PortalUrl) -> TokenContext<'a> {
     let mut ctx = TokenContext::new(token, Issuer::Portal(portal.clone()));
     ctx.referer = Some("https://app.example.com");
     ctx.header = PreferredHeader::XEsriAuthorization;

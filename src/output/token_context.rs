@@ -5,7 +5,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use crate::arcgis::{PortalUrl, ServerUrl};
-use crate::secret::Secret;
+use crate::secret::AccessToken;
 use crate::store::{PreferredHeader, Profile};
 
 /// The site that issued a token.
@@ -34,7 +34,7 @@ impl Issuer {
 #[derive(Debug, Clone)]
 pub struct TokenContext<'a> {
     /// The access token.
-    pub token: &'a Secret<String>,
+    pub token: &'a AccessToken,
     /// The site that issued it.
     pub issuer: Issuer,
     /// The request URL the snippets call; `None` means a call that shows the token works
@@ -57,7 +57,7 @@ pub struct TokenContext<'a> {
 impl<'a> TokenContext<'a> {
     /// A context with only the token and its issuer: no Referer, the `Authorization` header,
     /// no known expiry or user, `ssl` true, no CA file.
-    pub fn new(token: &'a Secret<String>, issuer: Issuer) -> Self {
+    pub fn new(token: &'a AccessToken, issuer: Issuer) -> Self {
         Self {
             token,
             issuer,
@@ -75,7 +75,7 @@ impl<'a> TokenContext<'a> {
     /// tokens are bound to one (`token_binding = "referer"`), its preferred header and its CA
     /// file. The caller adds what comes with the token (expiry, user) and, if it likes, a URL.
     /// `None` if the profile's URL no longer parses.
-    pub fn for_profile(token: &'a Secret<String>, profile: &'a Profile) -> Option<Self> {
+    pub fn for_profile(token: &'a AccessToken, profile: &'a Profile) -> Option<Self> {
         let mut ctx = Self::new(token, Issuer::of(profile)?);
         ctx.referer = profile.bound_referer();
         ctx.header = profile.header();
@@ -119,6 +119,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::secret::Secret;
     use crate::store::{ProfileDraft, ProfileId, SignInMethod, SiteKind, TokenBinding};
 
     fn profile(method: SignInMethod, kind: SiteKind, url: &str) -> ProfileDraft {

@@ -4,13 +4,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::arcgis::time::Instant;
-use crate::secret::Secret;
+use crate::secret::{AccessToken, Secret};
 
 /// An access token as kept under [`super::SecretKind::AccessToken`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessTokenRecord {
     /// The token.
-    pub token: Secret<String>,
+    pub token: AccessToken,
     /// When it expires (UTC).
     pub expires_at: Instant,
     /// The user it was issued to, when known.

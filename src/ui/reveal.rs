@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use eframe::egui;
 use eframe::egui::{RichText, Ui};
 
-use crate::secret::Secret;
+use crate::secret::AccessToken;
 use crate::store::ProfileId;
 
 /// How long a revealed token stays on screen.
@@ -25,13 +25,13 @@ pub struct Reveal {
 #[derive(Debug)]
 struct Shown {
     profile: ProfileId,
-    token: Secret<String>,
+    token: AccessToken,
     until: DateTime<Utc>,
 }
 
 impl Reveal {
     /// Shows `token` of `profile` from `now` for [`REVEAL_FOR`].
-    pub fn show(&mut self, profile: ProfileId, token: Secret<String>, now: DateTime<Utc>) {
+    pub fn show(&mut self, profile: ProfileId, token: AccessToken, now: DateTime<Utc>) {
         self.shown = Some(Shown {
             profile,
             token,
@@ -46,7 +46,7 @@ impl Reveal {
 
     /// The token of `profile` if it is revealed at `now`. Forgets it once its time is up, or
     /// when another profile is shown now.
-    pub fn visible(&mut self, profile: &ProfileId, now: DateTime<Utc>) -> Option<&Secret<String>> {
+    pub fn visible(&mut self, profile: &ProfileId, now: DateTime<Utc>) -> Option<&AccessToken> {
         if self
             .shown
             .as_ref()
@@ -121,6 +121,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+    use crate::secret::Secret;
 
     #[test]
     fn a_revealed_token_is_masked_and_forgotten_after_thirty_seconds() {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::clipboard_status::ClipboardStatus;
 use super::service_url::ServiceUrlAnswer;
 use crate::arcgis::probe::ProbeReport;
-use crate::secret::Secret;
+use crate::secret::AccessToken;
 use crate::store::ProfileId;
 
 /// The host's answers to the screens' commands.
@@ -36,7 +36,7 @@ pub enum ScreenEvent {
         /// Whose.
         profile: ProfileId,
         /// The token (dropped from memory when masked again).
-        token: Secret<String>,
+        token: AccessToken,
     },
     /// What the service URL box asked about.
     ServiceUrl {

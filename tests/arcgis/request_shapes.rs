@@ -56,7 +56,7 @@ fn assert_form_post(request: &Recorded) {
     assert_eq!(request.field("f"), Some("json"));
 }
 
-fn secret(value: &str) -> Secret<String> {
+fn secret<R>(value: &str) -> Secret<String, R> {
     Secret::new(value.to_owned())
 }
 
@@ -214,7 +214,7 @@ async fn revoke_token_posts_auth_token_client_id_and_hint() {
         &client(&server),
         &portal(&server),
         "app-id",
-        &secret("rt-9"),
+        &secret::<tokendesk::secret::role::RefreshToken>("rt-9"),
         TokenTypeHint::RefreshToken,
         now(),
     )
@@ -241,7 +241,7 @@ async fn revoke_token_answered_with_success_false_is_an_error() {
         &client(&server),
         &portal(&server),
         "app-id",
-        &secret("rt-9"),
+        &secret::<tokendesk::secret::role::RefreshToken>("rt-9"),
         TokenTypeHint::AccessToken,
         now(),
     )

@@ -13,7 +13,7 @@ use tokendesk::arcgis::{ArcGisClient, ArcGisError, ClientOptions, PortalUrl};
 use tokendesk::auth::{Progress, SignedInUser};
 use tokendesk::clock::Clock;
 use tokendesk::engine::{Engine, SessionRecord, SignInRequest};
-use tokendesk::secret::Secret;
+use tokendesk::secret::{AccessToken, Secret};
 use tokendesk::store::{
     AsyncSecrets, Paths, Profile, ProfileDraft, ProfileId, SecretKind, SecretStore, SignInMethod,
     SiteKind, TokenLifetime,
@@ -131,7 +131,7 @@ impl Rig {
     }
 
     /// Whether the portal accepts `token` (community/self).
-    pub async fn check(&self, token: &Secret<String>) -> Result<String, ArcGisError> {
+    pub async fn check(&self, token: &AccessToken) -> Result<String, ArcGisError> {
         community_self(&self.client, &self.portal_url(), token, self.clock.now())
             .await
             .map(|user| user.username)

@@ -12,7 +12,7 @@ use crate::common::engine::{PASSWORD, Rig, USER};
 use tokendesk::arcgis::info::portal_self;
 use tokendesk::clock::Clock;
 use tokendesk::engine::{Credentials, FailureClass, RenewalKind, TokenState};
-use tokendesk::secret::Secret;
+use tokendesk::secret::{AccessToken, Secret};
 use tokendesk::store::{
     MemoryStore, Profile, ProfileId, SecretKind, SignInMethod, TokenBinding, TokenLifetime,
 };
@@ -40,7 +40,7 @@ fn profile(rig: &Rig, method: SignInMethod, minutes: u32) -> Profile {
     draft.validate(ProfileId::generate()).unwrap()
 }
 
-async fn portal_takes(rig: &Rig, token: &Secret<String>) -> bool {
+async fn portal_takes(rig: &Rig, token: &AccessToken) -> bool {
     portal_self(&rig.client, &rig.portal_url(), Some(token), rig.clock.now())
         .await
         .is_ok()

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::common::engine::Rig;
 use tokendesk::engine::{Engine, ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind};
-use tokendesk::secret::Secret;
+use tokendesk::secret::AccessToken;
 use tokendesk::store::{MemoryStore, ProfileDraft, ProfileId, SecretKind, SignInMethod, SiteKind};
 use tokendesk_demo_portal::DemoConfig;
 
@@ -38,7 +38,7 @@ fn token(access: ServiceAccess) -> ServiceToken {
 }
 
 /// GETs `url?f=json` with the token; the JSON answer.
-async fn use_token(rig: &Rig, url: &str, token: &Secret<String>) -> serde_json::Value {
+async fn use_token(rig: &Rig, url: &str, token: &AccessToken) -> serde_json::Value {
     crate::common::demo::client_for(rig.portal.ca_pem())
         .get(url)
         .query(&[("f", "json"), ("token", token.expose().as_str())])

@@ -18,7 +18,7 @@ use tokendesk::desktop::{DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
 use tokendesk::engine::TokenState;
 use tokendesk::output::clipboard::{ClipboardBackend, MemoryClipboard};
 use tokendesk::output::{Format, Issuer, TokenContext, render};
-use tokendesk::secret::Secret;
+use tokendesk::secret::AccessToken;
 use tokendesk::store::{
     MemoryStore, ProfileDraft, ProfileStore, SecretKind, SecretStore, SignInMethod, TokenLifetime,
 };
@@ -143,7 +143,7 @@ impl Tokens {
         render(format, &context).expose().clone()
     }
 
-    fn token(&self) -> Secret<String> {
+    fn token(&self) -> AccessToken {
         let access = self
             .rig
             .store

@@ -37,7 +37,7 @@ fn in_test_session() {
 }
 
 /// A value that cannot have come from an earlier run.
-fn unique_secret(label: &str) -> Secret<String> {
+fn unique_secret<R>(label: &str) -> Secret<String, R> {
     Secret::new(format!("{label}-{}", ProfileId::generate()))
 }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::common::demo::Demo;
 use tokendesk::arcgis::{PortalUrl, ServerUrl};
 use tokendesk::output::{Format, Issuer, TokenContext, render};
-use tokendesk::secret::Secret;
+use tokendesk::secret::{AccessToken, Secret};
 use tokendesk::store::PreferredHeader;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
@@ -44,7 +44,7 @@ async fn setup() -> Setup {
 }
 
 /// A portal token for analyst, bound to [`REFERER`].
-async fn portal_token(demo: &Demo) -> Secret<String> {
+async fn portal_token(demo: &Demo) -> AccessToken {
     let answer = demo
         .generate_token(&[("client", "referer"), ("referer", REFERER)])
         .await;
@@ -105,7 +105,7 @@ fn venv_python() -> PathBuf {
 }
 
 fn portal_context<'a>(
-    token: &'a Secret<String>,
+    token: &'a AccessToken,
     portal: &'a PortalUrl,
     ca_file: &'a Path,
 ) -> TokenContext<'a> {

@@ -8,7 +8,7 @@ use crate::desktop::clipboard::TokenClipboard;
 use crate::desktop::events::{Events, notice, screen};
 use crate::engine::{Engine, ServiceAccess, ServiceTokenKind, UrlAccess};
 use crate::output::{Format, Issuer, TokenContext, render};
-use crate::secret::Secret;
+use crate::secret::{AccessToken, Secret};
 use crate::store::Profile;
 use crate::ui::remedy::with_remedy;
 use crate::ui::screens::ScreenEvent;
@@ -17,7 +17,7 @@ use crate::ui::{Event, NoticeLevel};
 
 /// A token handed out, with what the formats say about it.
 struct Issued<'a> {
-    token: &'a Secret<String>,
+    token: &'a AccessToken,
     expires_at: crate::arcgis::Instant,
     username: Option<&'a str>,
     /// The server that issued it, when not the profile's own site (a federated server).
