@@ -100,7 +100,7 @@ pub(super) fn render(profiles: &[Profile]) -> Result<String, toml::ser::Error> {
             .iter()
             .map(|profile| StoredProfile {
                 id: profile.id().clone(),
-                settings: profile.settings().clone(),
+                settings: profile.draft(),
             })
             .collect(),
     };

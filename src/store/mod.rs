@@ -43,7 +43,7 @@ pub use keyring::{KeyringStore, KeyringUnavailable, open_keyring, open_keyring_w
 pub use lock::{FileLock, LockError};
 pub use memory::MemoryStore;
 pub use paths::Paths;
-pub use profile::{Profile, ProfileDraft, ProfileError};
+pub use profile::{Access, Profile, ProfileDraft, ProfileError};
 pub use profiles::{CorruptFileNotice, ProfileStore, StoreError};
 pub use recommend::{Recommendation, recommend};
 pub use redirect::{RedirectError, RedirectUri};

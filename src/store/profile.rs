@@ -57,11 +57,74 @@ pub struct ProfileDraft {
     pub server_admin: bool,
 }
 
+/// How a validated profile signs in, with exactly the settings that way uses: a method
+/// cannot carry a field it does not use, so no code has to ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// OAuth in the system browser, PKCE, a loopback redirect.
+    Browser {
+        /// The OAuth client id.
+        client_id: String,
+        /// The loopback redirect (a fixed port or any port).
+        redirect: RedirectUri,
+    },
+    /// OAuth with the code pasted from the portal's page.
+    OutOfBand {
+        /// The OAuth client id.
+        client_id: String,
+    },
+    /// An API key, entered by the person.
+    ApiKey,
+    /// App credentials (`client_credentials`).
+    AppCredentials {
+        /// The OAuth client id (the secret lives in the keyring).
+        client_id: String,
+    },
+    /// User name and password at the portal's `generateToken`.
+    PortalPassword {
+        /// The user name (asked for when absent).
+        username: Option<String>,
+        /// What the tokens are bound to, when chosen.
+        binding: Option<TokenBinding>,
+    },
+    /// User name and password at the server's `generateToken`.
+    ServerPassword {
+        /// The user name (asked for when absent).
+        username: Option<String>,
+        /// What the tokens are bound to, when chosen.
+        binding: Option<TokenBinding>,
+        /// As a server administrator (`admin/generateToken`).
+        admin: bool,
+    },
+}
+
+impl Access {
+    /// The method, without its settings.
+    pub fn method(&self) -> SignInMethod {
+        match self {
+            Self::Browser { .. } => SignInMethod::BrowserPkce,
+            Self::OutOfBand { .. } => SignInMethod::OutOfBand,
+            Self::ApiKey => SignInMethod::ApiKey,
+            Self::AppCredentials { .. } => SignInMethod::AppCredentials,
+            Self::PortalPassword { .. } => SignInMethod::PortalPassword,
+            Self::ServerPassword { .. } => SignInMethod::ServerPassword,
+        }
+    }
+}
+
 /// A validated profile with its stable id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
     id: ProfileId,
-    settings: ProfileDraft,
+    name: String,
+    kind: SiteKind,
+    /// Normalised: the portal base or the server root.
+    url: String,
+    access: Access,
+    expiration: TokenLifetime,
+    ca_file: Option<PathBuf>,
+    referer: Option<String>,
+    header: PreferredHeader,
 }
 
 /// Why a profile's settings cannot be used. Each message names the field and what to do.
@@ -218,7 +281,41 @@ impl ProfileDraft {
         {
             return Err(ProfileError::RelativeCaFile(ca_file.clone()));
         }
-        Ok(Profile { id, settings: self })
+        let access = match method {
+            SignInMethod::BrowserPkce => Access::Browser {
+                client_id: self.client_id.unwrap_or_default(),
+                redirect: self.redirect_uri.unwrap_or(RedirectUri::LoopbackAnyPort {
+                    path: "/".to_owned(),
+                }),
+            },
+            SignInMethod::OutOfBand => Access::OutOfBand {
+                client_id: self.client_id.unwrap_or_default(),
+            },
+            SignInMethod::ApiKey => Access::ApiKey,
+            SignInMethod::AppCredentials => Access::AppCredentials {
+                client_id: self.client_id.unwrap_or_default(),
+            },
+            SignInMethod::PortalPassword => Access::PortalPassword {
+                username: self.username,
+                binding: self.token_binding,
+            },
+            SignInMethod::ServerPassword => Access::ServerPassword {
+                username: self.username,
+                binding: self.token_binding,
+                admin: self.server_admin,
+            },
+        };
+        Ok(Profile {
+            id,
+            name: self.name,
+            kind: self.kind,
+            url: self.url,
+            access,
+            expiration: self.expiration,
+            ca_file: self.ca_file,
+            referer: self.referer,
+            header: self.header,
+        })
     }
 }
 
@@ -300,84 +397,107 @@ impl Profile {
 
     /// The unique name.
     pub fn name(&self) -> &str {
-        &self.settings.name
+        &self.name
     }
 
     /// The kind of site.
     pub fn kind(&self) -> SiteKind {
-        self.settings.kind
+        self.kind
     }
 
     /// The normalised URL: the portal base (`https://host/portal`, `https://www.arcgis.com`)
     /// or the server root (`https://host/arcgis`).
     pub fn url(&self) -> &str {
-        &self.settings.url
+        &self.url
     }
 
     /// The portal, for portal kinds.
     pub fn portal_url(&self) -> Option<PortalUrl> {
-        self.settings
-            .kind
+        self.kind
             .is_portal()
-            .then(|| PortalUrl::parse(&self.settings.url).ok())
+            .then(|| PortalUrl::parse(&self.url).ok())
             .flatten()
     }
 
     /// The server, for the ArcGIS Server kind.
     pub fn server_url(&self) -> Option<ServerUrl> {
-        (!self.settings.kind.is_portal())
-            .then(|| ServerUrl::parse(&self.settings.url).ok())
+        (!self.kind.is_portal())
+            .then(|| ServerUrl::parse(&self.url).ok())
             .flatten()
     }
 
     /// How to sign in.
     pub fn sign_in(&self) -> SignInMethod {
-        self.settings.sign_in
+        self.access.method()
+    }
+
+    /// How to sign in, with the settings of that way.
+    pub fn access(&self) -> &Access {
+        &self.access
     }
 
     /// The OAuth client id.
     pub fn client_id(&self) -> Option<&str> {
-        self.settings.client_id.as_deref()
+        match &self.access {
+            Access::Browser { client_id, .. }
+            | Access::OutOfBand { client_id }
+            | Access::AppCredentials { client_id } => Some(client_id),
+            _ => None,
+        }
     }
 
     /// The OAuth redirect URI (always present for browser and out-of-band sign-in).
     pub fn redirect_uri(&self) -> Option<&RedirectUri> {
-        self.settings.redirect_uri.as_ref()
+        match &self.access {
+            Access::Browser { redirect, .. } => Some(redirect),
+            Access::OutOfBand { .. } => Some(&RedirectUri::OutOfBand),
+            _ => None,
+        }
     }
 
     /// The refresh-token lifetime to ask for.
     pub fn expiration(&self) -> TokenLifetime {
-        self.settings.expiration
+        self.expiration
     }
 
     /// Extra CA certificates to trust.
     pub fn ca_file(&self) -> Option<&Path> {
-        self.settings.ca_file.as_deref()
+        self.ca_file.as_deref()
     }
 
     /// The `Referer` to send.
     pub fn referer(&self) -> Option<&str> {
-        self.settings.referer.as_deref()
+        self.referer.as_deref()
     }
 
     /// The user name for password sign-in.
     pub fn username(&self) -> Option<&str> {
-        self.settings.username.as_deref()
+        match &self.access {
+            Access::PortalPassword { username, .. } | Access::ServerPassword { username, .. } => {
+                username.as_deref()
+            }
+            _ => None,
+        }
     }
 
     /// What generateToken tokens are bound to.
     pub fn token_binding(&self) -> Option<TokenBinding> {
-        self.settings.token_binding
+        match &self.access {
+            Access::PortalPassword { binding, .. } | Access::ServerPassword { binding, .. } => {
+                *binding
+            }
+            _ => None,
+        }
     }
 
     /// The header tokens are sent in.
     pub fn header(&self) -> PreferredHeader {
-        self.settings.header
+        self.header
     }
 
     /// Server password sign-in as an administrator (`admin/generateToken`).
     pub fn server_admin(&self) -> bool {
-        self.settings.server_admin
+        matches!(self.access, Access::ServerPassword { admin: true, .. })
     }
 
     /// What this profile's `generateToken` tokens are bound to: the profile's binding, by
@@ -387,7 +507,7 @@ impl Profile {
         if !self.sign_in().uses_password() {
             return None;
         }
-        Some(match (self.settings.token_binding, self.referer()) {
+        Some(match (self.token_binding(), self.referer()) {
             (Some(binding), _) => binding,
             (None, Some(_)) => TokenBinding::Referer,
             (None, None) => TokenBinding::RequestIp,
@@ -404,20 +524,114 @@ impl Profile {
         }
     }
 
-    /// The settings, to edit and validate again (see [`super::ProfileStore::update`]).
-    pub fn settings(&self) -> &ProfileDraft {
-        &self.settings
+    /// The settings as a person gives them (and the file holds them), to edit and validate
+    /// again (see [`super::ProfileStore::update`]).
+    pub fn draft(&self) -> ProfileDraft {
+        let (client_id, redirect_uri, username, token_binding, server_admin) = match &self.access {
+            Access::Browser {
+                client_id,
+                redirect,
+            } => (
+                Some(client_id.clone()),
+                Some(redirect.clone()),
+                None,
+                None,
+                false,
+            ),
+            Access::OutOfBand { client_id } => (
+                Some(client_id.clone()),
+                Some(RedirectUri::OutOfBand),
+                None,
+                None,
+                false,
+            ),
+            Access::ApiKey => (None, None, None, None, false),
+            Access::AppCredentials { client_id } => {
+                (Some(client_id.clone()), None, None, None, false)
+            }
+            Access::PortalPassword { username, binding } => {
+                (None, None, username.clone(), *binding, false)
+            }
+            Access::ServerPassword {
+                username,
+                binding,
+                admin,
+            } => (None, None, username.clone(), *binding, *admin),
+        };
+        ProfileDraft {
+            name: self.name.clone(),
+            kind: self.kind,
+            url: self.url.clone(),
+            sign_in: self.sign_in(),
+            client_id,
+            redirect_uri,
+            expiration: self.expiration,
+            ca_file: self.ca_file.clone(),
+            referer: self.referer.clone(),
+            username,
+            token_binding,
+            header: self.header,
+            server_admin,
+        }
     }
 
     /// Whether this profile answers to `name_or_id`: its id, or its name in any case.
     pub fn is_called(&self, name_or_id: &str) -> bool {
-        self.id.as_str() == name_or_id || self.settings.name.eq_ignore_ascii_case(name_or_id)
+        self.id.as_str() == name_or_id || self.name.eq_ignore_ascii_case(name_or_id)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_method_keeps_exactly_its_own_settings_and_the_draft_round_trips() {
+        let portal = "https://gis.example.com/portal";
+        let mut drafts = Vec::new();
+        for method in [
+            SignInMethod::BrowserPkce,
+            SignInMethod::OutOfBand,
+            SignInMethod::ApiKey,
+            SignInMethod::AppCredentials,
+            SignInMethod::PortalPassword,
+        ] {
+            let mut draft = ProfileDraft::new("p", SiteKind::EnterprisePortal, portal, method);
+            if method.needs_client_id() {
+                draft.client_id = Some("app".to_owned());
+            }
+            if method.uses_password() {
+                draft.username = Some("analyst".to_owned());
+                draft.referer = Some("https://app.example".to_owned());
+                draft.token_binding = Some(TokenBinding::Referer);
+            }
+            drafts.push(draft);
+        }
+        let mut server = ProfileDraft::new(
+            "s",
+            SiteKind::ArcgisServer,
+            "https://gis.example.com/arcgis",
+            SignInMethod::ServerPassword,
+        );
+        server.server_admin = true;
+        server.username = Some("siteadmin".to_owned());
+        drafts.push(server);
+        for draft in drafts {
+            let profile = draft.clone().validate(ProfileId::generate()).unwrap();
+            assert_eq!(profile.access().method(), draft.sign_in);
+            assert_eq!(
+                profile.client_id().is_some(),
+                draft.sign_in.needs_client_id()
+            );
+            assert_eq!(profile.username().is_some(), draft.sign_in.uses_password());
+            assert_eq!(
+                profile.server_admin(),
+                draft.sign_in == SignInMethod::ServerPassword
+            );
+            let again = profile.draft().validate(profile.id().clone()).unwrap();
+            assert_eq!(again, profile, "{:?}", draft.sign_in);
+        }
+    }
 
     fn pkce(name: &str) -> ProfileDraft {
         let mut draft = ProfileDraft::new(

@@ -187,7 +187,7 @@ impl ProfileStore {
     ) -> Result<Profile, StoreError> {
         self.change(|profiles| {
             let index = position(profiles, id)?;
-            let mut settings = profiles[index].settings().clone();
+            let mut settings = profiles[index].draft();
             edit(&mut settings);
             let updated = settings.validate(id.clone())?;
             check_unique_name(profiles, &updated)?;

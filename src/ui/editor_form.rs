@@ -202,13 +202,13 @@ impl EditorForm {
 
     /// A form holding `profile`'s settings, to change them.
     pub fn edit(profile: &Profile) -> Self {
-        Self::from_draft(EditorMode::Edit(profile.id().clone()), profile.settings())
+        Self::from_draft(EditorMode::Edit(profile.id().clone()), &profile.draft())
     }
 
     /// A form for a new profile with `profile`'s settings and a free name derived from
     /// its own (`work-copy`, `work-copy-2`, …).
     pub fn duplicate(profile: &Profile, taken: &[String]) -> Self {
-        let mut form = Self::from_draft(EditorMode::Duplicate, profile.settings());
+        let mut form = Self::from_draft(EditorMode::Duplicate, &profile.draft());
         form.name = free_copy_name(profile.name(), taken);
         form
     }

@@ -26,7 +26,7 @@ async fn rig() -> Rig {
 
 /// The rig's profile turned into one of `method`, asking for tokens of `minutes`.
 fn profile(rig: &Rig, method: SignInMethod, minutes: u32) -> Profile {
-    let mut draft = rig.profile.settings().clone();
+    let mut draft = rig.profile.draft();
     draft.sign_in = method;
     draft.redirect_uri = None;
     draft.expiration = TokenLifetime::minutes(minutes).unwrap();

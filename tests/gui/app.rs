@@ -58,7 +58,7 @@ impl Gui {
         let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
         let rig = runtime.block_on(Rig::start(DemoConfig::default(), 20160, Arc::clone(&store)));
         let (mut profiles, _) = ProfileStore::open(&rig.paths).unwrap();
-        let mut draft = rig.profile.settings().clone();
+        let mut draft = rig.profile.draft();
         draft.sign_in = method;
         draft.redirect_uri = None;
         let profile = profiles.add(draft).unwrap();
@@ -320,7 +320,7 @@ fn when_the_browser_does_not_open_the_wait_shows_the_address_to_copy_and_escape_
 fn after_the_profiles_file_changes_a_reload_lists_added_profiles_and_drops_removed_ones() {
     let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
     let (mut profiles, _) = ProfileStore::open(&gui.rig.paths).unwrap();
-    let mut draft = gui.profile.settings().clone();
+    let mut draft = gui.profile.draft();
     draft.name = "second".to_owned();
     let second = profiles.add(draft).unwrap();
     profiles.remove(gui.profile.id()).unwrap();

@@ -46,7 +46,7 @@ impl Tokens {
             runtime.block_on(Rig::start(DemoConfig::default(), 20160, Arc::clone(&store)));
         let (mut profiles, _) = ProfileStore::open(&rig.paths).unwrap();
         // The file gives the profile its own id: the rig signs that one in.
-        let mut settings = rig.profile.settings().clone();
+        let mut settings = rig.profile.draft();
         edit(&mut settings);
         rig.profile = profiles.add(settings).unwrap();
         if signed_in {
