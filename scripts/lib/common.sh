@@ -23,11 +23,14 @@ ensure_debian_packages() {
   [ "${TOKENDESK_SKIP_INSTALL:-0}" = 1 ] && die "missing Debian packages: ${missing[*]} (TOKENDESK_SKIP_INSTALL=1)"
   command -v apt-get >/dev/null 2>&1 || die "missing packages ${missing[*]} and no apt-get: install them by hand"
   echo "installing Debian packages: ${missing[*]}"
+  # Another apt or dpkg (unattended upgrades, a package manager window) may hold the lock:
+  # wait for it, up to five minutes, instead of failing at once.
+  local wait_for_lock=(-o DPkg::Lock::Timeout=300)
   if [ "$APT_UPDATED" = 0 ]; then
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get "${wait_for_lock[@]}" update -q
     APT_UPDATED=1
   fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get "${wait_for_lock[@]}" install -y -q --no-install-recommends "${missing[@]}"
 }
 
 # What building TokenDesk needs on Debian (beyond Rust itself).
