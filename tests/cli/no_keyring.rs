@@ -106,61 +106,11 @@ async fn a_signed_in_profile_without_its_keyring_hands_out_nothing_and_writes_no
     cli.assert_no_secret_leaked();
 }
 
-/// A private session bus with no services on it (no Secret Service); killed on drop.
-struct EmptyBus {
-    address: String,
-    _daemon: tokio::process::Child,
-}
-
-async fn empty_bus(dir: &std::path::Path) -> EmptyBus {
-    let config = dir.join("bus.conf");
-    let socket = dir.join("bus");
-    std::fs::write(
-        &config,
-        format!(
-            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"#,
-            socket.display()
-        ),
-    )
-    .unwrap();
-    let mut daemon = tokio::process::Command::new("dbus-daemon")
-        .arg(format!("--config-file={}", config.display()))
-        .args(["--nofork", "--print-address=1"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("dbus-daemon runs (Debian package dbus)");
-    let stdout = daemon.stdout.take().unwrap();
-    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
-    let address = tokio::time::timeout(crate::common::cli::BOUND, lines.next_line())
-        .await
-        .expect("dbus-daemon prints its address")
-        .unwrap()
-        .expect("an address line");
-    EmptyBus {
-        address,
-        _daemon: daemon,
-    }
-}
-
 #[tokio::test]
 async fn with_a_bus_but_no_secret_service_token_and_login_exit_1_saying_so() {
     let cli = Cli::start(&[]).await;
     cli.add_profile("demo", &[]).await;
-    let bus = empty_bus(cli.home.path()).await;
+    let bus = crate::common::bus::empty_bus(cli.home.path()).await;
     for args in [
         &["login", "demo", "--timeout", "20"][..],
         &["token", "demo"],

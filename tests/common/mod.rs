@@ -11,6 +11,7 @@
 //! | [`methods`]| the CLI rig's profiles for API keys, app credentials and passwords                 |
 //! | [`stand_in`]| a stand-in `xdg-open` first on PATH, and tests re-run in a child process          |
 //! | [`gui`]    | bounded stepping of a whole-app kittest harness                                     |
+//! | [`bus`]    | a private session bus with no services on it (no keyring answers)                   |
 //! | [`https`]  | a local HTTPS server with canned answers that records every request               |
 //!
 //! Every binary uses a part of the kit only, so unused items are allowed here (and only here).
@@ -18,6 +19,7 @@
 #![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod browser;
+pub mod bus;
 pub mod cli;
 pub mod demo;
 pub mod engine;

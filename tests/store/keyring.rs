@@ -267,47 +267,10 @@ async fn without_a_session_bus_open_keyring_says_there_is_no_d_bus_session() {
 #[tokio::test]
 async fn with_a_bus_but_no_secret_service_open_keyring_says_to_install_a_keyring() {
     let temp = tempfile::tempdir().unwrap();
-    let config = temp.path().join("bus.conf");
-    let socket = temp.path().join("bus");
-    // A session bus that knows no services at all (no <servicedir>).
-    std::fs::write(
-        &config,
-        format!(
-            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path={}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"#,
-            socket.display()
-        ),
-    )
-    .unwrap();
-    let mut daemon = tokio::process::Command::new("dbus-daemon")
-        .arg(format!("--config-file={}", config.display()))
-        .args(["--nofork", "--print-address=1"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("dbus-daemon runs (Debian package dbus)");
-    let stdout = daemon.stdout.take().unwrap();
-    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
-    let address = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .expect("dbus-daemon prints its address")
-        .unwrap()
-        .expect("an address line");
-
-    let message = open_keyring_in_child(&address, "no-secret-service").await;
-    daemon.kill().await.unwrap();
+    // A session bus that knows no services at all.
+    let bus = crate::common::bus::empty_bus(temp.path()).await;
+    let message = open_keyring_in_child(&bus.address, "no-secret-service").await;
+    drop(bus);
     assert!(message.contains("Secret Service"), "{message}");
     assert!(message.contains("gnome-keyring"), "{message}");
     assert!(message.contains("session-only mode"), "{message}");
