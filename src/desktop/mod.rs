@@ -14,7 +14,7 @@
 //! | `window`          | the native window: title, app id, size, renderer                     |
 //! | `clipboard`       | the clipboard service: copy with sensitive hints, clear after a delay |
 //! | [`host_config`]   | [`HostConfig`]: where profiles and secrets come from; clock, browser, clipboard |
-//! | `user_info`       | who is signed in (community/self, portals/self)                      |
+//! | `user_info`       | who is signed in: the user a sign-in read, or community/self; portals/self |
 //! | `demo`            | `--demo`: the in-process demo portal and its ready-made profiles      |
 //! | `handlers/`       | one file per concern: sign-in, profiles, probe, tokens, settings      |
 //! | `dispatch`        | the async loop: secrets, profiles, one engine runner per profile; routes commands to handlers |
