@@ -336,11 +336,16 @@ fn without_scheme(url: &str) -> &str {
     url.split_once("://").map_or(url, |(_, rest)| rest)
 }
 
-/// ArcGIS Online environment of a `*.arcgis.com` host: `dev` (`devext`, `mapsdevext`,
-/// `servicesdev`…), `qa` (`qaext`, `mapsqa`…) or production.
+/// ArcGIS Online environment of an `arcgis.com` or `*.arcgis.com` host: `dev` (`devext`,
+/// `mapsdevext`, `servicesdev`…), `qa` (`qaext`, `mapsqa`…) or production. Any other host,
+/// `fakearcgis.com` included, is not ArcGIS Online.
 fn online_environment(host: &str) -> Option<&'static str> {
     let lower = host.to_ascii_lowercase();
-    let labels = lower.strip_suffix("arcgis.com")?;
+    let labels = if lower == "arcgis.com" {
+        ""
+    } else {
+        lower.strip_suffix(".arcgis.com")?
+    };
     Some(if labels.contains("dev") {
         "dev"
     } else if labels.contains("qa") {
@@ -420,6 +425,29 @@ mod tests {
         assert_eq!(
             token_service.as_str(),
             "https://gis.example.com/portal/sharing/rest/generateToken"
+        );
+    }
+
+    #[test]
+    fn hosts_that_merely_end_in_arcgis_com_are_not_arcgis_online_and_get_no_online_token() {
+        let home = portal("https://myorg.maps.arcgis.com");
+        for url in [
+            "https://fakearcgis.com/abc/arcgis/rest/services/X/FeatureServer",
+            "https://services.evilarcgis.com/abc/arcgis/rest/services/X/FeatureServer",
+            "https://arcgis.com.evil.example/abc/arcgis/rest/services/X/FeatureServer",
+        ] {
+            assert_ne!(
+                route_by_url(&home, &site(url)),
+                Some(Route::OwnToken(OwnTokenReason::ArcgisOnlineHosted)),
+                "{url}"
+            );
+        }
+        assert_eq!(
+            route_by_url(
+                &home,
+                &site("https://services3.arcgis.com/abc/arcgis/rest/services/X/FeatureServer")
+            ),
+            Some(Route::OwnToken(OwnTokenReason::ArcgisOnlineHosted))
         );
     }
 
