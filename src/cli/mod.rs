@@ -19,6 +19,7 @@ pub(crate) mod remedy;
 mod secret_input;
 mod snippet;
 mod status;
+mod stdout;
 mod token;
 mod words;
 

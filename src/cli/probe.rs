@@ -4,6 +4,7 @@
 //! and prints.
 
 use super::remedy::with_remedy;
+use super::stdout;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -62,17 +63,17 @@ pub async fn run(args: ProbeArgs) -> Outcome {
             _ => Value::Null,
         };
         match serde_json::to_string_pretty(&value) {
-            Ok(json) => println!("{json}"),
+            Ok(json) => stdout::line(&json),
             Err(err) => {
                 return Outcome::fail(Exit::Failure, format!("could not write JSON: {err}"));
             }
         }
     } else {
-        print!("{}", human(&report));
-        print!(
-            "{}",
-            human_recommendation(recommendation.as_ref(), command.as_deref())
-        );
+        stdout::print(&human(&report));
+        stdout::print(&human_recommendation(
+            recommendation.as_ref(),
+            command.as_deref(),
+        ));
     }
     Outcome::ok()
 }

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::context::{self, engine_failure, find, profiles, store_failure};
 use super::credentials::{self, CredentialArgs};
 use super::from_probe;
+use super::stdout;
 use super::words::{kind_word, method_word};
 use super::{Exit, Outcome};
 use crate::arcgis::{SiteUrl, parse_site_url};
@@ -343,7 +344,7 @@ fn to_json(profile: &Profile) -> Value {
 fn print_json(value: &Value) -> Result<Outcome, Outcome> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|err| Outcome::fail(Exit::Failure, format!("could not write JSON: {err}")))?;
-    println!("{text}");
+    stdout::line(&text);
     Ok(Outcome::ok())
 }
 
@@ -357,13 +358,13 @@ fn list(args: &ListArgs) -> Result<Outcome, Outcome> {
         eprintln!("No profiles yet: add one with `tokendesk profile add NAME --url URL`.");
     }
     for profile in store.list() {
-        println!(
+        stdout::line(&format!(
             "{}  {}  {}  {}",
             profile.name(),
             kind_word(profile.kind()),
             method_word(profile.sign_in()),
             profile.url()
-        );
+        ));
     }
     Ok(Outcome::ok())
 }
@@ -383,7 +384,7 @@ fn show(args: &ShowArgs) -> Result<Outcome, Outcome> {
                 Value::String(text) => text,
                 other => other.to_string(),
             };
-            println!("{key}: {text}");
+            stdout::line(&format!("{key}: {text}"));
         }
     }
     Ok(Outcome::ok())

@@ -5,6 +5,7 @@
 use clap::Args;
 
 use super::fresh::{context_for, fresh};
+use super::stdout;
 use super::{Exit, Outcome};
 use crate::output::{Format, render};
 
@@ -45,6 +46,6 @@ pub async fn run(args: SnippetArgs) -> Outcome {
     ctx.url = args.url.as_deref();
     ctx.expires = Some(token.expires_at);
     ctx.user_id = token.username.as_deref();
-    println!("{}", render(args.format, &ctx).expose());
+    stdout::line(render(args.format, &ctx).expose());
     Outcome::ok()
 }

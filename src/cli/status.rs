@@ -7,6 +7,7 @@
 //! profiles bound to a referer show it.
 
 use super::remedy::{warning_text, with_remedy};
+use super::stdout;
 use chrono::{TimeDelta, Utc};
 use clap::Args;
 use serde_json::{Value, json};
@@ -124,7 +125,7 @@ pub async fn run(args: StatusArgs) -> Outcome {
         };
         return match serde_json::to_string_pretty(&value) {
             Ok(text) => {
-                println!("{text}");
+                stdout::line(&text);
                 Outcome::ok()
             }
             Err(err) => Outcome::fail(Exit::Failure, format!("could not write JSON: {err}")),
@@ -134,7 +135,7 @@ pub async fn run(args: StatusArgs) -> Outcome {
         eprintln!("No profiles yet: add one with `tokendesk profile add NAME --url URL`.");
     }
     for row in &rows {
-        print!("{}", text(row, now));
+        stdout::print(&text(row, now));
     }
     Outcome::ok()
 }

@@ -14,6 +14,7 @@ use super::for_url;
 use super::for_url::Printed;
 use super::fresh::{context_for, fresh};
 use super::profile::{HeaderStyle, header_for};
+use super::stdout;
 use crate::output::{Format, render};
 use crate::store::Profile;
 
@@ -61,7 +62,7 @@ pub async fn run(args: TokenArgs) -> Outcome {
             if let Some(referer) = token.bound_referer(&profile) {
                 eprintln!("tokendesk: warning: {}", referer_warning(&profile, referer));
             }
-            println!("{}", token.token.expose());
+            stdout::line(token.token.expose());
             Outcome::ok()
         }
         Ok((_, None)) => Outcome::ok(),
@@ -84,7 +85,7 @@ pub async fn run_header(args: HeaderArgs) -> Outcome {
             };
             context.referer = referer.filter(|_| args.with_referer);
             let format = Format::header(header_for(&profile, args.style));
-            println!("{}", render(format, &context).expose());
+            stdout::line(render(format, &context).expose());
             match (referer, args.with_referer) {
                 (Some(_), true) => {}
                 (Some(referer), false) => {

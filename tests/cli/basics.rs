@@ -68,3 +68,44 @@ fn logs_written_to_a_pipe_carry_no_terminal_colour_codes() {
     assert!(text.contains("DEBUG"), "debug logs are on: {text}");
     assert!(!text.contains('\u{1b}'), "no ANSI escape codes: {text:?}");
 }
+
+#[test]
+fn a_reader_that_closed_the_pipe_ends_listing_and_showing_quietly_with_exit_0() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], stdout: std::process::Stdio| {
+        Command::new(env!("CARGO_BIN_EXE_tokendesk"))
+            .args(args)
+            .env("TOKENDESK_CONFIG_DIR", home.path().join("config"))
+            .env("TOKENDESK_DATA_DIR", home.path().join("data"))
+            .stdout(stdout)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap()
+    };
+    let added = run(
+        &[
+            "profile",
+            "add",
+            "gis",
+            "--url",
+            "https://gis.example.com/portal",
+            "--client-id",
+            "app",
+        ],
+        std::process::Stdio::null(),
+    );
+    assert_eq!(added.status.code(), Some(0), "{added:?}");
+    for args in [
+        &["profile", "list"][..],
+        &["profile", "list", "--json"],
+        &["profile", "show", "gis"],
+    ] {
+        // A pipe whose reading end is already closed: every write to it fails at once.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = run(args, writer.into());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
