@@ -14,6 +14,7 @@ use super::error::EngineError;
 use super::lifecycle::Engine;
 use super::record::SessionRecord;
 use crate::arcgis::oauth::{TokenTypeHint, revoke_token};
+use crate::arcgis::time::Expiration;
 use crate::auth::{
     Browser, LoopbackRedirect, ProgressSink, SignIn, SignInOptions, SignedInUser, oob, pkce,
 };
@@ -109,7 +110,17 @@ impl Engine {
             refresh_token: Some(refresh_token),
             reissue: false,
             refresh_issued_at: now,
-            refresh_expires_at: tokens.refresh_token_expires_at,
+            // A code grant answer may not say when the refresh token ends (fixture F01's
+            // shape): it ends the `expiration` the sign-in asked for after now (protocol
+            // reference §7 item 7). Unknown, it would never be exchanged and die silently.
+            refresh_expires_at: tokens.refresh_token_expires_at.or(
+                match profile.expiration().expiration() {
+                    Expiration::Minutes(minutes) => {
+                        Some(now + chrono::TimeDelta::minutes(i64::from(minutes)))
+                    }
+                    Expiration::Never => None,
+                },
+            ),
             exchange_extends: true,
             redirect_uri: Some(signed_in.redirect_uri.clone()),
             username: Some(signed_in.user.username.clone()),

@@ -75,6 +75,31 @@ async fn an_any_port_sign_in_keeps_the_redirect_it_sent_with_the_listeners_port_
 }
 
 #[tokio::test]
+async fn a_code_grant_that_does_not_say_when_the_refresh_token_ends_counts_from_the_expiration_asked_for()
+ {
+    let mut config = DemoConfig::default();
+    config.behaviour.code_grant_without_refresh_expiry = true;
+    let rig = Rig::start(config, 60, Arc::new(MemoryStore::new())).await;
+    let engine = rig.engine();
+    let before = rig.clock.now();
+    rig.sign_in(&engine).await;
+    let ends = rig
+        .session()
+        .unwrap()
+        .refresh_expires_at
+        .expect("the refresh token's end is known");
+    let asked = before + chrono::TimeDelta::minutes(60);
+    assert!(
+        ends >= asked && ends <= asked + chrono::TimeDelta::seconds(60),
+        "{ends} is about 60 minutes after the sign-in"
+    );
+    // Known, so it is exchanged in time: at 48 of its 60 minutes.
+    rig.advance(48 * 60 + 5).await;
+    let exchanged = engine.fresh_token(&rig.profile, false).await.unwrap();
+    assert_eq!(exchanged.renewed, Some(RenewalKind::Exchanged));
+}
+
+#[tokio::test]
 async fn the_renewal_margin_is_the_engines_own_setting_and_reaches_its_clones_only() {
     let rig = rig(20160).await;
     let engine = rig.engine();

@@ -142,6 +142,9 @@ pub struct Behaviour {
     pub loopback_any_port: bool,
     /// Stand-alone server `tokens/generateToken` also answers GET (token manager `allowHttpGet`).
     pub server_allow_http_get: bool,
+    /// The authorization-code grant leaves `refresh_token_expires_in` out, as in the captured
+    /// answer F01 (the refresh token still ends `expiration` minutes after sign-in).
+    pub code_grant_without_refresh_expiry: bool,
 }
 
 impl Default for Behaviour {
@@ -150,6 +153,7 @@ impl Default for Behaviour {
             modern_errors: false,
             loopback_any_port: true,
             server_allow_http_get: false,
+            code_grant_without_refresh_expiry: false,
         }
     }
 }

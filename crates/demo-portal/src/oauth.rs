@@ -125,6 +125,9 @@ fn code_grant(shared: &Shared, req: &Req) -> Outcome {
     });
     let mut body = user_access(shared, &grant.username, family);
     insert_refresh(shared, &mut body, &refresh_token, refresh_expires);
+    if shared.config.behaviour.code_grant_without_refresh_expiry {
+        body.remove("refresh_token_expires_in");
+    }
     Ok(Value::Object(body))
 }
 
