@@ -3,7 +3,7 @@
 //! is read at a no-echo prompt or from stdin ([`super::secret_input`]), handed to
 //! [`Engine::sign_in_with`], and the outcome printed on stderr.
 
-use super::remedy::warning_text;
+use super::remedy::print_warning;
 use chrono::NaiveDate;
 use clap::Args;
 
@@ -89,7 +89,7 @@ pub async fn enter(
                 );
             }
             if let Some(warning) = done.warning {
-                eprintln!("tokendesk: warning: {}", warning_text(&warning));
+                print_warning(&warning);
             }
             Outcome::ok()
         }

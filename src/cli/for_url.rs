@@ -9,7 +9,7 @@
 //! profile to add.
 
 use super::context::{self, engine_failure};
-use super::remedy::{warning_text, with_remedy};
+use super::remedy::{print_warning, with_remedy};
 use super::{Exit, Outcome};
 use crate::clock::rfc3339;
 use crate::engine::{
@@ -59,7 +59,7 @@ pub async fn token_for(
         }
         Ok(ServiceAccess::Token(token)) => {
             if let Some(warning) = &token.warning {
-                eprintln!("tokendesk: warning: {}", warning_text(warning));
+                print_warning(warning);
             }
             eprintln!("tokendesk: {}", note(&profile, &token));
             let own = matches!(token.kind, ServiceTokenKind::Own(_));

@@ -1,7 +1,7 @@
 //! A profile's fresh token and its output context, shared by `token`, `header` and `snippet`.
 
 use super::context::{self, engine_failure};
-use super::remedy::warning_text;
+use super::remedy::print_warning;
 use super::{Exit, Outcome};
 use crate::engine::FreshToken;
 use crate::output::TokenContext;
@@ -22,7 +22,7 @@ pub(super) async fn fresh(
     };
     let token = result.map_err(|err| engine_failure(&err))?;
     if let Some(warning) = &token.warning {
-        eprintln!("tokendesk: warning: {}", warning_text(warning));
+        print_warning(warning);
     }
     Ok((profile, token))
 }

@@ -86,6 +86,11 @@ pub fn warning_text(warning: &Warning) -> String {
     with_remedy(&warning.text, warning.remedy.as_ref())
 }
 
+/// Prints a warning on stderr, with what to run about it.
+pub fn print_warning(warning: &Warning) {
+    eprintln!("tokendesk: warning: {}", warning_text(warning));
+}
+
 /// What happened, then what to run about it.
 pub fn with_remedy(text: &str, remedy: Option<&Remedy>) -> String {
     remedy::join(text, remedy.map(sentence).as_deref())
