@@ -149,12 +149,62 @@ impl ArcGisClient {
                 )),
             ));
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|err| transport_error(&err, site, step))?;
+        let body = read_capped(response, site, step).await?;
         decode(status.as_u16(), &body, site, step, now)
     }
+}
+
+/// The most of an answer that is ever read: 4 MiB.
+///
+/// ArcGIS answers to the calls made here are small: a token answer is under 2 KiB and the
+/// largest, a big organisation's `portals/self`, is a few hundred KiB. Without a cap a hostile
+/// or broken site streaming an endless body would be read into memory until the process dies
+/// (the total timeout bounds the time, not the bytes).
+pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;
+
+/// Reads the body chunk by chunk, refusing it as soon as it passes [`MAX_ANSWER_BYTES`]
+/// (or announces more in `Content-Length`): memory stays bounded whatever the site sends.
+async fn read_capped(
+    mut response: reqwest::Response,
+    site: &str,
+    step: &'static str,
+) -> Result<Vec<u8>, ArcGisError> {
+    let too_large = |what: String| {
+        ArcGisError::new(
+            ErrorKind::UnexpectedResponse,
+            site,
+            step,
+            Cause::Unexpected(format!(
+                "{what}; ArcGIS answers here are far smaller, so the rest was not read. The \
+                 address may not be an ArcGIS site, or the site (or a proxy in between) is \
+                 misbehaving"
+            )),
+        )
+    };
+    let limit_text = || format!("{} MiB", MAX_ANSWER_BYTES / (1024 * 1024));
+    if let Some(length) = response.content_length()
+        && length > MAX_ANSWER_BYTES as u64
+    {
+        return Err(too_large(format!(
+            "the answer announces {length} bytes, more than the {} TokenDesk reads",
+            limit_text()
+        )));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|err| transport_error(&err, site, step))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large(format!(
+                "the answer is larger than the {} TokenDesk reads",
+                limit_text()
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Turns an HTTP status and body into `R` or the right error. Public so that recorded

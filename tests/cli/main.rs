@@ -8,6 +8,7 @@ mod concurrency;
 mod demo_mode;
 mod faults;
 mod federation;
+mod hostile_servers;
 mod login;
 mod methods_api_key;
 mod methods_app_credentials;

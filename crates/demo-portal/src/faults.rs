@@ -40,7 +40,15 @@ pub enum FaultKind {
         /// The body, sent as `application/json`.
         body: String,
     },
+    /// Answer HTTP 200 `application/json` with a chunked body that does not end (it stops
+    /// after [`ENDLESS_BODY_BYTES`] or when the client hangs up), as a hostile site would to
+    /// make a client read without limit.
+    EndlessBody,
 }
+
+/// Where an [`FaultKind::EndlessBody`] gives up: 64 GiB, far beyond what any client should
+/// read, but still a bound.
+pub const ENDLESS_BODY_BYTES: u64 = 64 * 1024 * 1024 * 1024;
 
 /// One fault rule. (Unknown keys are ignored here: serde cannot refuse them next to the
 /// flattened `kind`.)

@@ -101,6 +101,26 @@ async fn dispatch(
     }
 }
 
+/// A JSON answer that opens a string and never closes it: 64 KiB chunks of `x` up to
+/// [`ENDLESS_BODY_BYTES`](crate::faults::ENDLESS_BODY_BYTES), or until the client hangs up.
+fn endless_body() -> Response {
+    const CHUNK: usize = 64 * 1024;
+    let chunk = Bytes::from(vec![b'x'; CHUNK]);
+    let chunks = crate::faults::ENDLESS_BODY_BYTES / CHUNK as u64;
+    let opening = futures_util::stream::once(async {
+        Ok::<Bytes, std::io::Error>(Bytes::from_static(b"{\"filler\":\""))
+    });
+    let rest = futures_util::stream::iter(
+        (0..chunks).map(move |_| Ok::<Bytes, std::io::Error>(chunk.clone())),
+    );
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        Body::from_stream(futures_util::StreamExt::chain(opening, rest)),
+    )
+        .into_response()
+}
+
 /// The response a fault replaces the normal answer with; `None` for a delay.
 fn fault_response(req: &Req, fault: &FaultKind) -> Option<Response> {
     let response = match fault {
@@ -146,6 +166,7 @@ fn fault_response(req: &Req, fault: &FaultKind) -> Option<Response> {
             body.clone(),
         )
             .into_response(),
+        FaultKind::EndlessBody => endless_body(),
         FaultKind::Delay { .. } => return None,
     };
     Some(response)

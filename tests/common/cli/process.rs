@@ -211,6 +211,36 @@ impl Running<'_> {
         assert!(status.success(), "kill -{name}");
     }
 
+    /// Like [`Running::finish`], and also gives the process's peak resident memory in KiB.
+    ///
+    /// The peak (`VmHWM` in `/proc/PID/status`, a high-water mark kept by the kernel) is read
+    /// every 20 ms until the exit; since it only grows, what the last reading misses is at
+    /// most 20 ms of growth.
+    pub async fn finish_with_peak_memory(mut self) -> (Run, u64) {
+        let status_file = format!("/proc/{}/status", self.pid());
+        let mut peak = 0;
+        let mut ticks = tokio::time::interval(Duration::from_millis(20));
+        let sampled = timeout(BOUND, async {
+            loop {
+                tokio::select! {
+                    status = self.child.wait() => return status,
+                    _ = ticks.tick() => {
+                        if let Some(kib) = high_water_mark_kib(&status_file) {
+                            peak = peak.max(kib);
+                        }
+                    }
+                }
+            }
+        })
+        .await;
+        assert!(
+            sampled.is_ok(),
+            "`tokendesk {}` did not end within {BOUND:?}",
+            self.args.join(" ")
+        );
+        (self.finish().await, peak)
+    }
+
     /// Waits for the exit (bounded; killed and failed beyond), collects and records outputs.
     pub async fn finish(mut self) -> Run {
         // Held open until the exit, as a terminal's would be (tokio's `wait` closes it).
@@ -242,4 +272,11 @@ impl Running<'_> {
         self.cli.record_run(&run);
         run
     }
+}
+
+/// `VmHWM` of a `/proc/PID/status` file, in KiB; `None` once the process is gone.
+fn high_water_mark_kib(status_file: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(status_file).ok()?;
+    let line = text.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
