@@ -65,6 +65,9 @@ pub enum Remedy {
     StartKeyring,
     /// Check the address, the network connection and the proxy settings.
     CheckNetwork,
+    /// Check this computer's clock; if it is right, the site's administrator should check
+    /// the site's clock and its token lifetime settings.
+    CheckClocks,
     /// Try again later; when the next automatic try happens, if known.
     TryLater {
         /// The next automatic try.
@@ -155,6 +158,7 @@ impl Remedy {
             Self::UnlockKeyring
             | Self::StartKeyring
             | Self::CheckNetwork
+            | Self::CheckClocks
             | Self::TryLater { .. }
             | Self::AddProfile { .. }
             | Self::ProbeSite { .. }

@@ -47,6 +47,7 @@ fn every_remedy() -> Vec<Remedy> {
         Remedy::UnlockKeyring,
         Remedy::StartKeyring,
         Remedy::CheckNetwork,
+        Remedy::CheckClocks,
         Remedy::TryLater { at: None },
         Remedy::TryLater { at: Some(at()) },
         Remedy::ProbeSite { url: None },
@@ -102,11 +103,12 @@ fn remedy_variant(remedy: &Remedy) -> usize {
         Remedy::ProbeSite { .. } => 12,
         Remedy::ListProfiles => 13,
         Remedy::TokenForServiceUrl { .. } => 14,
+        Remedy::CheckClocks => 15,
     }
 }
-const REMEDY_VARIANTS: usize = 15;
+const REMEDY_VARIANTS: usize = 16;
 
-const KINDS: [ErrorKind; 15] = [
+const KINDS: [ErrorKind; 16] = [
     ErrorKind::InvalidToken,
     ErrorKind::TokenRequired,
     ErrorKind::NoPermission,
@@ -122,6 +124,7 @@ const KINDS: [ErrorKind; 15] = [
     ErrorKind::Tls,
     ErrorKind::UnexpectedResponse,
     ErrorKind::LocalSetup,
+    ErrorKind::ImplausibleLifetime,
 ];
 
 fn kind_variant(kind: ErrorKind) -> usize {
@@ -141,6 +144,7 @@ fn kind_variant(kind: ErrorKind) -> usize {
         ErrorKind::Tls => 12,
         ErrorKind::UnexpectedResponse => 13,
         ErrorKind::LocalSetup => 14,
+        ErrorKind::ImplausibleLifetime => 15,
     }
 }
 
@@ -674,7 +678,7 @@ fn window_words(text: &str) -> Vec<&'static str> {
 #[test]
 fn the_examples_cover_every_variant_of_every_remedy_error_and_state() {
     covers("Remedy", &every_remedy(), REMEDY_VARIANTS, remedy_variant);
-    covers("ErrorKind", &KINDS, 15, |k| kind_variant(*k));
+    covers("ErrorKind", &KINDS, 16, |k| kind_variant(*k));
     covers("SignInError", &sign_in_errors(), 8, sign_in_variant);
     covers("SecretError", &secret_errors(), 5, secret_variant);
     covers("KeyringUnavailable", &keyring_errors(), 5, keyring_variant);

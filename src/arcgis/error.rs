@@ -44,6 +44,9 @@ pub enum ErrorKind {
     Tls,
     /// The answer was not what this endpoint returns (HTML, malformed JSON, a redirect…).
     UnexpectedResponse,
+    /// The site gave a token that was already expired, or nearly, when it arrived: its clock
+    /// (or this computer's) or its token lifetime setting is wrong.
+    ImplausibleLifetime,
     /// A local setting is unusable (CA file unreadable or without certificates).
     LocalSetup,
 }
@@ -81,6 +84,10 @@ impl ErrorKind {
             Self::UnexpectedResponse => {
                 "This does not look like the ArcGIS endpoint expected; check the URL."
             }
+            Self::ImplausibleLifetime => {
+                "The site's clock (or this computer's) or the site's token lifetime setting \
+                 looks wrong."
+            }
             Self::LocalSetup => "Check the file path and that it holds PEM certificates.",
         }
     }
@@ -101,6 +108,7 @@ impl ErrorKind {
             Self::ServerError => Some(Remedy::TryLater { at: None }),
             Self::Network => Some(Remedy::CheckNetwork),
             Self::Tls => Some(Remedy::TrustCaFile { profile: None }),
+            Self::ImplausibleLifetime => Some(Remedy::CheckClocks),
             Self::NoPermission
             | Self::SslRequired
             | Self::Rejected

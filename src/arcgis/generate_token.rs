@@ -11,7 +11,7 @@ use url::Url;
 
 use super::error::ArcGisError;
 use super::http::{ArcGisClient, Call, FromWire};
-use super::time::{EpochMillis, Expiration, Instant};
+use super::time::{AnswerTime, EpochMillis, Expiration, Instant};
 use super::url::{PortalUrl, ServerUrl};
 use crate::secret::{AccessToken, Password};
 
@@ -85,6 +85,10 @@ pub struct GeneratedToken {
     /// Whether it may only be used over HTTPS; not sent by every server (UNCONFIRMED for
     /// Server tokens), hence optional.
     pub ssl: Option<bool>,
+    /// What was odd about the answer and how it was taken (the site's clock off, so
+    /// `expires` was moved onto this computer's clock; a lifetime clamped); for the
+    /// activity log.
+    pub notes: Vec<String>,
 }
 
 /// The wire shape of a generateToken answer.
@@ -99,18 +103,29 @@ pub struct GeneratedTokenWire {
 impl FromWire for GeneratedToken {
     type Wire = GeneratedTokenWire;
 
-    fn from_wire(wire: GeneratedTokenWire, _now: Instant) -> Result<Self, String> {
-        let expires_at = wire.expires.to_instant().ok_or_else(|| {
+    fn from_wire(wire: GeneratedTokenWire, time: &AnswerTime) -> Result<Self, String> {
+        let life = wire.expires.access_lifetime(time).ok_or_else(|| {
             format!(
-                "expires {:?} is not an epoch time in milliseconds",
+                "expires {} is not an epoch time in milliseconds",
                 wire.expires
             )
         })?;
+        let mut notes: Vec<String> = life.clamped.into_iter().collect();
+        if let Some(skew) = time.skew_note() {
+            notes.push(format!(
+                "{skew}; the token's expiry was moved onto this computer's clock"
+            ));
+        }
         Ok(Self {
             token: wire.token,
-            expires_at,
+            expires_at: life.ends_at,
             ssl: wire.ssl,
+            notes,
         })
+    }
+
+    fn token_ends_at(&self) -> Option<Instant> {
+        Some(self.expires_at)
     }
 }
 

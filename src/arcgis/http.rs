@@ -13,13 +13,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use reqwest::header::{LOCATION, REFERER};
+use chrono::TimeDelta;
+use reqwest::header::{DATE, LOCATION, REFERER};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
 use super::error::{ArcGisError, Cause, ErrorKind, find_envelope, kind_for_status};
-use super::time::Instant;
+use super::time::{AnswerTime, Instant, span};
 
 /// How to build an [`ArcGisClient`].
 #[derive(Debug, Clone)]
@@ -63,20 +64,34 @@ pub(crate) struct Call<'a> {
     pub referer: Option<&'a str>,
 }
 
-/// A typed response built from its wire shape. `now` turns relative lifetimes into instants.
+/// A typed response built from its wire shape. `time` turns relative lifetimes into instants
+/// and moves the site's absolute times onto this computer's clock.
 pub trait FromWire: Sized {
     /// The JSON shape on the wire.
     type Wire: DeserializeOwned;
     /// Builds the typed value; `Err` says what is missing or malformed.
-    fn from_wire(wire: Self::Wire, now: Instant) -> Result<Self, String>;
+    fn from_wire(wire: Self::Wire, time: &AnswerTime) -> Result<Self, String>;
+    /// For a token answer: when the token ends, on this computer's clock. A token that
+    /// arrives with less than [`MIN_TOKEN_LIFETIME`] left is refused as a whole
+    /// ([`ErrorKind::ImplausibleLifetime`]): taking it would only start the next renewal.
+    fn token_ends_at(&self) -> Option<Instant> {
+        None
+    }
 }
+
+/// The least life a new token must have to be taken. Real tokens last 30 minutes or more;
+/// the demo portal's shortest test tokens last 20 seconds.
+pub const MIN_TOKEN_LIFETIME: TimeDelta = TimeDelta::seconds(10);
 
 /// Implements [`FromWire`] for types whose wire shape is the typed value itself.
 macro_rules! wire_is_typed {
     ($($ty:ty),* $(,)?) => {
         $(impl $crate::arcgis::http::FromWire for $ty {
             type Wire = $ty;
-            fn from_wire(wire: $ty, _now: $crate::arcgis::time::Instant) -> Result<Self, String> {
+            fn from_wire(
+                wire: $ty,
+                _time: &$crate::arcgis::time::AnswerTime,
+            ) -> Result<Self, String> {
                 Ok(wire)
             }
         })*
@@ -149,8 +164,17 @@ impl ArcGisClient {
                 )),
             ));
         }
+        let time = AnswerTime {
+            now,
+            site_now: response
+                .headers()
+                .get(DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+                .map(|at| at.to_utc()),
+        };
         let body = read_capped(response, site, step).await?;
-        decode(status.as_u16(), &body, site, step, now)
+        decode_at(status.as_u16(), &body, site, step, &time)
     }
 }
 
@@ -216,6 +240,17 @@ pub fn decode<R: FromWire>(
     step: &'static str,
     now: Instant,
 ) -> Result<R, ArcGisError> {
+    decode_at(status, body, site, step, &AnswerTime::local(now))
+}
+
+/// [`decode`] with the site's time of the answer (its `Date` header) as well.
+pub fn decode_at<R: FromWire>(
+    status: u16,
+    body: &[u8],
+    site: &str,
+    step: &'static str,
+    time: &AnswerTime,
+) -> Result<R, ArcGisError> {
     let value: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(err) => {
@@ -259,7 +294,39 @@ pub fn decode<R: FromWire>(
     };
     let wire =
         serde_json::from_value::<R::Wire>(value).map_err(|err| unexpected(err.to_string()))?;
-    R::from_wire(wire, now).map_err(unexpected)
+    let typed = R::from_wire(wire, time).map_err(unexpected)?;
+    if let Some(ends_at) = typed.token_ends_at()
+        && ends_at - time.now < MIN_TOKEN_LIFETIME
+    {
+        return Err(ArcGisError::new(
+            ErrorKind::ImplausibleLifetime,
+            site,
+            step,
+            Cause::Unexpected(short_lived(ends_at, time)),
+        ));
+    }
+    Ok(typed)
+}
+
+/// Says how short-lived a token was, and the site's clock when that explains it.
+fn short_lived(ends_at: Instant, time: &AnswerTime) -> String {
+    let left = ends_at - time.now;
+    let what = if left <= TimeDelta::zero() {
+        format!(
+            "the token it gave had already expired when it arrived (it ended {} before this \
+             computer's time)",
+            span(-left)
+        )
+    } else {
+        format!(
+            "the token it gave lasts only {} s, too short to use",
+            left.num_seconds()
+        )
+    };
+    match time.skew_note() {
+        Some(skew) => format!("{what}; {skew}"),
+        None => what,
+    }
 }
 
 fn http_status_error(status: u16, body: &[u8], site: &str, step: &'static str) -> ArcGisError {

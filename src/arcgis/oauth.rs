@@ -12,7 +12,10 @@ use url::Url;
 
 use super::error::{ApiMessage, ArcGisError, Cause, ErrorKind};
 use super::http::{ArcGisClient, Call, FromWire};
-use super::time::{Expiration, Instant, after_seconds};
+use super::time::{
+    AnswerTime, Expiration, Instant, MAX_ACCESS_LIFETIME, MAX_REFRESH_LIFETIME, WireNumber,
+    after_seconds, lifetime_in_seconds,
+};
 use super::url::PortalUrl;
 use crate::secret::{AccessToken, PkceVerifier, RefreshToken, Secret};
 
@@ -136,13 +139,16 @@ pub struct OAuthTokens {
     /// When the refresh token expires (`now + refresh_token_expires_in`); `None` when not
     /// said or when it does not expire.
     pub refresh_token_expires_at: Option<Instant>,
+    /// What was odd about the answer and how it was taken (a lifetime clamped, the site's
+    /// clock off); for the activity log.
+    pub notes: Vec<String>,
 }
 
 /// The wire shape of a token answer.
 #[derive(Debug, Deserialize)]
 pub struct OAuthTokensWire {
     access_token: AccessToken,
-    expires_in: i64,
+    expires_in: WireNumber,
     #[serde(default)]
     username: Option<String>,
     #[serde(default)]
@@ -150,25 +156,38 @@ pub struct OAuthTokensWire {
     #[serde(default)]
     refresh_token: Option<RefreshToken>,
     #[serde(default)]
-    refresh_token_expires_in: Option<i64>,
+    refresh_token_expires_in: Option<WireNumber>,
 }
 
 impl FromWire for OAuthTokens {
     type Wire = OAuthTokensWire;
 
-    fn from_wire(wire: OAuthTokensWire, now: Instant) -> Result<Self, String> {
-        let expires_at = after_seconds(now, wire.expires_in)
+    fn from_wire(wire: OAuthTokensWire, time: &AnswerTime) -> Result<Self, String> {
+        let access = lifetime_in_seconds(time.now, &wire.expires_in, MAX_ACCESS_LIFETIME, "token")
             .ok_or_else(|| format!("expires_in {} is not a lifetime", wire.expires_in))?;
+        // Negative or unreadable: the refresh token does not expire (after `expiration=-1`).
+        let refresh = wire.refresh_token_expires_in.as_ref().and_then(|seconds| {
+            lifetime_in_seconds(time.now, seconds, MAX_REFRESH_LIFETIME, "refresh token")
+        });
+        let mut notes: Vec<String> = [access.clamped]
+            .into_iter()
+            .chain([refresh.as_ref().and_then(|r| r.clamped.clone())])
+            .flatten()
+            .collect();
+        notes.extend(time.skew_note());
         Ok(Self {
             access_token: wire.access_token,
-            expires_at,
+            expires_at: access.ends_at,
             username: wire.username,
             ssl: wire.ssl.unwrap_or(false),
             refresh_token: wire.refresh_token,
-            refresh_token_expires_at: wire
-                .refresh_token_expires_in
-                .and_then(|secs| after_seconds(now, secs)),
+            refresh_token_expires_at: refresh.map(|r| r.ends_at),
+            notes,
         })
+    }
+
+    fn token_ends_at(&self) -> Option<Instant> {
+        Some(self.expires_at)
     }
 }
 
@@ -298,7 +317,7 @@ pub struct Revoked;
 impl FromWire for Revoked {
     type Wire = RevokeWire;
 
-    fn from_wire(wire: RevokeWire, _now: Instant) -> Result<Self, String> {
+    fn from_wire(wire: RevokeWire, _time: &AnswerTime) -> Result<Self, String> {
         if wire.success {
             Ok(Self)
         } else {
@@ -437,6 +456,7 @@ pub fn parse_redirect(input: &str, site: &str, now: Instant) -> Result<Redirect,
             ssl: get("ssl").is_some_and(|v| v == "true"),
             refresh_token: None,
             refresh_token_expires_at: None,
+            notes: Vec::new(),
         };
         return Ok(Redirect {
             grant: RedirectGrant::Implicit(tokens),
@@ -447,4 +467,58 @@ pub fn parse_redirect(input: &str, site: &str, now: Instant) -> Result<Redirect,
     Err(unexpected(
         "the redirect has neither a code, an access token nor an error",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arcgis::http::decode;
+
+    fn now() -> Instant {
+        chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    fn tokens(expires_in: &str) -> Result<OAuthTokens, ArcGisError> {
+        let body = format!(
+            r#"{{"access_token":"at","expires_in":{expires_in},"refresh_token":"rt","refresh_token_expires_in":"1209599"}}"#
+        );
+        decode::<OAuthTokens>(200, body.as_bytes(), "site", "testing", now())
+    }
+
+    #[test]
+    fn expires_in_sent_as_a_numeric_string_or_a_float_is_taken_and_rounded() {
+        for expires_in in ["1800", "\"1800\"", "1800.4", "\"1799.5\""] {
+            let tokens = tokens(expires_in).unwrap();
+            assert_eq!(
+                (tokens.expires_at - now()).num_seconds(),
+                1800,
+                "{expires_in}"
+            );
+            let refresh_left = tokens.refresh_token_expires_at.unwrap() - now();
+            assert_eq!(refresh_left.num_seconds(), 1_209_599);
+            assert!(tokens.notes.is_empty(), "{:?}", tokens.notes);
+        }
+    }
+
+    #[test]
+    fn an_expires_in_of_a_hundred_years_is_clamped_to_a_year_and_said_in_a_note() {
+        let tokens = tokens("3155760000").unwrap();
+        assert_eq!(tokens.expires_at - now(), MAX_ACCESS_LIFETIME);
+        assert!(
+            tokens.notes[0].contains("3155760000 seconds"),
+            "{:?}",
+            tokens.notes
+        );
+    }
+
+    #[test]
+    fn a_token_that_arrives_with_expires_in_0_is_refused_as_implausible() {
+        for expires_in in ["0", "\"3\""] {
+            let err = tokens(expires_in).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::ImplausibleLifetime, "{err}");
+            assert_eq!(err.remedy(), Some(crate::remedy::Remedy::CheckClocks));
+        }
+        let err = tokens("\"soon\"").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::UnexpectedResponse, "{err}");
+    }
 }

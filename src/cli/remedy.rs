@@ -53,6 +53,10 @@ pub fn sentence(remedy: &Remedy) -> String {
         Remedy::CheckNetwork => "Check the address and your network connection (and \
                                  HTTPS_PROXY / NO_PROXY if you use a proxy)."
             .to_owned(),
+        Remedy::CheckClocks => "Check this computer's clock and time zone (timedatectl); if \
+                                they are right, ask the site's administrator to check the \
+                                site's clock and its token lifetime settings."
+            .to_owned(),
         Remedy::TryLater { at: Some(at) } => {
             format!("Try again after {}.", crate::clock::rfc3339(*at))
         }

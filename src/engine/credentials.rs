@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 
 use super::error::EngineError;
 use super::lifecycle::Engine;
-use super::record::SessionRecord;
+use super::record::{SessionRecord, notes_warning};
 use crate::arcgis::generate_token::{ClientBinding, PasswordTokenRequest};
 use crate::arcgis::time::Expiration;
 use crate::arcgis::{ArcGisClient, ArcGisError, ErrorKind, Instant};
@@ -149,7 +149,7 @@ impl Engine {
         secret: Secret<String>,
     ) -> Result<CredentialSignIn, EngineError> {
         let now = self.clock().now();
-        let access = self
+        let (access, notes) = self
             .issue_app_token(profile, &secret, now)
             .await
             .map_err(|source| refused(profile, "client secret", source))?;
@@ -166,7 +166,7 @@ impl Engine {
         Ok(CredentialSignIn {
             who: app_name(profile),
             expires_at: Some(access.expires_at),
-            warning: None,
+            warning: notes_warning(notes),
         })
     }
 
@@ -183,7 +183,7 @@ impl Engine {
             });
         };
         let now = self.clock().now();
-        let access = self
+        let (access, notes) = self
             .issue_password_token(profile, &username, &password, now)
             .await
             .map_err(|source| refused(profile, "password", source))?;
@@ -200,7 +200,7 @@ impl Engine {
         Ok(CredentialSignIn {
             who: username,
             expires_at: Some(access.expires_at),
-            warning: None,
+            warning: notes_warning(notes),
         })
     }
 
@@ -251,7 +251,7 @@ impl Engine {
         profile: &Profile,
         session: &SessionRecord,
         now: Instant,
-    ) -> Result<Result<AccessTokenRecord, ArcGisError>, EngineError> {
+    ) -> Result<Result<(AccessTokenRecord, Vec<String>), ArcGisError>, EngineError> {
         let (kind, what) = match profile.sign_in() {
             SignInMethod::AppCredentials => (SecretKind::ClientSecret, "client secret"),
             _ => (SecretKind::Password, "remembered password"),
@@ -295,7 +295,7 @@ impl Engine {
         profile: &Profile,
         secret: &Secret<String>,
         now: Instant,
-    ) -> Result<AccessTokenRecord, ArcGisError> {
+    ) -> Result<(AccessTokenRecord, Vec<String>), ArcGisError> {
         let client = self.client(profile).map_err(local_setup)?;
         let portal = profile
             .portal_url()
@@ -310,11 +310,12 @@ impl Engine {
             now,
         )
         .await?;
-        Ok(AccessTokenRecord {
+        let access = AccessTokenRecord {
             token: tokens.access_token,
             expires_at: tokens.expires_at,
             username: None,
-        })
+        };
+        Ok((access, tokens.notes))
     }
 
     async fn issue_password_token(
@@ -323,7 +324,7 @@ impl Engine {
         username: &str,
         secret: &Password,
         now: Instant,
-    ) -> Result<AccessTokenRecord, ArcGisError> {
+    ) -> Result<(AccessTokenRecord, Vec<String>), ArcGisError> {
         let client = self.client(profile).map_err(local_setup)?;
         let binding = profile
             .password_binding()
@@ -344,11 +345,12 @@ impl Engine {
             (None, None) => return Err(local_setup(unsupported(profile))),
         };
         let token = password::issue(&client, site, &request, now).await?;
-        Ok(AccessTokenRecord {
+        let access = AccessTokenRecord {
             token: token.token,
             expires_at: token.expires_at,
             username: Some(username.to_owned()),
-        })
+        };
+        Ok((access, token.notes))
     }
 
     /// The HTTP client with the profile's CA file (shared: one per trust setting).

@@ -18,7 +18,7 @@ use chrono::TimeDelta;
 
 use super::clients::Clients;
 use super::error::EngineError;
-use super::record::{Health, SessionRecord};
+use super::record::{Health, SessionRecord, notes_warning};
 use super::schedule::{self, AfterFailure, Backoff, Lifetime, Plan, Renewal};
 use super::state::ProfileStatus;
 use crate::arcgis::info::{community_self, portal_self_as, server_services};
@@ -514,11 +514,11 @@ impl Engine {
                     session,
                     RenewalKind::Reissued,
                     now,
-                    result.map(|access| {
+                    result.map(|(access, notes)| {
                         let mut next = session.clone();
                         next.clear_failures();
                         next.renewed_at = self.clock.now();
-                        (next, access)
+                        (next, access, notes)
                     }),
                 )
                 .await;
@@ -540,7 +540,11 @@ impl Engine {
         tracing::info!(profile = profile.name(), ?kind, "renewing the token");
         let result = request_token(&client, &portal, client_id, &grant, now)
             .await
-            .map(|tokens| renewed_session(session, tokens, self.clock.now()));
+            .map(|tokens| {
+                let notes = tokens.notes.clone();
+                let (next, access) = renewed_session(session, tokens, self.clock.now());
+                (next, access, notes)
+            });
         self.after_renewal(profile, session, kind, now, result)
             .await
     }
@@ -553,14 +557,15 @@ impl Engine {
         session: &SessionRecord,
         kind: RenewalKind,
         now: Instant,
-        result: Result<(SessionRecord, AccessTokenRecord), ArcGisError>,
+        result: Result<(SessionRecord, AccessTokenRecord, Vec<String>), ArcGisError>,
     ) -> Result<FreshToken, EngineError> {
         match result {
-            Ok((next, access)) => {
+            Ok((next, access, notes)) => {
                 self.write_session(profile, &next).await?;
                 self.write_access(profile, &access).await?;
                 Ok(FreshToken {
                     renewed: Some(kind),
+                    warning: notes_warning(notes),
                     ..FreshToken::stored(&access, next.username.as_ref())
                 })
             }
@@ -568,8 +573,12 @@ impl Engine {
                 let mut failed = session.clone();
                 let failures = session.health.failures().saturating_add(1);
                 let error = match schedule::after_failure(source.kind()) {
-                    AfterFailure::Retry => {
-                        let delay = self.backoff.delay(failures, rand::random::<f64>());
+                    after @ (AfterFailure::Retry | AfterFailure::RetryRarely) => {
+                        let backoff = match after {
+                            AfterFailure::RetryRarely => Backoff::RARE,
+                            _ => self.backoff,
+                        };
+                        let delay = backoff.delay(failures, rand::random::<f64>());
                         failed.health = Health::Failing {
                             failures,
                             next_retry_at: Some(
@@ -874,6 +883,7 @@ mod tests {
             ssl: true,
             refresh_token: refresh_for.map(|_| Secret::new("new-rt".to_owned())),
             refresh_token_expires_at: refresh_for.map(t),
+            notes: Vec::new(),
         }
     }
 

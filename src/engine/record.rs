@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::arcgis::Instant;
 use crate::arcgis::oauth::RedirectUri as WireRedirect;
-use crate::remedy::Remedy;
+use crate::remedy::{Remedy, Warning};
 use crate::secret::{RefreshToken, Secret};
 use crate::store::RedirectUri;
 
@@ -260,6 +260,21 @@ fn stored_redirect(text: &str) -> Option<WireRedirect> {
         RedirectUri::OutOfBand => Some(WireRedirect::OutOfBand),
         RedirectUri::LoopbackAnyPort { .. } => None,
     }
+}
+
+/// What was odd about a token answer (a clamped lifetime, the site's clock off), as one
+/// warning for the activity log and the command line; `None` when nothing was.
+pub(super) fn notes_warning(notes: Vec<String>) -> Option<Warning> {
+    if notes.is_empty() {
+        return None;
+    }
+    let text = notes.join("; ");
+    let mut chars = text.chars();
+    let capitalised: String = chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    Some(Warning::new(capitalised, None))
 }
 
 #[cfg(test)]

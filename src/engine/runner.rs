@@ -24,6 +24,12 @@ use crate::store::{Profile, ProfileId};
 /// The longest single wait: the deadline is looked at again at least this often.
 pub const MAX_WAIT: Duration = Duration::from_secs(15);
 
+/// The shortest time between two scheduled renewals of one profile, whatever the schedule
+/// says: a site that hands out tokens that are (nearly) expired on arrival, or a plan gone
+/// wrong, never makes the runner send a request after each answer. (Renewals the person
+/// asks for are not held back.)
+pub const MIN_RENEWAL_GAP: Duration = Duration::from_secs(10);
+
 /// What a runner can be told.
 #[derive(Debug)]
 pub enum RunnerCommand {
@@ -85,6 +91,7 @@ impl Runner {
                 events,
                 last: None,
                 local_failures: 0,
+                last_scheduled: None,
             }
             .run(receiver),
         );
@@ -111,6 +118,9 @@ struct Task {
     /// Failures in a row seen by this runner, so that even a keyring that cannot record the
     /// shared backoff never makes it spin.
     local_failures: u32,
+    /// When this runner last started a scheduled renewal (monotonic: the floor must hold
+    /// even when the wall clock jumps).
+    last_scheduled: Option<tokio::time::Instant>,
 }
 
 impl Task {
@@ -118,11 +128,15 @@ impl Task {
         loop {
             self.publish_status().await;
             let wait = match self.engine.due(&self.profile).await {
-                Ok(Due::Now) => {
-                    self.set_state(TokenState::Refreshing);
-                    let result = self.engine.obtain(&self.profile, Want::Fresh).await;
-                    self.after(result, "scheduled renewal")
-                }
+                Ok(Due::Now) => match self.renewal_floor() {
+                    Some(wait) => wait,
+                    None => {
+                        self.last_scheduled = Some(tokio::time::Instant::now());
+                        self.set_state(TokenState::Refreshing);
+                        let result = self.engine.obtain(&self.profile, Want::Fresh).await;
+                        self.after(result, "scheduled renewal")
+                    }
+                },
                 Ok(Due::At(at)) => until(at, self.engine.clock().now()),
                 Ok(Due::Idle) => MAX_WAIT,
                 Err(err) => {
@@ -197,6 +211,15 @@ impl Task {
                 self.backoff()
             }
         }
+    }
+
+    /// How long until the next scheduled renewal may start ([`MIN_RENEWAL_GAP`]); `None`
+    /// when it may start now.
+    fn renewal_floor(&self) -> Option<Duration> {
+        let since = self.last_scheduled?.elapsed();
+        MIN_RENEWAL_GAP
+            .checked_sub(since)
+            .filter(|left| !left.is_zero())
     }
 
     fn backoff(&mut self) -> Duration {

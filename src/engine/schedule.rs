@@ -134,6 +134,16 @@ impl Default for Backoff {
     }
 }
 
+impl Backoff {
+    /// The backoff for failures that retrying soon cannot cure (a site whose tokens arrive
+    /// already expired: a clock or a setting needs a person): the first retry after 30 to
+    /// 60 seconds, then doubling to 15 minutes.
+    pub const RARE: Self = Self {
+        base: Duration::from_secs(60),
+        cap: Duration::from_secs(15 * 60),
+    };
+}
+
 /// The shortest delay between two attempts, whatever the settings: never a tight loop.
 pub const MIN_RETRY_DELAY: Duration = Duration::from_secs(1);
 
@@ -162,6 +172,10 @@ impl Backoff {
 pub enum AfterFailure {
     /// A passing problem (network, overloaded site): back off and try again.
     Retry,
+    /// A problem a person must fix on one side (tokens that arrive already expired: a clock
+    /// or a token lifetime setting), which might be fixed at any time: try again rarely
+    /// ([`Backoff::RARE`]), so that a fix is noticed but the site is never stormed.
+    RetryRarely,
     /// The grant or the credentials are no longer good: stop and ask the person to sign in.
     SignInNeeded,
     /// Retrying cannot help until the profile or the portal changes (unknown client ID,
@@ -177,6 +191,7 @@ pub fn after_failure(kind: ErrorKind) -> AfterFailure {
         | ErrorKind::Network
         | ErrorKind::Tls
         | ErrorKind::UnexpectedResponse => AfterFailure::Retry,
+        ErrorKind::ImplausibleLifetime => AfterFailure::RetryRarely,
         ErrorKind::InvalidGrant
         | ErrorKind::InvalidToken
         | ErrorKind::TokenRequired

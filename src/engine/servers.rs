@@ -394,7 +394,10 @@ impl Engine {
             expires_at: generated.expires_at,
             username: portal.username.clone(),
         };
-        let token = from_entry(server, &entry, false);
+        let token = ServiceToken {
+            warning: super::record::notes_warning(generated.notes),
+            ..from_entry(server, &entry, false)
+        };
         tokens.prune(now);
         tokens.servers.insert(key, entry);
         self.secrets()

@@ -55,6 +55,10 @@ pub fn what_to_do(remedy: &Remedy) -> String {
         Remedy::CheckNetwork => "Check the address and your network connection (and the proxy \
                                  settings, if you use a proxy)."
             .to_owned(),
+        Remedy::CheckClocks => "Check this computer's date, time and time zone settings; if \
+                                they are right, ask the site's administrator to check the \
+                                site's clock and its token lifetime settings."
+            .to_owned(),
         Remedy::TryLater { at: Some(at) } => format!(
             "TokenDesk tries again at {}; Refresh now tries at once.",
             at.with_timezone(&chrono::Local).format("%H:%M:%S")

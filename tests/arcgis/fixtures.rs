@@ -28,10 +28,20 @@ fn body(name: &str) -> Vec<u8> {
 }
 
 fn ok<T: FromWire>(name: &str) -> T {
-    match decode::<T>(200, &body(name), SITE, "testing a fixture", now()) {
+    ok_at(name, now())
+}
+
+/// [`ok`] at another time: a captured token is decoded as if it had just arrived.
+fn ok_at<T: FromWire>(name: &str, now: Instant) -> T {
+    match decode::<T>(200, &body(name), SITE, "testing a fixture", now) {
         Ok(value) => value,
         Err(err) => panic!("{name}: {err}"),
     }
+}
+
+/// An hour before the epoch milliseconds `millis`: when a token ending then arrived.
+fn hour_before(millis: i64) -> Instant {
+    DateTime::from_timestamp_millis(millis).unwrap() - chrono::TimeDelta::hours(1)
 }
 
 /// Decodes as `T` and expects an error; error fixtures fail whatever type is asked for.
@@ -181,10 +191,15 @@ fn f08_an_expired_refresh_token_is_an_invalid_grant_not_an_invalid_token() {
 
 #[test]
 fn f09_a_generated_token_expires_at_the_epoch_milliseconds_given() {
-    let token: GeneratedToken = ok("F09-generate-token-success-enterprise.json");
+    let fixture = "F09-generate-token-success-enterprise.json";
+    let token: GeneratedToken = ok_at(fixture, hour_before(1_494_541_135_122));
     assert_eq!(token.token.expose(), "MYTOKEN");
     assert_eq!(token.expires_at.timestamp_millis(), 1_494_541_135_122);
     assert_eq!(token.ssl, Some(false));
+    assert!(token.notes.is_empty(), "{:?}", token.notes);
+    // Read years later, the same answer is a token that arrived already expired.
+    let late = err::<GeneratedToken>(fixture);
+    assert_kind(&late, ErrorKind::ImplausibleLifetime, &["already expired"]);
 }
 
 #[test]
@@ -302,10 +317,20 @@ fn f18b_a_stand_alone_server_has_its_own_token_service_and_short_token_validity(
 
 #[test]
 fn f19a_the_admin_token_expires_given_as_a_string_is_read() {
-    let token: GeneratedToken = ok("F19a-server-admin-generate-token.json");
+    let fixture = "F19a-server-admin-generate-token.json";
+    let token: GeneratedToken = ok_at(fixture, hour_before(13_472_658_353_687));
     assert!(token.token.expose().starts_with("sakjfh"));
     assert_eq!(token.expires_at.timestamp_millis(), 13_472_658_353_687);
     assert_eq!(token.ssl, None);
+}
+
+#[test]
+fn f19a_read_today_its_expiry_in_2396_is_clamped_to_a_year_with_a_note() {
+    let token: GeneratedToken = ok("F19a-server-admin-generate-token.json");
+    assert_eq!(token.expires_at - now(), chrono::TimeDelta::days(366));
+    let note = token.notes.join(" ");
+    assert!(note.contains("until 2396-"), "{note}");
+    assert!(note.contains("longer than ArcGIS ever gives"), "{note}");
 }
 
 #[test]

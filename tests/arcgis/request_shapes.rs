@@ -20,7 +20,9 @@ use tokendesk::secret::Secret;
 
 const TOKEN_PATH: &str = "/portal/sharing/rest/oauth2/token";
 const F02: &str = include_str!("../fixtures/arcgis/F02-oauth-token-pkce-code-exchange.json");
-const F09: &str = include_str!("../fixtures/arcgis/F09-generate-token-success-enterprise.json");
+/// Fixture F09's shape (a generateToken answer), expiring an hour after [`now`]: the
+/// captured one ended in 2017, and a token that arrives expired is refused.
+const F09: &str = r#"{"token":"MYTOKEN","expires":1700003600000,"ssl":false}"#;
 
 fn now() -> Instant {
     DateTime::from_timestamp(1_700_000_000, 0).unwrap()
@@ -62,7 +64,7 @@ fn secret<R>(value: &str) -> Secret<String, R> {
 
 #[tokio::test]
 async fn the_authorization_code_grant_sends_code_verifier_and_redirect_uri_in_the_body() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     server.respond_json(TOKEN_PATH, F02);
     let redirect = RedirectUri::Loopback {
         port: 53682,
@@ -107,7 +109,7 @@ async fn the_authorization_code_grant_sends_code_verifier_and_redirect_uri_in_th
 
 #[tokio::test]
 async fn the_refresh_token_grant_sends_only_client_id_and_refresh_token() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     server.respond_json(
         TOKEN_PATH,
         include_str!("../fixtures/arcgis/F04-oauth-token-refresh-token-grant.json"),
@@ -132,7 +134,7 @@ async fn the_refresh_token_grant_sends_only_client_id_and_refresh_token() {
 
 #[tokio::test]
 async fn the_exchange_refresh_token_grant_sends_the_redirect_uri_too() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     server.respond_json(
         TOKEN_PATH,
         include_str!("../fixtures/arcgis/F03-oauth-token-exchange-refresh-token.json"),
@@ -171,7 +173,7 @@ async fn the_exchange_refresh_token_grant_sends_the_redirect_uri_too() {
 
 #[tokio::test]
 async fn the_client_credentials_grant_sends_the_secret_in_the_body_and_expiration_in_minutes() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     server.respond_json(
         TOKEN_PATH,
         include_str!("../fixtures/arcgis/F05-oauth-token-client-credentials.json"),
@@ -204,7 +206,7 @@ async fn the_client_credentials_grant_sends_the_secret_in_the_body_and_expiratio
 
 #[tokio::test]
 async fn revoke_token_posts_auth_token_client_id_and_hint() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     let path = "/portal/sharing/rest/oauth2/revokeToken";
     server.respond_json(
         path,
@@ -232,7 +234,7 @@ async fn revoke_token_posts_auth_token_client_id_and_hint() {
 
 #[tokio::test]
 async fn revoke_token_answered_with_success_false_is_an_error() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     server.respond_json(
         "/portal/sharing/rest/oauth2/revokeToken",
         r#"{"success": false}"#,
@@ -262,7 +264,7 @@ fn password_request(client: ClientBinding) -> PasswordTokenRequest {
 
 #[tokio::test]
 async fn portal_generate_token_with_a_referer_sends_it_as_field_and_header() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     let path = "/portal/sharing/rest/generateToken";
     server.respond_json(path, F09);
     let request = password_request(ClientBinding::Referer("https://app.example.com".to_owned()));
@@ -288,13 +290,13 @@ async fn portal_generate_token_with_a_referer_sends_it_as_field_and_header() {
     assert_eq!(recorded.field("referer"), Some("https://app.example.com"));
     assert_eq!(recorded.field("expiration"), Some("60"));
     assert_eq!(recorded.header("referer"), Some("https://app.example.com"));
-    assert_eq!(token.expires_at.timestamp_millis(), 1_494_541_135_122);
+    assert_eq!(token.expires_at.timestamp_millis(), 1_700_003_600_000);
     assert_eq!(token.ssl, Some(false));
 }
 
 #[tokio::test]
 async fn portal_generate_token_bound_to_an_ip_sends_client_ip_and_no_referer_header() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     let path = "/portal/sharing/rest/generateToken";
     server.respond_json(path, F09);
     let request = password_request(ClientBinding::Ip("192.0.2.7".parse().unwrap()));
@@ -310,7 +312,7 @@ async fn portal_generate_token_bound_to_an_ip_sends_client_ip_and_no_referer_hea
 
 #[tokio::test]
 async fn portal_generate_token_bound_to_the_request_ip_sends_client_requestip() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     let path = "/portal/sharing/rest/generateToken";
     server.respond_json(path, F09);
     let request = password_request(ClientBinding::RequestIp);
@@ -328,7 +330,7 @@ async fn portal_generate_token_bound_to_the_request_ip_sends_client_requestip() 
 
 #[tokio::test]
 async fn a_federated_server_token_trades_the_portal_token_with_server_url() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     let path = "/portal/sharing/rest/generateToken";
     server.respond_json(path, F09);
     let token_service = token_service_endpoint(&server.url(path)).unwrap();
@@ -358,7 +360,7 @@ async fn a_federated_server_token_trades_the_portal_token_with_server_url() {
 
 #[tokio::test]
 async fn a_stand_alone_server_token_goes_to_the_advertised_tokens_url_plus_generate_token() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     let path = "/arcgis/tokens/generateToken";
     server.respond_json(path, r#"{"token":"server-token","expires":1700003600000}"#);
     let token_service = token_service_endpoint(&server.url("/arcgis/tokens/")).unwrap();
@@ -377,11 +379,12 @@ async fn a_stand_alone_server_token_goes_to_the_advertised_tokens_url_plus_gener
 
 #[tokio::test]
 async fn the_admin_generate_token_accepts_expires_as_a_string() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     let path = "/arcgis/admin/generateToken";
+    // F19a's shape (the documentation's example gives a date in 2396), an hour after now.
     server.respond_json(
         path,
-        include_str!("../fixtures/arcgis/F19a-server-admin-generate-token.json"),
+        r#"{"token":"sakjfhkjsdhfkjsdhf","expires":"1700003600000"}"#,
     );
     let request = password_request(ClientBinding::RequestIp);
     let token = admin_generate_token(&client(&server), &arcgis_server(&server), &request, now())
@@ -390,12 +393,12 @@ async fn the_admin_generate_token_accepts_expires_as_a_string() {
     let recorded = server.only_request_to(path);
     assert_form_post(&recorded);
     assert_eq!(recorded.field("username"), Some("analyst"));
-    assert_eq!(token.expires_at.timestamp_millis(), 13_472_658_353_687);
+    assert_eq!(token.expires_at.timestamp_millis(), 1_700_003_600_000);
 }
 
 #[tokio::test]
 async fn info_calls_post_f_json_and_send_a_token_only_in_the_body() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     server.respond_json(
         "/portal/sharing/rest/info",
         include_str!("../fixtures/arcgis/F17-portal-info-agol.json"),
@@ -439,7 +442,7 @@ async fn info_calls_post_f_json_and_send_a_token_only_in_the_body() {
 
 #[tokio::test]
 async fn token_calls_do_not_follow_redirects() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     for status in [301, 302, 307, 308] {
         server.respond(
             TOKEN_PATH,
@@ -468,7 +471,7 @@ async fn token_calls_do_not_follow_redirects() {
 
 #[tokio::test]
 async fn without_the_ca_file_the_handshake_fails_as_a_tls_error_that_suggests_ca_file() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     server.respond_json(
         "/portal/sharing/rest/info",
         include_str!("../fixtures/arcgis/F17-portal-info-agol.json"),
@@ -493,7 +496,7 @@ async fn without_the_ca_file_the_handshake_fails_as_a_tls_error_that_suggests_ca
 
 #[tokio::test]
 async fn a_ca_file_with_several_certificates_is_read_whole() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     server.respond_json(
         "/portal/sharing/rest/info",
         include_str!("../fixtures/arcgis/F17-portal-info-agol.json"),
@@ -546,7 +549,7 @@ async fn an_unreachable_site_is_a_network_error() {
 
 #[tokio::test]
 async fn http_500_with_an_html_page_is_a_server_error_quoting_the_page_title() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     server.respond(
         TOKEN_PATH,
         Canned::status(
@@ -570,7 +573,7 @@ async fn http_500_with_an_html_page_is_a_server_error_quoting_the_page_title() {
 
 #[tokio::test]
 async fn malformed_json_with_status_200_is_an_unexpected_response() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     server.respond_json(
         TOKEN_PATH,
         r#"{"access_token": "tok-abc-123", "expires_in": "#,
@@ -590,7 +593,7 @@ async fn malformed_json_with_status_200_is_an_unexpected_response() {
 
 #[tokio::test]
 async fn an_error_envelope_with_status_200_is_classified_from_its_code() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     server.respond_json(
         "/portal/sharing/rest/portals/self",
         include_str!("../fixtures/arcgis/F13-invalid-token-portal.json"),
@@ -612,7 +615,7 @@ async fn an_error_envelope_with_status_200_is_classified_from_its_code() {
 
 #[tokio::test]
 async fn a_modern_4xx_with_a_json_envelope_keeps_the_envelope_classification() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_at(now()).await;
     server.respond(
         TOKEN_PATH,
         Canned::status(
@@ -653,4 +656,21 @@ async fn a_site_that_never_answers_times_out_as_a_network_error() {
     silent.abort();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
     assert!(err.to_string().contains("timed out"), "{err}");
+}
+
+#[tokio::test]
+async fn a_generate_token_answer_from_a_server_two_hours_behind_is_moved_onto_this_clock_by_its_date()
+ {
+    let server = TestServer::start_at(now() - Duration::hours(2)).await;
+    let path = "/arcgis/admin/generateToken";
+    // An hour on the server's clock, which is two hours behind.
+    let expires = (now() - Duration::hours(1)).timestamp_millis();
+    server.respond_json(path, &format!(r#"{{"token":"t","expires":{expires}}}"#));
+    let request = password_request(ClientBinding::RequestIp);
+    let token = admin_generate_token(&client(&server), &arcgis_server(&server), &request, now())
+        .await
+        .unwrap();
+    assert_eq!(token.expires_at, now() + Duration::hours(1));
+    let notes = token.notes.join(" ");
+    assert!(notes.contains("2 h 0 min behind"), "{notes}");
 }

@@ -97,6 +97,8 @@ impl Canned {
 struct Shared {
     routes: HashMap<String, Canned>,
     requests: Vec<Recorded>,
+    /// The `Date` every answer carries, when the test set the server's clock.
+    date: Option<String>,
 }
 
 /// The running server; shuts down when dropped.
@@ -110,6 +112,15 @@ pub struct TestServer {
 
 impl TestServer {
     /// Starts a server on 127.0.0.1:0 with a fresh CA; the CA's PEM is written to a file.
+    /// A server whose clock says `now` (the `Date` of every answer), for tests that decode
+    /// answers at a made-up time: a server's `Date` is how a client learns its clock.
+    pub async fn start_at(now: chrono::DateTime<chrono::Utc>) -> Self {
+        let server = Self::start().await;
+        server.shared.lock().unwrap().date =
+            Some(now.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+        server
+    }
+
     pub async fn start() -> Self {
         let (ca_pem, leaf_pem, leaf_key_pem) = make_certificates();
         let dir = tempfile::tempdir().unwrap();
@@ -207,11 +218,11 @@ async fn answer(
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
             .collect(),
     };
-    let canned = {
+    let (canned, date) = {
         let mut shared = shared.lock().unwrap();
         let canned = shared.routes.get(uri.path()).cloned();
         shared.requests.push(recorded);
-        canned
+        (canned, shared.date.clone())
     };
     let canned = canned.unwrap_or_else(|| {
         Canned::status(
@@ -230,6 +241,11 @@ async fn answer(
         response
             .headers_mut()
             .insert(header::LOCATION, location.parse().unwrap());
+    }
+    if let Some(date) = date {
+        response
+            .headers_mut()
+            .insert(header::DATE, date.parse().unwrap());
     }
     response
 }

@@ -132,3 +132,65 @@ async fn credentials_of_another_method_are_refused_without_a_request() {
     assert_eq!(err.class(), FailureClass::Local, "{err}");
     assert_eq!(rig.token_requests().await, 0);
 }
+
+#[tokio::test]
+async fn a_stand_alone_servers_password_never_goes_to_a_token_service_it_advertises_on_another_host()
+ {
+    let rig = rig().await;
+    // The foreign "token service": a bare listener on another port that counts connections.
+    let foreign = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let foreign_port = foreign.local_addr().unwrap().port();
+    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
+    let accept = tokio::spawn(async move {
+        while let Ok((_stream, _)) = foreign.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let hostile_info = serde_json::json!({
+        "currentVersion": 11.3,
+        "authInfo": {
+            "isTokenBasedSecurity": true,
+            "tokenServicesUrl": format!("https://127.0.0.1:{foreign_port}/gis/tokens/"),
+        },
+    });
+    rig.add_fault(serde_json::json!({
+        "path": "/gis/rest/info",
+        "kind": "answer",
+        "body": hostile_info.to_string(),
+        "count": 1,
+    }))
+    .await;
+    let mut draft = rig.profile.draft();
+    draft.kind = tokendesk::store::SiteKind::ArcgisServer;
+    draft.url = rig.portal.urls().standalone_root.clone();
+    draft.sign_in = SignInMethod::ServerPassword;
+    draft.redirect_uri = None;
+    draft.client_id = None;
+    draft.username = Some(USER.to_owned());
+    draft.token_binding = Some(TokenBinding::RequestIp);
+    let server = draft.validate(ProfileId::generate()).unwrap();
+    let credentials = Credentials::Password {
+        username: None,
+        password: Secret::new("tokendesk-demo".to_owned()),
+        remember: false,
+    };
+
+    let err = rig
+        .engine()
+        .sign_in_with(&server, credentials)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the password went to the advertised foreign token service"
+    );
+    let text = err.to_string();
+    assert!(text.contains("password was not sent"), "{text}");
+    assert!(
+        text.contains(&format!("127.0.0.1:{foreign_port}")),
+        "{text}"
+    );
+    accept.abort();
+}

@@ -7,3 +7,4 @@ mod credentials;
 mod lifecycle;
 mod servers;
 mod soak;
+mod storms;

@@ -26,7 +26,29 @@ pub fn build(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/__admin/{*rest}", any(admin::handle))
         .fallback(dispatch)
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), dated))
         .with_state(shared)
+}
+
+/// Stamps every answer with a `Date` from the portal's own clock, as a real server's `Date`
+/// comes from its clock: a portal whose clock was moved (`/__admin/clock/advance`, forwards
+/// or backwards) says so, and clients can see the skew. (Hyper adds a `Date` from the system
+/// clock only when the answer has none.)
+async fn dated(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let date = shared
+        .clock
+        .now()
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    if let Ok(value) = header::HeaderValue::from_str(&date) {
+        response.headers_mut().insert(header::DATE, value);
+    }
+    response
 }
 
 async fn dispatch(
