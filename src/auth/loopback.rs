@@ -16,17 +16,27 @@
 //!   waiting is kept, and one that arrives after it ended gets an "already ended" page.
 //! * Ends on the first valid answer, on timeout, or on cancellation, and shuts the server
 //!   down at once (letting the last page reach the browser).
+//! * **Bounded connections.** A request's head must arrive within [`HEADER_TIMEOUT`], a
+//!   connection lasts at most [`CONNECTION_LIFETIME`] and serves one request, and at most
+//!   [`MAX_CONNECTIONS`] are open at once (more are closed as they arrive): slow or idle
+//!   connections cannot pile up until the process runs out of file descriptors. This is why
+//!   the listener has its own accept loop over hyper rather than `axum::serve`, which offers
+//!   neither a header timeout nor a cap.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use super::page::Page;
@@ -73,6 +83,15 @@ impl LoopbackRedirect {
 
 /// How long a closing listener may take to hand its last page to the browser.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// The time a connection has to send a whole request head; a browser needs milliseconds.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest a connection stays open, whatever it does.
+pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(30);
+
+/// Connections open at once; further ones are closed as they arrive.
+pub const MAX_CONNECTIONS: usize = 64;
 /// Answers queued for the waiting flow; more stray requests simply wait their turn.
 const QUEUE: usize = 16;
 
@@ -94,7 +113,7 @@ pub struct Listener {
     path: String,
     answers: mpsc::Receiver<Answer>,
     shutdown: CancellationToken,
-    server: JoinHandle<std::io::Result<()>>,
+    server: JoinHandle<()>,
 }
 
 /// What [`Listener::wait_for_code`] needs to judge answers and to know when to stop.
@@ -139,11 +158,7 @@ impl Listener {
             answers: sender,
         });
         let shutdown = CancellationToken::new();
-        let server = tokio::spawn(
-            axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-                .into_future(),
-        );
+        let server = tokio::spawn(serve(listener, router, shutdown.clone()));
         tracing::debug!(%addr, %path, "sign-in listener started");
         Ok(Self {
             addr,
@@ -226,6 +241,55 @@ impl Listener {
         }
         tracing::debug!(addr = %self.addr, "sign-in listener stopped");
     }
+}
+
+/// Accepts connections until `shutdown`, each under the bounds of the module docs; on
+/// shutdown, lets the connections still open finish their answer (the close grace bounds it).
+async fn serve(listener: TcpListener, router: Router, shutdown: CancellationToken) {
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut connections = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        while connections.try_join_next().is_some() {}
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(err) => {
+                // Out of file descriptors or a connection reset before it was taken: wait a
+                // moment (connections close meanwhile) instead of spinning.
+                tracing::debug!(%err, "the sign-in listener could not take a connection");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            tracing::debug!("the sign-in listener has too many connections; closing a new one");
+            drop(stream);
+            continue;
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let closing = shutdown.clone();
+        connections.spawn(async move {
+            let _permit = permit;
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .keep_alive(false)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                () = tokio::time::sleep(CONNECTION_LIFETIME) => {}
+                () = closing.cancelled() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(CLOSE_GRACE, connection).await;
+                }
+            }
+        });
+    }
+    while connections.join_next().await.is_some() {}
 }
 
 impl Drop for Listener {

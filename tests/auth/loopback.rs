@@ -7,7 +7,9 @@ use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokendesk::auth::loopback::{Listener, LoopbackRedirect, Wait};
+use tokendesk::auth::loopback::{
+    HEADER_TIMEOUT, Listener, LoopbackRedirect, MAX_CONNECTIONS, Wait,
+};
 use tokendesk::auth::{Progress, SignInError};
 use tokendesk::clock::SystemClock;
 use tokendesk::secret::Secret;
@@ -369,4 +371,80 @@ async fn a_fixed_port_already_in_use_is_reported_as_port_in_use() {
         Err(other) => panic!("expected PortInUse, got {other:?}"),
         Ok(_) => panic!("binding a taken port must fail"),
     }
+}
+
+/// Reads from `stream` until the listener closes it; `true` when that happens within `bound`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, bound: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = [0u8; 1024];
+    tokio::time::timeout(bound, async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .is_ok()
+}
+
+#[tokio::test]
+async fn a_connection_that_never_finishes_its_request_or_sends_nothing_is_closed_after_the_header_timeout()
+ {
+    use tokio::io::AsyncWriteExt;
+    let listener = any_port().await;
+    let addr = listener.local_addr();
+    let waiting = Waiting::new();
+    let flow = waiting.spawn(listener);
+    // A slow-loris client: the start of a request head, never its end.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /callback?code=x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .await
+        .unwrap();
+    // An idle client: connects and says nothing.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let bound = HEADER_TIMEOUT + Duration::from_secs(5);
+    assert!(
+        closed_within(&mut slow, bound).await,
+        "a half-sent request head kept its connection open"
+    );
+    assert!(
+        closed_within(&mut idle, bound).await,
+        "a silent connection stayed open"
+    );
+    // The sign-in is still waiting, and the real answer still ends it.
+    let (status, _) = visit(addr, &format!("/callback?code=real&state={STATE}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(flow.await.unwrap().unwrap().expose(), "real");
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_are_closed_as_they_arrive_and_the_sign_in_still_completes() {
+    let listener = any_port().await;
+    let addr = listener.local_addr();
+    let waiting = Waiting::new();
+    let flow = waiting.spawn(listener);
+    let mut held = Vec::new();
+    for _ in 0..MAX_CONNECTIONS {
+        held.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    let mut closed = 0;
+    for _ in 0..20 {
+        let mut extra = tokio::net::TcpStream::connect(addr).await.unwrap();
+        if closed_within(&mut extra, Duration::from_secs(5)).await {
+            closed += 1;
+        }
+    }
+    assert_eq!(
+        closed, 20,
+        "connections beyond {MAX_CONNECTIONS} must be closed at once"
+    );
+    // Once the silent ones time out, the browser's answer gets through.
+    for stream in &mut held {
+        assert!(closed_within(stream, HEADER_TIMEOUT + Duration::from_secs(5)).await);
+    }
+    let (status, _) = visit(addr, &format!("/callback?code=real&state={STATE}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(flow.await.unwrap().unwrap().expose(), "real");
 }
