@@ -231,7 +231,7 @@ async fn pressing_deny_ends_the_sign_in_cleanly_with_a_clear_message() {
             let message = err.to_string();
             assert!(message.contains("declined in the browser"), "{message}");
             assert!(
-                message.contains("The user has denied your request."),
+                message.contains("The user has denied your request"),
                 "{message}"
             );
         }

@@ -197,13 +197,13 @@ async fn access_denied_with_our_state_ends_the_sign_in_as_denied_with_the_portal
     .await;
     assert_eq!(status, 400);
     assert!(body.contains("You declined the sign-in"), "{body}");
-    assert!(body.contains("The user has denied your request."), "{body}");
+    assert!(body.contains("The user has denied your request"), "{body}");
     match wait.await.unwrap() {
         Err(err @ SignInError::Denied { .. }) => {
             let message = err.to_string();
             assert!(message.contains("declined in the browser"), "{message}");
             assert!(
-                message.contains("The user has denied your request."),
+                message.contains("The user has denied your request"),
                 "{message}"
             );
             assert!(message.contains("Start the sign-in again"), "{message}");

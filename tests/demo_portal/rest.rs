@@ -244,6 +244,8 @@ async fn portals_self_has_the_organisation_fields_and_the_user_for_user_tokens()
     }
     assert_eq!(anonymous["isPortal"], true);
     assert_eq!(anonymous["portalName"], "ArcGIS Enterprise");
+    // A number on Enterprise, as real portals give it.
+    assert_eq!(anonymous["currentVersion"], json!(11.3));
     assert!(anonymous.get("user").is_none() && anonymous.get("appInfo").is_none());
     let token = demo.generate_token(&[]).await;
     let signed_in = get_with_token(&demo, &demo.sharing("portals/self"), s(&token["token"])).await;
@@ -366,7 +368,8 @@ async fn server_info_advertises_the_right_token_services() {
     assert!(standalone.get("owningSystemUrl").is_none());
     assert_eq!(
         standalone["authInfo"]["tokenServicesUrl"],
-        json!(format!("{}/tokens/generateToken", urls.standalone_root))
+        json!(format!("{}/tokens/", urls.standalone_root)),
+        "the bare …/tokens/ that real stand-alone servers advertise"
     );
     assert_eq!(standalone["authInfo"]["isTokenBasedSecurity"], true);
     assert!(standalone["currentVersion"].is_number() && standalone["secureSoapUrl"].is_null());
@@ -605,4 +608,29 @@ async fn an_online_like_seed_changes_only_the_organisation_data() {
     assert_eq!(me["portalMode"], "multitenant");
     assert_eq!(me["currentVersion"], "2025.1");
     assert!(demo.generate_token(&[]).await["token"].is_string());
+}
+
+#[tokio::test]
+async fn arcgis_server_answers_json_as_text_plain_and_the_portal_as_application_json() {
+    let demo = Demo::start().await;
+    for (path, content_type) in [
+        ("/gis/rest/info", "text/plain; charset=utf-8"),
+        ("/server/rest/info", "text/plain; charset=utf-8"),
+        ("/public/rest/info", "text/plain; charset=utf-8"),
+        (
+            "/portal/sharing/rest/info",
+            "application/json; charset=utf-8",
+        ),
+    ] {
+        let response = demo
+            .client
+            .get(demo.url(path))
+            .query(&[("f", "json")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-type"], content_type, "{path}");
+        let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        assert!(body.is_object(), "{path}: {body}");
+    }
 }

@@ -182,6 +182,15 @@ fn names_federated_server(shared: &Shared, server_url: &str) -> bool {
 
 /// `portals/self`: organisation fields always; `user` for user tokens, `appInfo` for app
 /// tokens and API keys.
+/// `currentVersion` of `portals/self`: a string on ArcGIS Online (`"2025.1"`), a number on
+/// Enterprise portals (`11.3`), as the real ones give it (§6 of the protocol notes).
+fn current_version(org: &super::config::OrgConfig) -> Value {
+    match org.current_version.parse::<f64>() {
+        Ok(number) if org.is_portal => json!(number),
+        _ => json!(org.current_version),
+    }
+}
+
 fn portals_self(shared: &Shared, req: &Req) -> Response {
     let org = &shared.config.org;
     let mut body = json!({
@@ -193,7 +202,7 @@ fn portals_self(shared: &Shared, req: &Req) -> Response {
         "portalHostname": shared.urls.portal_root.trim_start_matches("https://"),
         "urlKey": org.url_key,
         "customBaseUrl": org.custom_base_url,
-        "currentVersion": org.current_version,
+        "currentVersion": current_version(org),
         "allSSL": org.all_ssl,
         "supportsOAuth": true,
         "maxTokenExpirationMinutes": org.max_token_expiration_minutes,

@@ -12,12 +12,7 @@ pub use html_escape::encode_quoted_attribute as escape;
 
 /// A successful JSON answer in the requested format (`default` when `f` is absent).
 pub fn json(req: &Req, default: Format, body: &Value) -> Response {
-    render(
-        req.format(default),
-        StatusCode::OK,
-        body,
-        page_title(req.site),
-    )
+    render(req, req.format(default), StatusCode::OK, body)
 }
 
 /// An error envelope: HTTP 200 normally, the error's own status with `modern_errors`.
@@ -27,7 +22,7 @@ pub fn error(req: &Req, default: Format, code: u16, body: &Value) -> Response {
     } else {
         StatusCode::OK
     };
-    render(req.format(default), status, body, page_title(req.site))
+    render(req, req.format(default), status, body)
 }
 
 /// Envelope A: `{"error":{"code","message","details"}}` (plus `messageCode` when given).
@@ -126,11 +121,25 @@ fn page_title(site: Site) -> &'static str {
     }
 }
 
-fn render(format: Format, status: StatusCode, body: &Value, title: &str) -> Response {
+/// The `Content-Type` of JSON answers: ArcGIS Server sends JSON as `text/plain`, the portal
+/// as `application/json`.
+fn json_type(site: Site) -> &'static str {
+    match site {
+        Site::Portal => "application/json; charset=utf-8",
+        Site::FederatedServer | Site::StandaloneServer | Site::PublicServer => {
+            "text/plain; charset=utf-8"
+        }
+    }
+}
+
+fn render(req: &Req, format: Format, status: StatusCode, body: &Value) -> Response {
+    let title = page_title(req.site);
+    let kind = json_type(req.site);
     match format {
-        Format::Json => json_response(status, body.to_string()),
+        Format::Json => json_response(status, kind, body.to_string()),
         Format::Pjson => json_response(
             status,
+            kind,
             serde_json::to_string_pretty(body).unwrap_or_default(),
         ),
         Format::Html => {
@@ -144,11 +153,6 @@ fn render(format: Format, status: StatusCode, body: &Value, title: &str) -> Resp
     }
 }
 
-fn json_response(status: StatusCode, text: String) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        text,
-    )
-        .into_response()
+fn json_response(status: StatusCode, content_type: &'static str, text: String) -> Response {
+    (status, [(header::CONTENT_TYPE, content_type)], text).into_response()
 }

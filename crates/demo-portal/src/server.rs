@@ -64,7 +64,8 @@ fn info(shared: &Shared, req: &Req) -> Response {
             "secureSoapUrl": null,
             "authInfo": {
                 "isTokenBasedSecurity": true,
-                "tokenServicesUrl": format!("{}/tokens/generateToken", urls.standalone_root),
+                // The bare `…/tokens/`, as real stand-alone servers advertise it (§1.2).
+                "tokenServicesUrl": format!("{}/tokens/", urls.standalone_root),
                 "shortLivedTokenValidity": shared.config.lifetimes.server_token_default_minutes,
             },
         }),

@@ -18,7 +18,8 @@ use super::request::Req;
 use super::respond::{self, escape};
 use super::store::{AuthCode, Challenge, PendingSignIn, ResponseType, Subject};
 
-const DENIED: &str = "The user has denied your request.";
+/// Word for word fixture R2's `error_description` (no full stop).
+const DENIED: &str = "The user has denied your request";
 
 /// `oauth2/authorize`: validates the app and redirect URI and shows the sign-in page.
 pub fn authorize(shared: &Shared, req: &Req) -> Response {
