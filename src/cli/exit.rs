@@ -28,6 +28,8 @@ impl From<Exit> for ExitCode {
 pub struct Outcome {
     pub exit: Exit,
     pub message: Option<String>,
+    /// `exec`: the command's own exit code, which becomes TokenDesk's.
+    pub passthrough: Option<u8>,
 }
 
 impl Outcome {
@@ -35,6 +37,7 @@ impl Outcome {
         Self {
             exit: Exit::Ok,
             message: None,
+            passthrough: None,
         }
     }
 
@@ -42,6 +45,16 @@ impl Outcome {
         Self {
             exit,
             message: Some(message.into()),
+            passthrough: None,
+        }
+    }
+
+    /// The exit code of a command `exec` ran (with a message for stderr, if any).
+    pub fn passthrough(code: u8, message: Option<String>) -> Self {
+        Self {
+            exit: if code == 0 { Exit::Ok } else { Exit::Failure },
+            message,
+            passthrough: Some(code),
         }
     }
 
@@ -50,6 +63,9 @@ impl Outcome {
         if let Some(message) = &self.message {
             eprintln!("tokendesk: {message}");
         }
-        self.exit.into()
+        match self.passthrough {
+            Some(code) => ExitCode::from(code),
+            None => self.exit.into(),
+        }
     }
 }

@@ -11,6 +11,7 @@
 use super::context::{self, engine_failure};
 use super::remedy::{print_warning, with_remedy};
 use super::{Exit, Outcome};
+use crate::arcgis::Instant;
 use crate::clock::rfc3339;
 use crate::engine::{
     FailureClass, FreshToken, ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind,
@@ -22,6 +23,12 @@ use crate::store::Profile;
 pub struct Printed {
     /// The token.
     pub token: AccessToken,
+    /// When it expires.
+    pub expires_at: Instant,
+    /// The user it belongs to, when known.
+    pub user: Option<String>,
+    /// For a federated server token: the server root it works on (and only there).
+    pub server: Option<String>,
     /// The profile's own token (which carries the profile's Referer binding, if any).
     own: bool,
 }
@@ -31,7 +38,21 @@ impl Printed {
     pub fn own(token: FreshToken) -> Self {
         Self {
             token: token.token,
+            expires_at: token.expires_at,
+            user: token.username,
+            server: None,
             own: true,
+        }
+    }
+
+    /// The same kind of token, renewed.
+    pub fn renewed(&self, token: AccessToken, expires_at: Instant) -> Self {
+        Self {
+            token,
+            expires_at,
+            user: self.user.clone(),
+            server: self.server.clone(),
+            own: self.own,
         }
     }
 
@@ -49,25 +70,41 @@ pub async fn token_for(
     url: &str,
     force: bool,
 ) -> Result<(Profile, Option<Printed>), Outcome> {
+    let (profile, found) = token_or_public(name, url, force).await?;
+    Ok((profile, found.ok()))
+}
+
+/// [`token_for`], saying which server needs no token: `Err(server root)` then.
+pub async fn token_or_public(
+    name: &str,
+    url: &str,
+    force: bool,
+) -> Result<(Profile, Result<Printed, String>), Outcome> {
     let (profile, engine) = context::profile_and_engine(name).await?;
     match engine.token_for(&profile, url, force).await {
         Ok(ServiceAccess::NotNeeded { server }) => {
             eprintln!(
-                "tokendesk: {server} has no token security: no token needed (nothing printed on stdout)"
+                "tokendesk: {server} has no token security: no token needed (no token is handed out)"
             );
-            Ok((profile, None))
+            Ok((profile, Err(server)))
         }
         Ok(ServiceAccess::Token(token)) => {
             if let Some(warning) = &token.warning {
                 print_warning(warning);
             }
             eprintln!("tokendesk: {}", note(&profile, &token));
-            let own = matches!(token.kind, ServiceTokenKind::Own(_));
+            let server = match &token.kind {
+                ServiceTokenKind::Own(_) => None,
+                ServiceTokenKind::FederatedServer { server } => Some(server.clone()),
+            };
             Ok((
                 profile,
-                Some(Printed {
+                Ok(Printed {
+                    own: server.is_none(),
                     token: token.token,
-                    own,
+                    expires_at: token.expires_at,
+                    user: token.username,
+                    server,
                 }),
             ))
         }

@@ -6,11 +6,13 @@
 mod context;
 mod credentials;
 mod demo_portal;
+mod exec;
 mod exit;
 mod for_url;
 mod fresh;
 mod from_probe;
 pub mod generate_assets;
+mod handout;
 mod login;
 mod logout;
 mod probe;
@@ -68,6 +70,9 @@ pub enum Command {
     Snippet(snippet::SnippetArgs),
     /// Show each profile's state, user and token expiry.
     Status(status::StatusArgs),
+    /// Run a command with a fresh token in its environment and in a header file
+    /// (GDAL_HTTP_HEADER_FILE) that is kept fresh while it runs.
+    Exec(exec::ExecArgs),
 }
 
 /// Entry point of the binary.
@@ -122,6 +127,7 @@ pub fn main() -> ExitCode {
             Some(Command::Header(args)) => token::run_header(args).await,
             Some(Command::Snippet(args)) => snippet::run(args).await,
             Some(Command::Status(args)) => status::run(args).await,
+            Some(Command::Exec(args)) => exec::run(args).await,
             None => demo_portal::run_demo_mode().await,
         }
     });

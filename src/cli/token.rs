@@ -13,6 +13,7 @@ use super::Outcome;
 use super::for_url;
 use super::for_url::Printed;
 use super::fresh::{context_for, fresh};
+use super::handout::Handout;
 use super::profile::{HeaderStyle, header_for};
 use super::stdout;
 use crate::output::{Format, render};
@@ -33,6 +34,10 @@ pub struct TokenArgs {
     /// or nothing when the server needs none.
     #[arg(long = "for", value_name = "URL")]
     pub for_url: Option<String>,
+    /// Print one JSON object instead: the token, its expiry, the header, the Referer, the
+    /// site, the user and the kind of token (field names in the README).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `tokendesk header`.
@@ -53,6 +58,9 @@ pub struct HeaderArgs {
 
 /// Prints a fresh token.
 pub async fn run(args: TokenArgs) -> Outcome {
+    if args.json {
+        return run_json(args).await;
+    }
     let found = match &args.for_url {
         Some(url) => for_url::token_for(&args.name, url, args.refresh).await,
         None => own_token(&args.name, args.refresh, args.check).await,
@@ -68,6 +76,28 @@ pub async fn run(args: TokenArgs) -> Outcome {
         Ok((_, None)) => Outcome::ok(),
         Err(outcome) => outcome,
     }
+}
+
+/// `token --json`: one JSON object on stdout.
+async fn run_json(args: TokenArgs) -> Outcome {
+    let found = match &args.for_url {
+        Some(url) => for_url::token_or_public(&args.name, url, args.refresh).await,
+        None => own_token(&args.name, args.refresh, args.check)
+            .await
+            .map(|(profile, token)| (profile, token.ok_or_else(String::new))),
+    };
+    let (profile, found) = match found {
+        Ok(found) => found,
+        Err(outcome) => return outcome,
+    };
+    let handout = Handout {
+        profile: &profile,
+        token: found.as_ref().ok(),
+        url: args.for_url.as_deref(),
+        public_site: found.as_ref().err().map(String::as_str),
+    };
+    stdout::line(&handout.json().to_string());
+    Outcome::ok()
 }
 
 /// Prints a ready-made header with a fresh token.

@@ -6,6 +6,7 @@ mod common;
 mod basics;
 mod concurrency;
 mod demo_mode;
+mod exec;
 mod faults;
 mod federation;
 mod hostile_servers;

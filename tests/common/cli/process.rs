@@ -110,6 +110,12 @@ impl<'a> Invocation<'a> {
         self.env("TOKENDESK_TEST_BROWSER_ACTION", action)
     }
 
+    /// Runs the child in `dir`.
+    pub fn current_dir(mut self, dir: &std::path::Path) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
     /// Keeps stdin open as a pipe (write with [`Running::write_stdin`]).
     pub fn piped_stdin(mut self) -> Self {
         self.command.stdin(Stdio::piped());
@@ -189,6 +195,29 @@ impl Running<'_> {
         assert!(
             matches!(found, Ok(true)),
             "`tokendesk {}`: stderr never showed {what}:\n{text}",
+            self.args.join(" ")
+        );
+        text
+    }
+
+    /// Waits (bounded) until stdout satisfies `done`; returns stdout so far.
+    pub async fn wait_stdout(&mut self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let receiver = &mut self.stdout;
+        let found = timeout(BOUND, async {
+            loop {
+                if done(&receiver.borrow_and_update()) {
+                    return true;
+                }
+                if receiver.changed().await.is_err() {
+                    return done(&receiver.borrow());
+                }
+            }
+        })
+        .await;
+        let text = self.stdout.borrow().clone();
+        assert!(
+            matches!(found, Ok(true)),
+            "`tokendesk {}`: stdout never showed {what}:\n{text}",
             self.args.join(" ")
         );
         text
