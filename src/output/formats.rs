@@ -48,6 +48,10 @@ pub enum Format {
     /// The credential object `IdentityManager.registerToken` takes (ArcGIS Maps SDK for
     /// JavaScript).
     JsCredential,
+    /// `ogrinfo` through `tokendesk exec`: GDAL reads the header file it keeps fresh.
+    Gdal,
+    /// An ArcGIS API for Python script that reads the token `tokendesk exec` gives it.
+    ArcGisPythonExec,
 }
 
 /// A format name that [`Format::from_str`] does not know.
@@ -57,7 +61,7 @@ pub struct UnknownFormat(pub String);
 
 impl Format {
     /// Every format, in menu order.
-    pub const ALL: [Format; 11] = [
+    pub const ALL: [Format; 13] = [
         Format::Token,
         Format::Bearer,
         Format::EsriBearer,
@@ -69,6 +73,8 @@ impl Format {
         Format::ShellExport,
         Format::PowerShellEnv,
         Format::JsCredential,
+        Format::Gdal,
+        Format::ArcGisPythonExec,
     ];
 
     /// The header format for a profile's preferred header (what Ctrl+C copies).
@@ -93,6 +99,8 @@ impl Format {
             Self::ShellExport => "export",
             Self::PowerShellEnv => "env-powershell",
             Self::JsCredential => "js-credential",
+            Self::Gdal => "gdal",
+            Self::ArcGisPythonExec => "arcgis-python-exec",
         }
     }
 
@@ -110,13 +118,21 @@ impl Format {
             Self::ShellExport => "export ARCGIS_TOKEN=… (bash, zsh)",
             Self::PowerShellEnv => "$env:ARCGIS_TOKEN = … (PowerShell)",
             Self::JsCredential => "Maps SDK for JavaScript credential (registerToken)",
+            Self::Gdal => "GDAL/OGR with a header file kept fresh (tokendesk exec)",
+            Self::ArcGisPythonExec => "ArcGIS API for Python script (tokendesk exec)",
         }
     }
 
     /// Whether the format makes sense for tokens of this issuer: `GIS(…)` connects to a
     /// portal, so it is offered for portal tokens only.
     pub fn applies_to(self, issuer: &Issuer) -> bool {
-        !matches!((self, issuer), (Self::ArcGisPython, Issuer::Server(_)))
+        !matches!(
+            (self, issuer),
+            (
+                Self::ArcGisPython | Self::ArcGisPythonExec,
+                Issuer::Server(_)
+            )
+        )
     }
 
     /// Every format's [`Format::name`].
@@ -158,6 +174,8 @@ pub fn render(format: Format, ctx: &TokenContext<'_>) -> Secret<String> {
         Format::ShellExport => shell_export(ctx),
         Format::PowerShellEnv => powershell_env(ctx),
         Format::JsCredential => js_credential(ctx),
+        Format::Gdal => gdal(ctx),
+        Format::ArcGisPythonExec => arcgis_python_exec(ctx),
     })
 }
 
@@ -342,6 +360,109 @@ fn js_credential(ctx: &TokenContext<'_>) -> String {
         ),
         None => json,
     }
+}
+
+/// `tokendesk exec 'NAME' [--for 'URL'] --`, the start of the tool formats' command lines.
+fn exec_prefix(ctx: &TokenContext<'_>, for_url: Option<&str>) -> String {
+    let name = ctx.profile.unwrap_or("PROFILE");
+    let mut text = format!("tokendesk exec {}", quote::sh(name));
+    if let Some(url) = for_url {
+        text.push_str(&format!(" --for {}", quote::sh(url)));
+    }
+    text.push_str(" --");
+    text
+}
+
+/// The query URL GDAL reads a layer through: `<layer>/query?where=1=1&outFields=*&f=json`
+/// for a layer URL (`…/FeatureServer/0`), the URL as given when it already queries.
+fn layer_query(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let path = parsed.path().trim_end_matches('/');
+    let last = path.rsplit('/').next()?;
+    if last.eq_ignore_ascii_case("query") {
+        return Some(url.to_owned());
+    }
+    let parent = path.rsplit('/').nth(1)?;
+    let is_layer = last.parse::<u32>().is_ok()
+        && (parent.eq_ignore_ascii_case("FeatureServer")
+            || parent.eq_ignore_ascii_case("MapServer"));
+    if !is_layer {
+        return None;
+    }
+    let mut query = parsed.clone();
+    query.set_path(&format!("{path}/query"));
+    query.set_query(None);
+    query
+        .query_pairs_mut()
+        .append_pair("where", "1=1")
+        .append_pair("outFields", "*")
+        .append_pair("f", "json");
+    Some(query.to_string())
+}
+
+fn gdal(ctx: &TokenContext<'_>) -> String {
+    let query = ctx.url.and_then(layer_query);
+    let source = query.as_deref().map_or_else(
+        || "'<layer URL>/query?where=1%3D1&outFields=*&f=json'".to_owned(),
+        quote::sh,
+    );
+    let ca = ctx
+        .ca_file
+        .map(|ca| format!("GDAL_HTTP_CAINFO={} ", quote::sh(&quote::path(ca))))
+        .unwrap_or_default();
+    let mut text = String::from(
+        "# GDAL reads $GDAL_HTTP_HEADER_FILE before every request; tokendesk exec keeps it \
+         fresh.\n",
+    );
+    if let Some(referer) = ctx.referer {
+        text.push_str(&format!(
+            "# The header file also carries the Referer this token needs ({}).\n",
+            quote::comment(referer)
+        ));
+    }
+    if query.is_none() {
+        text.push_str("# Put a layer's URL (…/FeatureServer/0) in place of <layer URL>.\n");
+    }
+    text.push_str(&format!(
+        "{ca}{} ogrinfo -ro -al -so {source}",
+        exec_prefix(ctx, ctx.url)
+    ));
+    text
+}
+
+fn arcgis_python_exec(ctx: &TokenContext<'_>) -> String {
+    if matches!(ctx.issuer, Issuer::Server(_)) {
+        return arcgis_python(ctx);
+    }
+    let mut arguments = vec![
+        "os.environ[\"ARCGIS_HOST\"]".to_owned(),
+        "token=os.environ[\"ARCGIS_TOKEN\"]".to_owned(),
+    ];
+    let mut note = String::new();
+    if let Some(referer) = ctx.referer {
+        arguments.push("referer=os.environ[\"ARCGIS_REFERER\"]".to_owned());
+        note = format!(
+            "# ARCGIS_REFERER holds the Referer this token needs ({}).\n",
+            quote::comment(referer)
+        );
+    }
+    if let Some(ca) = ctx.ca_file {
+        arguments.push(format!("ca_bundles={}", quote::json(&quote::path(ca))));
+    }
+    format!(
+        "# Save as script.py and run: {} python3 script.py\n\
+         # The token is read when the script starts; a script that runs for hours should run\n\
+         # `tokendesk token {} --json` again to get a fresh one.\n\
+         {note}import os\n\
+         \n\
+         from arcgis.gis import GIS\n\
+         \n\
+         gis = GIS({})\n\
+         print(gis.users.me)",
+        exec_prefix(ctx, None),
+        quote::sh(ctx.profile.unwrap_or("PROFILE")),
+        arguments.join(", ")
+    )
 }
 
 #[cfg(test)]

@@ -303,3 +303,50 @@ fn a_rendered_snippet_never_shows_the_token_when_printed_by_mistake() {
     );
     assert_eq!(format!("{snippet:?}"), "[redacted]");
 }
+
+#[test]
+fn the_gdal_format_runs_ogrinfo_through_exec_on_the_layers_query_with_the_ca() {
+    let (token, portal) = (Secret::from(TOKEN), portal());
+    let mut ctx = full(&token, &portal);
+    ctx.profile = Some("my gis");
+    let layer = "https://gis.example.com/server/rest/services/Demo/FeatureServer/0";
+    ctx.url = Some(layer);
+    let snippet = text(Format::Gdal, &ctx);
+    assert!(!snippet.contains(TOKEN), "no copy of the token: {snippet}");
+    let command = snippet.lines().last().unwrap();
+    assert_eq!(
+        command,
+        format!(
+            "GDAL_HTTP_CAINFO='/etc/ca.pem' tokendesk exec 'my gis' --for '{layer}' -- ogrinfo \
+             -ro -al -so '{layer}/query?where=1%3D1&outFields=*&f=json'"
+        )
+    );
+    ctx.url = None;
+    let placeholder = text(Format::Gdal, &ctx);
+    assert!(placeholder.contains("<layer URL>"), "{placeholder}");
+    assert!(
+        placeholder.contains("tokendesk exec 'my gis' -- ogrinfo"),
+        "{placeholder}"
+    );
+}
+
+#[test]
+fn the_python_exec_format_reads_the_token_from_the_environment_exec_gives() {
+    let (token, portal) = (Secret::from(TOKEN), portal());
+    let mut ctx = full(&token, &portal);
+    ctx.profile = Some("demo");
+    let snippet = text(Format::ArcGisPythonExec, &ctx);
+    assert!(!snippet.contains(TOKEN), "no copy of the token: {snippet}");
+    assert!(
+        snippet.contains("tokendesk exec 'demo' -- python3 script.py"),
+        "{snippet}"
+    );
+    assert!(
+        snippet.contains(
+            "GIS(os.environ[\"ARCGIS_HOST\"], token=os.environ[\"ARCGIS_TOKEN\"], \
+             referer=os.environ[\"ARCGIS_REFERER\"], ca_bundles=\"/etc/ca.pem\")"
+        ),
+        "{snippet}"
+    );
+    assert!(Format::Gdal.applies_to(&ctx.issuer));
+}

@@ -52,6 +52,9 @@ pub struct TokenContext<'a> {
     pub ssl: bool,
     /// A PEM file with the CA that signs the site's certificate (private CAs).
     pub ca_file: Option<&'a Path>,
+    /// The profile the token comes from: the tool formats run `tokendesk exec` with it, so
+    /// the tool gets a token that stays fresh instead of this copy.
+    pub profile: Option<&'a str>,
 }
 
 impl<'a> TokenContext<'a> {
@@ -68,6 +71,7 @@ impl<'a> TokenContext<'a> {
             user_id: None,
             ssl: true,
             ca_file: None,
+            profile: None,
         }
     }
 
@@ -80,6 +84,7 @@ impl<'a> TokenContext<'a> {
         ctx.referer = profile.bound_referer();
         ctx.header = profile.header();
         ctx.ca_file = profile.ca_file();
+        ctx.profile = Some(profile.name());
         Some(ctx)
     }
 
