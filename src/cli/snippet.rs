@@ -15,10 +15,10 @@ pub struct SnippetArgs {
     /// The profile.
     pub name: String,
     /// The format: token, bearer, esri, query, curl, powershell, python, arcgis-python,
-    /// export, env-powershell or js-credential.
+    /// export, env-powershell, js-credential, gdal or arcgis-python-exec.
     pub format: Format,
     /// The URL that curl, PowerShell and Python call (default: one that shows the token
-    /// works, e.g. the portal's community/self).
+    /// works, e.g. the portal's community/self); for gdal, the layer to read.
     #[arg(long)]
     pub url: Option<String>,
 }
