@@ -75,6 +75,30 @@ pub async fn profile_and_engine(name: &str) -> Result<(Profile, Engine), Outcome
     Ok((profile, engine))
 }
 
+/// The profile's stored token when it is good and nothing is due, found the cheapest way:
+/// the keyring opened without its check, one read, no lock. `None` whenever anything is off
+/// (no token, a renewal due, any error): the caller then goes the full way, which reports
+/// the problem properly. This is what scripts calling `token` in a loop meet.
+pub async fn quick_token(name: &str) -> Option<(Profile, crate::engine::FreshToken)> {
+    let paths = paths().ok()?;
+    let (store, notice) = ProfileStore::open(&paths).ok()?;
+    if notice.is_some() {
+        return None;
+    }
+    let profile = store.get(name).ok()?.clone();
+    let keyring = tokio::task::spawn_blocking(crate::store::open_keyring_unchecked)
+        .await
+        .ok()?
+        .ok()?;
+    let engine = Engine::new(
+        AsyncSecrets::new(Arc::new(keyring)),
+        &paths,
+        Arc::new(SystemClock),
+    );
+    let token = engine.still_good(&profile).await.ok()??;
+    Some((profile, token))
+}
+
 /// An engine failure as an outcome: 3 sign-in needed, 4 network or portal, 1 local.
 pub fn engine_failure(err: &EngineError) -> Outcome {
     let exit = match err.class() {

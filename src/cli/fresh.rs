@@ -14,6 +14,12 @@ pub(super) async fn fresh(
     force: bool,
     check: bool,
 ) -> Result<(Profile, FreshToken), Outcome> {
+    if !force
+        && !check
+        && let Some(found) = context::quick_token(name).await
+    {
+        return Ok(found);
+    }
     let (profile, engine) = context::profile_and_engine(name).await?;
     let result = if check {
         engine.checked_token(&profile, force).await

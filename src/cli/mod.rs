@@ -106,10 +106,16 @@ pub fn main() -> ExitCode {
         // `--demo` without a display: the demo portal with a guide for the command line.
     }
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // The demo portal serves many connections: worker threads. Every other command does a
+    // few requests in a row, where starting worker threads would cost more than it gives
+    // (`token` is called in loops by scripts and plugins).
+    let serves = matches!(cli.command, Some(Command::DemoPortal(_)) | None);
+    let mut builder = if serves {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("tokendesk: could not start the async runtime: {err}");

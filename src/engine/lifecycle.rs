@@ -337,6 +337,11 @@ impl Engine {
             let checked = matches!(want, Want::Replacing(_));
             return self.api_key_token(profile, checked).await;
         }
+        if matches!(want, Want::Fresh)
+            && let Some(token) = self.still_good(profile).await?
+        {
+            return Ok(token);
+        }
         match self.obtain_locked(profile, &want).await {
             Err(EngineError::BackingOff { next_try_at, .. })
                 if !matches!(want, Want::Fresh)
@@ -355,6 +360,22 @@ impl Engine {
             }
             result => result,
         }
+    }
+
+    /// The stored token when it is good and nothing is due, read without taking the lock:
+    /// the common case of `token` (scripts and plugins call it in loops). Each keyring item is
+    /// written whole, so a read never sees half a renewal; anything else (a renewal due, a
+    /// failure recorded, no session) goes the locked way.
+    pub async fn still_good(&self, profile: &Profile) -> Result<Option<FreshToken>, EngineError> {
+        let (session, access) = self.read(profile).await?;
+        let (Some(session), Some(access)) = (session, access) else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let healthy = matches!(session.health, Health::Good);
+        let plan = plan_for(&session, Some(&access), now, self.renewal_margin());
+        Ok((healthy && access.expires_at > now && matches!(plan, Plan::Wait { .. }))
+            .then(|| FreshToken::stored(&access, session.username.as_ref())))
     }
 
     /// One pass of [`Engine::obtain`], under the lock.
@@ -686,17 +707,16 @@ impl Engine {
             profile: profile.name().to_owned(),
             problem,
         };
-        let session = self
-            .secrets
-            .get(profile.id(), SecretKind::RefreshToken)
-            .await
+        // Both at once: each is a round trip to the keyring, and `token` waits for them.
+        let (session, access) = tokio::join!(
+            self.secrets.get(profile.id(), SecretKind::RefreshToken),
+            self.secrets.get(profile.id(), SecretKind::AccessToken),
+        );
+        let session = session
             .map_err(secrets_error)?
             .map(|value| SessionRecord::from_secret(&value).map_err(|e| bad(e.to_string())))
             .transpose()?;
-        let access = self
-            .secrets
-            .get(profile.id(), SecretKind::AccessToken)
-            .await
+        let access = access
             .map_err(secrets_error)?
             .map(|value| AccessTokenRecord::from_secret(&value).map_err(|e| bad(e.to_string())))
             .transpose()?;

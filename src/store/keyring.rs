@@ -102,6 +102,15 @@ pub fn open_keyring() -> Result<KeyringStore, KeyringUnavailable> {
     Ok(store)
 }
 
+/// The OS keyring without [`open_keyring`]'s check (a write and a delete): for a caller that
+/// reads at once and, should anything fail, opens it again with the check to say why. A
+/// successful read proves the keyring works; the check would only cost time.
+pub fn open_keyring_unchecked() -> Result<KeyringStore, KeyringUnavailable> {
+    Ok(KeyringStore::new(
+        platform_store().map_err(|err| classify_open_error(&err))?,
+    ))
+}
+
 /// [`open_keyring`] on a blocking thread, giving up after `timeout`.
 pub async fn open_keyring_within(timeout: Duration) -> Result<KeyringStore, KeyringUnavailable> {
     match tokio::time::timeout(timeout, tokio::task::spawn_blocking(open_keyring)).await {

@@ -39,7 +39,9 @@ pub use api_key::ApiKeyRecord;
 pub use async_secrets::{AsyncSecrets, DEFAULT_SECRET_TIMEOUT};
 pub use atomic::write_private_file;
 pub use fields::{PreferredHeader, ProfileId, SignInMethod, SiteKind, TokenBinding, TokenLifetime};
-pub use keyring::{KeyringStore, KeyringUnavailable, open_keyring, open_keyring_within};
+pub use keyring::{
+    KeyringStore, KeyringUnavailable, open_keyring, open_keyring_unchecked, open_keyring_within,
+};
 pub use lock::{FileLock, LockError};
 pub use memory::MemoryStore;
 pub use paths::Paths;
