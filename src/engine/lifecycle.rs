@@ -374,8 +374,10 @@ impl Engine {
         let now = self.clock.now();
         let healthy = matches!(session.health, Health::Good);
         let plan = plan_for(&session, Some(&access), now, self.renewal_margin());
-        Ok((healthy && access.expires_at > now && matches!(plan, Plan::Wait { .. }))
-            .then(|| FreshToken::stored(&access, session.username.as_ref())))
+        Ok(
+            (healthy && access.expires_at > now && matches!(plan, Plan::Wait { .. }))
+                .then(|| FreshToken::stored(&access, session.username.as_ref())),
+        )
     }
 
     /// One pass of [`Engine::obtain`], under the lock.
