@@ -44,6 +44,9 @@ pub struct DemoConfig {
     /// Faults active from the start (more can be added through `/__admin/faults`).
     #[serde(default)]
     pub faults: Vec<FaultRule>,
+    /// The sample feature service's made-up points (`…/rest/services/Demo/FeatureServer`).
+    #[serde(default)]
+    pub feature_service: FeatureServiceConfig,
 }
 
 /// Organisation settings.
@@ -154,6 +157,37 @@ impl Default for Behaviour {
             loopback_any_port: true,
             server_allow_http_get: false,
             code_grant_without_refresh_expiry: false,
+        }
+    }
+}
+
+/// The sample feature service: how many made-up points it has, the seed they are drawn from,
+/// and the most features one query answers.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeatureServiceConfig {
+    /// Seed of the generator that draws the points: the same seed gives the same features.
+    pub seed: u64,
+    /// Number of points (at most [`FeatureServiceConfig::MAX_FEATURES`]; more are cut).
+    pub feature_count: u32,
+    /// The layer's `maxRecordCount`: the most features one query page answers (at least 1).
+    /// Smaller than `feature_count` so that clients have to page. The ArcGIS API for Python
+    /// fetches by `objectIds` in chunks of 200 and assumes a page holds them all, so values
+    /// below 200 make it miss features, as it would against such a real server.
+    pub max_record_count: u32,
+}
+
+impl FeatureServiceConfig {
+    /// The most points the demo portal generates (they are kept in memory).
+    pub const MAX_FEATURES: u32 = 100_000;
+}
+
+impl Default for FeatureServiceConfig {
+    fn default() -> Self {
+        Self {
+            seed: 4326,
+            feature_count: 350,
+            max_record_count: 200,
         }
     }
 }
@@ -385,6 +419,7 @@ impl Default for DemoConfig {
                 )),
             }],
             faults: Vec::new(),
+            feature_service: FeatureServiceConfig::default(),
         }
     }
 }

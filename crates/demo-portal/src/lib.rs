@@ -14,13 +14,32 @@
 //! https://127.0.0.1:PORT/__admin/…               clock, faults, request counts (loopback only)
 //! ```
 //!
+//! Each server has two sample services, token-protected on `/server` and `/gis` (`token=`,
+//! `X-Esri-Authorization: Bearer` or `Authorization: Bearer`; 499 without a token, 498 for a
+//! bad one) and open on `/public`:
+//!
+//! ```text
+//! …/rest/services                                  the directory: Demo (MapServer, FeatureServer)
+//! …/rest/services/Demo/MapServer[/0]               fixed JSON
+//! …/rest/services/Demo/FeatureServer[/layers]      a feature service with one point layer
+//! …/rest/services/Demo/FeatureServer/0[/query]     the layer and its query (Esri JSON, GeoJSON)
+//! ```
+//!
+//! The feature layer holds made-up points drawn from the seed's `[feature_service]`; its
+//! query takes `where` (a small SQL subset), `objectIds`, an envelope `geometry`,
+//! `outFields`, `returnGeometry`, `returnIdsOnly`, `returnCountOnly`, `returnExtentOnly`,
+//! `orderByFields`, `resultOffset`/`resultRecordCount` paging (`exceededTransferLimit`),
+//! `outSR` and `geometryPrecision` (`docs/demo-portal.md` has the details).
+//!
 //! Start it with [`DemoPortal::start`]; the [`RunningDemoPortal`] it returns knows the site
 //! URLs and the CA certificate clients must trust, and shuts the server down gracefully.
 
 mod admin;
 mod clock;
 mod config;
+mod dataset;
 mod faults;
+mod feature_service;
 mod guard;
 mod oauth;
 mod portal;
@@ -33,6 +52,7 @@ mod server;
 mod signin;
 mod store;
 mod tls;
+mod where_clause;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -44,8 +64,8 @@ use tokio::task::JoinHandle;
 
 pub use clock::DemoClock;
 pub use config::{
-    ApiKeyCredentialConfig, AppConfig, Behaviour, ConfigError, DemoConfig, Lifetimes, OrgConfig,
-    ServerUserConfig, UserConfig,
+    ApiKeyCredentialConfig, AppConfig, Behaviour, ConfigError, DemoConfig, FeatureServiceConfig,
+    Lifetimes, OrgConfig, ServerUserConfig, UserConfig,
 };
 pub use faults::{FaultKind, FaultRule};
 pub use secret::SeedSecret;
@@ -122,6 +142,43 @@ pub(crate) struct Shared {
     faults: faults::Faults,
     urls: SiteUrls,
     started: chrono::DateTime<chrono::Utc>,
+    /// The sample feature layer's points, drawn from `config.feature_service` at start-up.
+    dataset: dataset::Dataset,
+}
+
+impl Shared {
+    /// The state for a portal at `urls`: the seed's legacy API keys are valid from the start,
+    /// and the sample features are drawn.
+    fn new(config: DemoConfig, urls: SiteUrls, clock: DemoClock) -> Self {
+        let store = store::Store::default();
+        for credential in &config.api_key_credentials {
+            if let Some(key) = &credential.legacy_key {
+                store.add_access_as(
+                    key.expose(),
+                    store::AccessToken {
+                        subject: store::Subject::ApiKey {
+                            client_id: credential.client_id.clone(),
+                            slot: 0,
+                        },
+                        audience: store::Audience::Portal,
+                        expires: chrono::DateTime::<chrono::Utc>::MAX_UTC,
+                        family: None,
+                        binding: store::Binding::None,
+                        revocable: false,
+                    },
+                );
+            }
+        }
+        Self {
+            faults: faults::Faults::new(config.faults.clone()),
+            started: clock.now(),
+            dataset: dataset::Dataset::generate(&config.feature_service),
+            clock,
+            store,
+            urls,
+            config,
+        }
+    }
 }
 
 /// Entry point: `DemoPortal::start(config)`.
@@ -144,33 +201,7 @@ impl DemoPortal {
         let addr = listener.local_addr().map_err(bind)?;
         let urls = SiteUrls::new(addr);
         let clock = DemoClock::default();
-        let store = store::Store::default();
-        for credential in &config.api_key_credentials {
-            if let Some(key) = &credential.legacy_key {
-                store.add_access_as(
-                    key.expose(),
-                    store::AccessToken {
-                        subject: store::Subject::ApiKey {
-                            client_id: credential.client_id.clone(),
-                            slot: 0,
-                        },
-                        audience: store::Audience::Portal,
-                        expires: chrono::DateTime::<chrono::Utc>::MAX_UTC,
-                        family: None,
-                        binding: store::Binding::None,
-                        revocable: false,
-                    },
-                );
-            }
-        }
-        let shared = Arc::new(Shared {
-            faults: faults::Faults::new(config.faults.clone()),
-            started: clock.now(),
-            clock: clock.clone(),
-            store,
-            urls: urls.clone(),
-            config,
-        });
+        let shared = Arc::new(Shared::new(config, urls.clone(), clock.clone()));
         let app = router::build(shared);
         let handle: Handle<SocketAddr> = Handle::new();
         let server =

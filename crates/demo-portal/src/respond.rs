@@ -3,6 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::request::{Format, Req, Site};
@@ -10,9 +11,15 @@ use super::request::{Format, Req, Site};
 /// HTML-escapes text for element content and quoted attribute values (`&`, `<`, `>`, `"`, `'`).
 pub use html_escape::encode_quoted_attribute as escape;
 
-/// A successful JSON answer in the requested format (`default` when `f` is absent).
-pub fn json(req: &Req, default: Format, body: &Value) -> Response {
+/// A successful JSON answer in the requested format (`default` when `f` is absent). Any
+/// serialisable body: a `Value` (keys sorted) or a struct (keys in declaration order).
+pub fn json<T: Serialize + ?Sized>(req: &Req, default: Format, body: &T) -> Response {
     render(req, req.format(default), StatusCode::OK, body)
+}
+
+/// A GeoJSON answer (`f=geojson`): compact, with the site's JSON content type.
+pub fn geojson<T: Serialize + ?Sized>(req: &Req, body: &T) -> Response {
+    render(req, Format::Json, StatusCode::OK, body)
 }
 
 /// An error envelope: HTTP 200 normally, the error's own status with `modern_errors`.
@@ -132,11 +139,20 @@ fn json_type(site: Site) -> &'static str {
     }
 }
 
-fn render(req: &Req, format: Format, status: StatusCode, body: &Value) -> Response {
+fn render<T: Serialize + ?Sized>(
+    req: &Req,
+    format: Format,
+    status: StatusCode,
+    body: &T,
+) -> Response {
     let title = page_title(req.site);
     let kind = json_type(req.site);
     match format {
-        Format::Json => json_response(status, kind, body.to_string()),
+        Format::Json => json_response(
+            status,
+            kind,
+            serde_json::to_string(body).unwrap_or_default(),
+        ),
         Format::Pjson => json_response(
             status,
             kind,

@@ -1,7 +1,8 @@
 //! The ArcGIS Server sites: `/server` (federated with the portal: its tokens come from
 //! the portal's `generateToken`), `/gis` (stand-alone: its own users, `tokens/generateToken`
-//! and `admin/generateToken`), each with a token-protected `Demo/MapServer`, and `/public`
-//! (no token security: `rest/info` without `authInfo`, the same service open to all).
+//! and `admin/generateToken`), each with a token-protected `Demo/MapServer` and
+//! `Demo/FeatureServer` ([`feature_service`](super::feature_service)), and `/public` (no
+//! token security: `rest/info` without `authInfo`, the same services open to all).
 //!
 //! The federated server accepts portal tokens and server tokens issued for it; the
 //! stand-alone server accepts only its own tokens.
@@ -11,6 +12,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::Shared;
+use super::feature_service;
 use super::guard::{self, TokenCheck};
 use super::request::{Format, Req, Site};
 use super::respond::{self, envelope_a};
@@ -36,6 +38,18 @@ pub fn handle(shared: &Shared, req: &Req) -> Response {
                 req,
                 &endpoint["rest/services/demo/mapserver".len()..],
             )
+        }
+        e if e == "rest/services/demo/featureserver"
+            || e.starts_with("rest/services/demo/featureserver/") =>
+        {
+            match refusal(shared, req) {
+                Some(refused) => refused,
+                None => feature_service::handle(
+                    shared,
+                    req,
+                    &endpoint["rest/services/demo/featureserver".len()..],
+                ),
+            }
         }
         _ => respond::not_found(req),
     }
@@ -96,17 +110,31 @@ fn directory(shared: &Shared, req: &Req) -> Response {
         &json!({
             "currentVersion": VERSION,
             "folders": [],
-            "services": [{"name": "Demo", "type": "MapServer"}],
+            "services": [
+                {"name": "Demo", "type": "MapServer"},
+                {"name": "Demo", "type": "FeatureServer"},
+            ],
         }),
     )
 }
 
-fn demo_service(shared: &Shared, req: &Req, below: &str) -> Response {
+/// The token guard of the sample services: `None` lets the request through (a good token, or
+/// the public site, which ignores tokens); otherwise the site's 499 (no token) or 498 (a bad
+/// one, or one for another site).
+fn refusal(shared: &Shared, req: &Req) -> Option<Response> {
+    if req.site == Site::PublicServer {
+        return None;
+    }
     match guard::check(shared, req, accepted(req.site)) {
-        _ if req.site == Site::PublicServer => {}
-        TokenCheck::Missing => return respond::token_required(req),
-        TokenCheck::Invalid => return respond::invalid_token(req),
-        TokenCheck::Valid(_) => {}
+        TokenCheck::Missing => Some(respond::token_required(req)),
+        TokenCheck::Invalid => Some(respond::invalid_token(req)),
+        TokenCheck::Valid(_) => None,
+    }
+}
+
+fn demo_service(shared: &Shared, req: &Req, below: &str) -> Response {
+    if let Some(refused) = refusal(shared, req) {
+        return refused;
     }
     let body = match below.trim_matches('/') {
         "" => json!({
