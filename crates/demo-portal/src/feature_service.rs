@@ -255,6 +255,7 @@ impl SpatialRef {
             .and_then(Self::from_wkid)
     }
 
+    /// The Esri JSON `spatialReference`.
     fn json(self) -> Value {
         match self {
             Self::Wgs84 => json!({"wkid": 4326, "latestWkid": 4326}),
@@ -301,10 +302,13 @@ fn extent_json(extent: Extent, sr: SpatialRef) -> Value {
 
 /// Why a query was refused: the details the client gets and a reason for the log.
 struct Refusal {
+    /// The envelope's `details`, ArcGIS's words.
     details: &'static [&'static str],
+    /// What was wrong, for the debug log (never the client's values).
     reason: String,
 }
 
+/// A refusal as an `Err`.
 fn refused<T>(details: &'static [&'static str], reason: impl Into<String>) -> Result<T, Refusal> {
     Err(Refusal {
         details,
@@ -323,18 +327,31 @@ enum OutFormat {
 
 /// A parsed query.
 struct Plan {
+    /// `where`.
     filter: Option<Expr>,
+    /// `objectIds`.
     object_ids: Option<BTreeSet<i64>>,
+    /// `geometry`, in WGS 84.
     envelope: Option<Extent>,
+    /// `outFields`: indexes into [`FIELDS`], in the order answered.
     out_fields: Vec<usize>,
+    /// `returnGeometry`.
     return_geometry: bool,
+    /// `returnIdsOnly`.
     ids_only: bool,
+    /// `returnCountOnly`.
     count_only: bool,
+    /// `returnExtentOnly`.
     extent_only: bool,
+    /// `resultOffset`.
     offset: usize,
+    /// `resultRecordCount` (absent or 0: `maxRecordCount`).
     record_count: Option<usize>,
+    /// `orderByFields`: field index and whether descending.
     order_by: Vec<(usize, bool)>,
+    /// `outSR`.
     out_sr: SpatialRef,
+    /// `geometryPrecision`.
     precision: Option<i32>,
 }
 
@@ -367,6 +384,7 @@ fn count_param(req: &Req, name: &str) -> Result<Option<usize>, Refusal> {
 }
 
 impl Plan {
+    /// Reads the query parameters; `Err` for one that cannot be honoured.
     fn parse(req: &Req) -> Result<Self, Refusal> {
         for name in [
             "outStatistics",
@@ -721,6 +739,7 @@ fn refuse(req: &Req, refusal: Refusal) -> Response {
     respond::error(req, default, 400, &body)
 }
 
+/// One page of features as an Esri JSON feature set.
 fn esri_page<'a>(plan: &'a Plan, page: &[&'a Feature], exceeded: bool) -> FeatureSet<'a> {
     let geometry = plan.return_geometry;
     FeatureSet {
@@ -766,6 +785,7 @@ fn esri_page<'a>(plan: &'a Plan, page: &[&'a Feature], exceeded: bool) -> Featur
     }
 }
 
+/// One page of features as a GeoJSON feature collection.
 fn geojson_page<'a>(plan: &'a Plan, page: &[&'a Feature], exceeded: bool) -> GeoJsonCollection<'a> {
     GeoJsonCollection {
         kind: "FeatureCollection",
@@ -827,6 +847,7 @@ struct FeatureSet<'a> {
     features: Vec<EsriFeature<'a>>,
 }
 
+/// `uniqueIdField` of a feature set.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct UniqueIdField {
@@ -851,6 +872,7 @@ struct FieldJson {
     default_value: (),
 }
 
+/// An Esri JSON feature.
 #[derive(Serialize)]
 struct EsriFeature<'a> {
     attributes: Attributes<'a>,
@@ -858,6 +880,7 @@ struct EsriFeature<'a> {
     geometry: Option<Point>,
 }
 
+/// An Esri JSON point (its spatial reference is the feature set's).
 #[derive(Serialize)]
 struct Point {
     x: f64,
@@ -875,12 +898,14 @@ struct GeoJsonCollection<'a> {
     properties: Option<GeoJsonProperties>,
 }
 
+/// The collection's `properties`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct GeoJsonProperties {
     exceeded_transfer_limit: bool,
 }
 
+/// A GeoJSON feature; `id` is the object ID.
 #[derive(Serialize)]
 struct GeoJsonFeature<'a> {
     #[serde(rename = "type")]
@@ -891,6 +916,7 @@ struct GeoJsonFeature<'a> {
     properties: Attributes<'a>,
 }
 
+/// A GeoJSON point, `[lon, lat]`.
 #[derive(Serialize)]
 struct GeoJsonPoint {
     #[serde(rename = "type")]

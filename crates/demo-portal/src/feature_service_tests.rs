@@ -660,6 +660,19 @@ async fn tokens_work_as_a_parameter_and_in_both_bearer_headers() {
             assert_eq!(body, r#"{"count":350}"#, "{path} {headers:?}");
         }
     }
+    // rest-js style: the token in the form body of a POST.
+    let posted = portal
+        .post(
+            &format!("{FEDERATED}/0/query"),
+            &[
+                ("where", "1=1"),
+                ("returnCountOnly", "true"),
+                ("f", "json"),
+                ("token", &portal_token),
+            ],
+        )
+        .await;
+    assert_eq!(posted, json!({"count": 350}));
     // Each site keeps to its own tokens.
     let crossed = portal
         .get(
@@ -723,4 +736,66 @@ async fn html_is_the_default_format_and_unknown_layers_are_invalid_urls() {
     );
     let missing = portal.get(&format!("{PUBLIC}/7"), &[("f", "json")]).await;
     assert_eq!(missing["error"]["message"], "Invalid URL");
+}
+
+#[tokio::test]
+async fn the_requests_gdal_sends_get_the_count_the_bbox_and_the_second_page() {
+    // As GDAL 3.6's ESRIJSON driver asks, captured from `ogrinfo -al` against the demo portal.
+    let portal = Portal::new();
+    let base = format!("{PUBLIC}/0/query?where=1%3D1&outFields=*&f=json");
+    let get = |url: String| {
+        let portal = &portal;
+        async move {
+            let request = Request::builder().uri(url).body(Body::empty()).unwrap();
+            let (status, body) = portal.send(request).await;
+            assert_eq!(status, StatusCode::OK);
+            body
+        }
+    };
+    let first: Value = serde_json::from_str(&get(base.clone()).await).unwrap();
+    assert_eq!(ids(&first).len(), 200);
+    assert_eq!(first["exceededTransferLimit"], true);
+    let count = get(format!("{base}&returnCountOnly=true")).await;
+    assert_eq!(count, r#"{"count":350}"#);
+    let extent_url = format!("{base}&returnExtentOnly=true").replace("f=json", "f=geojson");
+    let extent = get(extent_url).await;
+    assert!(extent.starts_with(r#"{"bbox":["#), "{extent}");
+    let second: Value =
+        serde_json::from_str(&get(format!("{base}&resultRecordCount=200&resultOffset=200")).await)
+            .unwrap();
+    assert_eq!(ids(&second), (201..=350).collect::<Vec<_>>());
+    assert!(second.get("exceededTransferLimit").is_none());
+}
+
+#[tokio::test]
+async fn the_python_api_chunks_of_200_object_ids_fit_in_one_page() {
+    // `FeatureLayer.query()` of the ArcGIS API for Python 2.4: count, all IDs, then
+    // `objectIds` in chunks of 200, each expected whole.
+    let portal = Portal::new();
+    let count = portal
+        .query(&[
+            ("where", "1=1"),
+            ("outFields", "OBJECTID"),
+            ("returnCountOnly", "true"),
+            ("returnGeometry", "true"),
+            ("returnAllRecords", "false"),
+        ])
+        .await;
+    assert_eq!(count, json!({"count": 350}));
+    let chunk: Vec<String> = (1..=200).map(|id| id.to_string()).collect();
+    let answer = portal
+        .query(&[
+            ("where", "1=1"),
+            ("outFields", "*"),
+            ("objectIds", &chunk.join(",")),
+            ("returnDistinctValues", "false"),
+            ("returnExtentOnly", "false"),
+            ("returnZ", "false"),
+            ("returnM", "false"),
+            ("returnCentroid", "false"),
+            ("returnExceededLimitFeatures", "true"),
+        ])
+        .await;
+    assert_eq!(ids(&answer), (1..=200).collect::<Vec<_>>());
+    assert!(answer.get("exceededTransferLimit").is_none());
 }

@@ -40,6 +40,7 @@ impl std::fmt::Display for WhereError {
     }
 }
 
+/// A refusal as an `Err`.
 fn refuse<T>(reason: impl Into<String>) -> Result<T, WhereError> {
     Err(WhereError(reason.into()))
 }
@@ -115,6 +116,7 @@ enum Kind {
 }
 
 impl Literal {
+    /// The literal's kind.
     fn kind(&self) -> Kind {
         match self {
             Self::Number(_) => Kind::Number,
@@ -125,6 +127,7 @@ impl Literal {
 }
 
 impl Operand {
+    /// The operand's kind (a field's by its type; the object ID is a number).
     fn kind(&self) -> Kind {
         match self {
             Self::Field(i) => match FIELDS.get(*i).map(|f| f.kind) {
@@ -175,6 +178,7 @@ fn describe(token: Option<&Token>) -> &'static str {
     }
 }
 
+/// A lexical token of a `where` clause.
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
     Word(String),
@@ -279,16 +283,21 @@ fn tokenize(text: &str) -> Result<Vec<Token>, WhereError> {
     Ok(tokens)
 }
 
+/// A recursive-descent parser over the tokens; recursion is bounded by [`MAX_DEPTH`].
 struct Parser<'a> {
+    /// All tokens.
     tokens: &'a [Token],
+    /// The next one to read.
     pos: usize,
 }
 
 impl Parser<'_> {
+    /// The next token, not consumed.
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.pos)
     }
 
+    /// The next token, consumed.
     fn next(&mut self) -> Option<Token> {
         let token = self.tokens.get(self.pos).cloned();
         self.pos += 1;
@@ -306,6 +315,7 @@ impl Parser<'_> {
         }
     }
 
+    /// Consumes `token` or refuses.
     fn expect(&mut self, token: &Token) -> Result<(), WhereError> {
         match self.next() {
             Some(t) if &t == token => Ok(()),
@@ -317,7 +327,8 @@ impl Parser<'_> {
         }
     }
 
-    // Each loop below consumes a keyword per round, so it ends with the tokens.
+    /// `and ("OR" and)*`. Each loop here consumes a keyword per round, so it ends with the
+    /// tokens.
     fn or(&mut self, depth: usize) -> Result<Expr, WhereError> {
         let mut left = self.and(depth)?;
         while self.keyword("OR") {
@@ -327,6 +338,7 @@ impl Parser<'_> {
         Ok(left)
     }
 
+    /// `not ("AND" not)*`.
     fn and(&mut self, depth: usize) -> Result<Expr, WhereError> {
         let mut left = self.not(depth)?;
         while self.keyword("AND") {
@@ -336,6 +348,7 @@ impl Parser<'_> {
         Ok(left)
     }
 
+    /// `"NOT" not | "(" expr ")" | predicate`, at most [`MAX_DEPTH`] deep.
     fn not(&mut self, depth: usize) -> Result<Expr, WhereError> {
         if depth >= MAX_DEPTH {
             return refuse(format!("nested deeper than {MAX_DEPTH}"));
@@ -352,6 +365,7 @@ impl Parser<'_> {
         self.predicate()
     }
 
+    /// A comparison, `IS [NOT] NULL`, `IN`, `BETWEEN` or `LIKE`.
     fn predicate(&mut self) -> Result<Expr, WhereError> {
         let left = self.operand()?;
         if self.keyword("IS") {
@@ -414,6 +428,7 @@ impl Parser<'_> {
         Ok(Expr::Compare(left, op, right))
     }
 
+    /// A field, `UPPER(field)`, `LOWER(field)` or a literal.
     fn operand(&mut self) -> Result<Operand, WhereError> {
         match self.peek().cloned() {
             Some(Token::Word(word)) => {
@@ -451,6 +466,7 @@ impl Parser<'_> {
         }
     }
 
+    /// A number, a string, or a `DATE` / `TIMESTAMP` literal.
     fn literal(&mut self) -> Result<Literal, WhereError> {
         match self.next() {
             Some(Token::Number(n)) => Ok(Literal::Number(n)),
@@ -489,6 +505,7 @@ impl Parser<'_> {
     }
 }
 
+/// The index of a field named in the clause.
 fn field(name: &str) -> Result<usize, WhereError> {
     field_index(name).ok_or_else(|| WhereError("a field the layer does not have".into()))
 }
@@ -540,6 +557,7 @@ enum Scalar {
     Date(i64),
 }
 
+/// The operand's value for `feature`.
 fn scalar(operand: &Operand, feature: &Feature) -> Scalar {
     let text_of = |index: usize| match feature.attribute(index) {
         Value::Text(text) => Some(text.to_string()),
@@ -563,6 +581,7 @@ fn scalar(operand: &Operand, feature: &Feature) -> Scalar {
     }
 }
 
+/// A literal's value.
 fn literal_scalar(literal: &Literal) -> Scalar {
     match literal {
         Literal::Number(n) => Scalar::Number(*n),
@@ -581,6 +600,7 @@ fn order(a: &Scalar, b: &Scalar) -> Option<std::cmp::Ordering> {
     }
 }
 
+/// SQL's three-valued truth of `expr` for `feature`: `None` is unknown.
 fn eval(expr: &Expr, feature: &Feature) -> Option<bool> {
     use std::cmp::Ordering::{Equal, Greater, Less};
     match expr {
