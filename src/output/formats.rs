@@ -406,9 +406,11 @@ fn gdal(ctx: &TokenContext<'_>) -> String {
         || "'<layer URL>/query?where=1%3D1&outFields=*&f=json'".to_owned(),
         quote::sh,
     );
+    // GDAL 3.6 (Debian 12) does not read GDAL_HTTP_CAINFO for these requests; every GDAL
+    // reads CURL_CA_BUNDLE.
     let ca = ctx
         .ca_file
-        .map(|ca| format!("GDAL_HTTP_CAINFO={} ", quote::sh(&quote::path(ca))))
+        .map(|ca| format!("CURL_CA_BUNDLE={} ", quote::sh(&quote::path(ca))))
         .unwrap_or_default();
     let mut text = String::from(
         "# GDAL reads $GDAL_HTTP_HEADER_FILE before every request; tokendesk exec keeps it \

@@ -317,7 +317,7 @@ fn the_gdal_format_runs_ogrinfo_through_exec_on_the_layers_query_with_the_ca() {
     assert_eq!(
         command,
         format!(
-            "GDAL_HTTP_CAINFO='/etc/ca.pem' tokendesk exec 'my gis' --for '{layer}' -- ogrinfo \
+            "CURL_CA_BUNDLE='/etc/ca.pem' tokendesk exec 'my gis' --for '{layer}' -- ogrinfo \
              -ro -al -so '{layer}/query?where=1%3D1&outFields=*&f=json'"
         )
     );

@@ -7,6 +7,7 @@ mod basics;
 mod concurrency;
 mod demo_mode;
 mod exec;
+mod exec_tools;
 mod faults;
 mod federation;
 mod hostile_servers;

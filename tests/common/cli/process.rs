@@ -271,15 +271,20 @@ impl Running<'_> {
     }
 
     /// Waits for the exit (bounded; killed and failed beyond), collects and records outputs.
-    pub async fn finish(mut self) -> Run {
+    pub async fn finish(self) -> Run {
+        self.finish_within(BOUND).await
+    }
+
+    /// [`Running::finish`] with another bound, for commands that run long on purpose.
+    pub async fn finish_within(mut self, bound: Duration) -> Run {
         // Held open until the exit, as a terminal's would be (tokio's `wait` closes it).
         let _stdin = self.child.stdin.take();
-        let status = match timeout(BOUND, self.child.wait()).await {
+        let status = match timeout(bound, self.child.wait()).await {
             Ok(status) => status.unwrap(),
             Err(_) => {
                 let _ = self.child.kill().await;
                 panic!(
-                    "`tokendesk {}` did not end within {BOUND:?}; stderr:\n{}",
+                    "`tokendesk {}` did not end within {bound:?}; stderr:\n{}",
                     self.args.join(" "),
                     self.stderr.borrow().as_str()
                 );
