@@ -13,7 +13,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::common::cli::Cli;
-use crate::common::methods::{APP, APP_SECRET, FEDERATED_SERVICE, add_portal_profile};
+use crate::common::methods::{FEDERATED_SERVICE, add_app_profile};
 
 /// The documented fields of `token --json`, no more, no fewer.
 const FIELDS: [&str; 10] = [
@@ -118,15 +118,7 @@ async fn token_json_is_one_object_with_exactly_the_documented_fields_for_each_ki
     assert_eq!(none["kind"], "none");
     assert_eq!(none["site"], format!("{}/public", cli.origin));
 
-    cli.secret(APP_SECRET);
-    add_portal_profile(
-        &cli,
-        "app",
-        &["--method", "app-credentials", "--client-id", APP],
-        APP_SECRET,
-    )
-    .await
-    .ok();
+    add_app_profile(&cli, "app").await;
     let run = cli.run(&["token", "app", "--json"]).await;
     run.ok();
     let app = strict(&run.stdout);

@@ -7,7 +7,7 @@
 //!     scripts/with-test-session cargo test --features system-tests --test cli federation::
 
 use crate::common::cli::Cli;
-use crate::common::methods::{APP, APP_SECRET, add_portal_profile, assert_served, call};
+use crate::common::methods::{add_app_profile, assert_served, call};
 use serde_json::Value;
 use tokendesk::store::SecretKind;
 
@@ -149,15 +149,7 @@ async fn the_portal_itself_gets_the_portal_token_and_a_public_server_needs_none(
 #[tokio::test]
 async fn an_app_credentials_profile_sends_its_app_token_to_the_federated_server_as_it_is() {
     let cli = Cli::start(&[]).await;
-    cli.secret(APP_SECRET);
-    add_portal_profile(
-        &cli,
-        "app",
-        &["--method", "app-credentials", "--client-id", APP],
-        APP_SECRET,
-    )
-    .await
-    .ok();
+    add_app_profile(&cli, "app").await;
     let app_token = cli.token("app", &[]).await;
     cli.reset_request_counts().await;
     let run = cli

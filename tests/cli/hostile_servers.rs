@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::common::cli::Cli;
 use crate::common::cli::process::Run;
 use crate::common::methods::{
-    APP, APP_SECRET, GENERATE_TOKEN, TOKEN_PATH, add_portal_profile, piped,
+    APP_SECRET, GENERATE_TOKEN, TOKEN_PATH, add_app_profile, add_portal_profile, piped,
 };
 
 /// The memory a command may use while a site streams an endless answer at it.
@@ -63,15 +63,7 @@ async fn probe_stops_reading_an_endless_answer_and_says_it_is_too_large() {
 #[tokio::test]
 async fn an_app_credentials_login_stops_reading_an_endless_token_answer() {
     let cli = Cli::start(&[]).await;
-    cli.secret(APP_SECRET);
-    add_portal_profile(
-        &cli,
-        "app",
-        &["--method", "app-credentials", "--client-id", APP],
-        APP_SECRET,
-    )
-    .await
-    .ok();
+    add_app_profile(&cli, "app").await;
     meets_an_endless_body(&cli, TOKEN_PATH, &["login", "app"], Some(APP_SECRET)).await;
     // Once the site behaves, the same login works.
     piped(&cli, &["login", "app"], APP_SECRET).await.ok();
@@ -94,15 +86,7 @@ const A_HANDFUL: u64 = 2;
 #[tokio::test]
 async fn repeated_token_commands_against_tokens_that_arrive_expired_send_one_request_and_say_why() {
     let cli = Cli::start(&[]).await;
-    cli.secret(APP_SECRET);
-    add_portal_profile(
-        &cli,
-        "app",
-        &["--method", "app-credentials", "--client-id", APP],
-        APP_SECRET,
-    )
-    .await
-    .ok();
+    add_app_profile(&cli, "app").await;
     cli.add_fault(json!({
         "path": TOKEN_PATH,
         "kind": "answer",

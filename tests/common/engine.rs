@@ -186,3 +186,62 @@ impl Rig {
         assert_eq!(response.status(), 200);
     }
 }
+
+impl Rig {
+    /// The rig's profile turned into a credential profile of `method` (app credentials with
+    /// the demo's confidential app, or a password profile for analyst bound to the request
+    /// IP), asking for tokens of `minutes`.
+    pub fn credential_profile(&self, method: SignInMethod, minutes: u32) -> Profile {
+        let mut draft = self.profile.draft();
+        draft.sign_in = method;
+        draft.redirect_uri = None;
+        draft.expiration = TokenLifetime::minutes(minutes).unwrap();
+        if method == SignInMethod::AppCredentials {
+            draft.client_id = Some("tokendesk-demo-app".to_owned());
+        } else {
+            draft.client_id = None;
+            draft.username = Some(USER.to_owned());
+            draft.token_binding = Some(tokendesk::store::TokenBinding::RequestIp);
+        }
+        draft.validate(ProfileId::generate()).unwrap()
+    }
+}
+
+/// A bare listener on 127.0.0.1 that only counts connections: the "foreign" address a hostile
+/// site advertises, which must never be contacted.
+pub struct CountingListener {
+    /// Its port.
+    pub port: u16,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl CountingListener {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = connections.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((_stream, _)) = listener.accept().await {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
+        Self {
+            port,
+            connections,
+            accept,
+        }
+    }
+
+    /// Connections so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for CountingListener {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}

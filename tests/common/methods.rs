@@ -47,6 +47,20 @@ pub async fn add_portal_profile(cli: &Cli, name: &str, extra: &[&str], stdin: &s
     piped(cli, &args, stdin).await
 }
 
+/// `profile add NAME` of the demo's confidential app (app credentials), its secret piped in
+/// and recorded as a secret; asserts success.
+pub async fn add_app_profile(cli: &Cli, name: &str) {
+    cli.secret(APP_SECRET);
+    add_portal_profile(
+        cli,
+        name,
+        &["--method", "app-credentials", "--client-id", APP],
+        APP_SECRET,
+    )
+    .await
+    .ok();
+}
+
 /// Mints (or reads) the demo credential's key in `slot` (1: a year, 2: 30 days).
 pub async fn mint_api_key(cli: &Cli, slot: u8) -> String {
     cli.secret(KEY_APP_SECRET);

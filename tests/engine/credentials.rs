@@ -8,14 +8,12 @@
 
 use std::sync::Arc;
 
-use crate::common::engine::{PASSWORD, Rig, USER};
+use crate::common::engine::{CountingListener, PASSWORD, Rig, USER};
 use tokendesk::arcgis::info::portal_self;
 use tokendesk::clock::Clock;
 use tokendesk::engine::{Credentials, FailureClass, RenewalKind, TokenState};
 use tokendesk::secret::{AccessToken, Secret};
-use tokendesk::store::{
-    MemoryStore, Profile, ProfileId, SecretKind, SignInMethod, TokenBinding, TokenLifetime,
-};
+use tokendesk::store::{MemoryStore, Profile, ProfileId, SecretKind, SignInMethod, TokenBinding};
 use tokendesk_demo_portal::DemoConfig;
 
 const GENERATE_TOKEN: &str = "/portal/sharing/rest/generateToken";
@@ -24,20 +22,8 @@ async fn rig() -> Rig {
     Rig::start(DemoConfig::default(), 60, Arc::new(MemoryStore::new())).await
 }
 
-/// The rig's profile turned into one of `method`, asking for tokens of `minutes`.
 fn profile(rig: &Rig, method: SignInMethod, minutes: u32) -> Profile {
-    let mut draft = rig.profile.draft();
-    draft.sign_in = method;
-    draft.redirect_uri = None;
-    draft.expiration = TokenLifetime::minutes(minutes).unwrap();
-    if method == SignInMethod::AppCredentials {
-        draft.client_id = Some("tokendesk-demo-app".to_owned());
-    } else {
-        draft.client_id = None;
-        draft.username = Some(USER.to_owned());
-        draft.token_binding = Some(TokenBinding::RequestIp);
-    }
-    draft.validate(ProfileId::generate()).unwrap()
+    rig.credential_profile(method, minutes)
 }
 
 async fn portal_takes(rig: &Rig, token: &AccessToken) -> bool {
@@ -138,15 +124,8 @@ async fn a_stand_alone_servers_password_never_goes_to_a_token_service_it_adverti
  {
     let rig = rig().await;
     // The foreign "token service": a bare listener on another port that counts connections.
-    let foreign = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let foreign_port = foreign.local_addr().unwrap().port();
-    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counted = connections.clone();
-    let accept = tokio::spawn(async move {
-        while let Ok((_stream, _)) = foreign.accept().await {
-            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        }
-    });
+    let foreign = CountingListener::start().await;
+    let foreign_port = foreign.port;
     let hostile_info = serde_json::json!({
         "currentVersion": 11.3,
         "authInfo": {
@@ -182,7 +161,7 @@ async fn a_stand_alone_servers_password_never_goes_to_a_token_service_it_adverti
         .await
         .unwrap_err();
     assert_eq!(
-        connections.load(std::sync::atomic::Ordering::SeqCst),
+        foreign.connections(),
         0,
         "the password went to the advertised foreign token service"
     );
@@ -192,5 +171,4 @@ async fn a_stand_alone_servers_password_never_goes_to_a_token_service_it_adverti
         text.contains(&format!("127.0.0.1:{foreign_port}")),
         "{text}"
     );
-    accept.abort();
 }

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::common::engine::Rig;
+use crate::common::engine::{CountingListener, Rig};
 use tokendesk::engine::{Engine, ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind};
 use tokendesk::secret::AccessToken;
 use tokendesk::store::{MemoryStore, ProfileDraft, ProfileId, SecretKind, SignInMethod, SiteKind};
@@ -102,15 +102,8 @@ async fn a_federated_server_token_is_issued_works_there_is_cached_and_is_renewed
 async fn a_server_advertising_a_foreign_token_service_never_receives_the_portal_token() {
     let (rig, engine) = signed_in().await;
     // The foreign "token service": a bare listener on another port that counts connections.
-    let foreign = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let foreign_port = foreign.local_addr().unwrap().port();
-    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counted = connections.clone();
-    let accept = tokio::spawn(async move {
-        while let Ok((_stream, _)) = foreign.accept().await {
-            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        }
-    });
+    let foreign = CountingListener::start().await;
+    let foreign_port = foreign.port;
     let origin = rig.portal.urls().origin.clone();
     let hostile_info = serde_json::json!({
         "currentVersion": 11.3,
@@ -131,7 +124,7 @@ async fn a_server_advertising_a_foreign_token_service_never_receives_the_portal_
     let url = service(&rig, "server");
     let result = engine.token_for(&rig.profile, &url, false).await;
     assert_eq!(
-        connections.load(std::sync::atomic::Ordering::SeqCst),
+        foreign.connections(),
         0,
         "the advertised foreign token service was contacted"
     );
@@ -139,7 +132,6 @@ async fn a_server_advertising_a_foreign_token_service_never_receives_the_portal_
     assert_eq!(rig.count(GENERATE_TOKEN).await, 1, "traded at the portal");
     let answer = use_token(&rig, &url, &got.token).await;
     assert!(answer.get("error").is_none(), "{answer}");
-    accept.abort();
 }
 
 #[tokio::test]

@@ -12,14 +12,12 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use crate::common::engine::{PASSWORD, Rig, TOKEN_PATH, USER};
+use crate::common::engine::{PASSWORD, Rig, TOKEN_PATH};
 use tokendesk::clock::{Clock, SystemClock};
 use tokendesk::engine::{Credentials, Engine, EngineEvent, Runner, TokenState};
 use tokendesk::remedy::Remedy;
 use tokendesk::secret::Secret;
-use tokendesk::store::{
-    AsyncSecrets, MemoryStore, Profile, ProfileId, SignInMethod, TokenBinding, TokenLifetime,
-};
+use tokendesk::store::{AsyncSecrets, MemoryStore, Profile, SignInMethod};
 use tokendesk_demo_portal::DemoConfig;
 
 const GENERATE_TOKEN: &str = "/portal/sharing/rest/generateToken";
@@ -31,18 +29,7 @@ const WATCH: Duration = Duration::from_secs(20);
 const A_HANDFUL: u64 = 2;
 
 fn profile(rig: &Rig, method: SignInMethod) -> Profile {
-    let mut draft = rig.profile.draft();
-    draft.sign_in = method;
-    draft.redirect_uri = None;
-    draft.expiration = TokenLifetime::minutes(60).unwrap();
-    if method == SignInMethod::AppCredentials {
-        draft.client_id = Some("tokendesk-demo-app".to_owned());
-    } else {
-        draft.client_id = None;
-        draft.username = Some(USER.to_owned());
-        draft.token_binding = Some(TokenBinding::RequestIp);
-    }
-    draft.validate(ProfileId::generate()).unwrap()
+    rig.credential_profile(method, 60)
 }
 
 /// Runs a runner for `profile` for [`WATCH`] and returns the activity lines it reported.

@@ -179,48 +179,14 @@ impl Running<'_> {
 
     /// Waits (bounded) until stderr satisfies `done`; returns stderr so far.
     pub async fn wait_stderr(&mut self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let receiver = &mut self.stderr;
-        let found = timeout(BOUND, async {
-            loop {
-                if done(&receiver.borrow_and_update()) {
-                    return true;
-                }
-                if receiver.changed().await.is_err() {
-                    return done(&receiver.borrow());
-                }
-            }
-        })
-        .await;
-        let text = self.stderr.borrow().clone();
-        assert!(
-            matches!(found, Ok(true)),
-            "`tokendesk {}`: stderr never showed {what}:\n{text}",
-            self.args.join(" ")
-        );
-        text
+        let command = self.args.join(" ");
+        wait_for_output(&mut self.stderr, "stderr", &command, what, done).await
     }
 
     /// Waits (bounded) until stdout satisfies `done`; returns stdout so far.
     pub async fn wait_stdout(&mut self, what: &str, done: impl Fn(&str) -> bool) -> String {
-        let receiver = &mut self.stdout;
-        let found = timeout(BOUND, async {
-            loop {
-                if done(&receiver.borrow_and_update()) {
-                    return true;
-                }
-                if receiver.changed().await.is_err() {
-                    return done(&receiver.borrow());
-                }
-            }
-        })
-        .await;
-        let text = self.stdout.borrow().clone();
-        assert!(
-            matches!(found, Ok(true)),
-            "`tokendesk {}`: stdout never showed {what}:\n{text}",
-            self.args.join(" ")
-        );
-        text
+        let command = self.args.join(" ");
+        wait_for_output(&mut self.stdout, "stdout", &command, what, done).await
     }
 
     /// Writes to the child's stdin (see [`Invocation::piped_stdin`]).
@@ -313,4 +279,31 @@ fn high_water_mark_kib(status_file: &str) -> Option<u64> {
     let text = std::fs::read_to_string(status_file).ok()?;
     let line = text.lines().find(|line| line.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Waits (bounded) until the watched output satisfies `done`; returns it so far.
+async fn wait_for_output(
+    receiver: &mut watch::Receiver<String>,
+    stream: &str,
+    command: &str,
+    what: &str,
+    done: impl Fn(&str) -> bool,
+) -> String {
+    let found = timeout(BOUND, async {
+        loop {
+            if done(&receiver.borrow_and_update()) {
+                return true;
+            }
+            if receiver.changed().await.is_err() {
+                return done(&receiver.borrow());
+            }
+        }
+    })
+    .await;
+    let text = receiver.borrow().clone();
+    assert!(
+        matches!(found, Ok(true)),
+        "`tokendesk {command}`: {stream} never showed {what}:\n{text}"
+    );
+    text
 }
