@@ -211,11 +211,7 @@ impl Listener {
                     refused += 1;
                     tracing::warn!(%reason, "refused an answer on the sign-in listener");
                     // The browser may already have gone away; nothing to do then.
-                    let _ = reply.send(Page::failure(
-                        reason.clone(),
-                        "TokenDesk keeps waiting for the sign-in it started. Finish signing in \
-                         in the tab TokenDesk opened most recently, or start the sign-in again.",
-                    ));
+                    let _ = reply.send(refused_page(reason.clone()));
                     wait.progress.report(Progress::AnswerRefused { reason });
                 }
                 Judgement::Final(result) => {
@@ -347,6 +343,39 @@ fn judge(query: &str, expected_state: &str, site: &str, now: Instant) -> Judgeme
         },
         Err(err) => Err(redirect_error(err)),
     })
+}
+
+/// What the listener does with the query of one request to its redirect path, without a
+/// listener: the verdict (`None`: refused, the flow keeps waiting; `Some`: the flow ends with
+/// this code or error) and the HTML page the browser gets for it.
+///
+/// Public only for the fuzz targets in `fuzz/`, a crate of their own that can reach nothing
+/// private: the browser's answer is the one input of a sign-in that any local process or web
+/// page can send, so it is fuzzed through exactly the code [`Listener::wait_for_code`] runs.
+/// Hidden from the documentation; not part of the API.
+#[doc(hidden)]
+pub fn judge_answer(
+    query: &str,
+    expected_state: &str,
+    site: &str,
+    now: Instant,
+) -> (Option<Result<Secret<String>, SignInError>>, String) {
+    match judge(query, expected_state, site, now) {
+        Judgement::Refused(reason) => (None, refused_page(reason).render()),
+        Judgement::Final(result) => {
+            let page = page_for(&result).render();
+            (Some(result), page)
+        }
+    }
+}
+
+/// The page for an answer that does not belong to this sign-in.
+fn refused_page(reason: String) -> Page {
+    Page::failure(
+        reason,
+        "TokenDesk keeps waiting for the sign-in it started. Finish signing in in the tab \
+         TokenDesk opened most recently, or start the sign-in again.",
+    )
 }
 
 /// The portal's redirect error as a [`SignInError`]: `access_denied` becomes

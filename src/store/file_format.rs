@@ -39,7 +39,7 @@ struct VersionOnly {
 
 /// What the text of a profiles file turned out to be.
 #[derive(Debug)]
-pub(super) enum Parsed {
+pub enum Parsed {
     /// A valid file.
     Profiles(Vec<Profile>),
     /// Written by a newer TokenDesk, with this schema version.
@@ -49,7 +49,7 @@ pub(super) enum Parsed {
 }
 
 /// Reads the text of `profiles.toml`.
-pub(super) fn parse(text: &str) -> Parsed {
+pub fn parse(text: &str) -> Parsed {
     let version = match toml::from_str::<VersionOnly>(text) {
         Ok(VersionOnly { schema_version }) => schema_version,
         Err(err) => return Parsed::Corrupt(describe(text, &err)),
@@ -93,7 +93,7 @@ pub(super) fn parse(text: &str) -> Parsed {
 }
 
 /// The text of `profiles.toml` holding `profiles`.
-pub(super) fn render(profiles: &[Profile]) -> Result<String, toml::ser::Error> {
+pub fn render(profiles: &[Profile]) -> Result<String, toml::ser::Error> {
     let file = ProfilesFile {
         schema_version: SCHEMA_VERSION,
         profiles: profiles

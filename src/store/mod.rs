@@ -23,7 +23,11 @@ pub mod api_key;
 pub mod async_secrets;
 mod atomic;
 pub mod fields;
-mod file_format;
+// Public only for the fuzz targets in `fuzz/` (a crate of their own, which can reach nothing
+// private): `profiles.toml` is a file people may edit by hand, so its parser is fuzzed
+// directly. Hidden from the documentation; not part of the API.
+#[doc(hidden)]
+pub mod file_format;
 pub mod keyring;
 pub mod lock;
 pub mod memory;

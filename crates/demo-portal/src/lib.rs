@@ -181,6 +181,38 @@ impl Shared {
     }
 }
 
+/// A demo portal that answers requests in-process: no TLS and no socket, through the same
+/// dispatcher as a request from the network (the `/__admin` endpoints are not served), with
+/// the site URLs of `https://127.0.0.1:443`. What it issues is kept across its requests.
+///
+/// Public only for the fuzz target in `fuzz/`, a crate of its own that can reach nothing
+/// private: the demo portal parses whatever any local client sends it, so that parsing is
+/// fuzzed. Hidden from the documentation; not part of the API.
+#[doc(hidden)]
+pub struct InProcessPortal(Arc<Shared>);
+
+impl InProcessPortal {
+    /// A fresh portal for `config`.
+    pub fn new(config: DemoConfig) -> Self {
+        let urls = SiteUrls::new(SocketAddr::from(([127, 0, 0, 1], 443)));
+        Self(Arc::new(Shared::new(config, urls, DemoClock::default())))
+    }
+
+    /// What the portal answers to `request` from `peer`.
+    pub async fn answer(
+        &self,
+        request: axum::extract::Request,
+        peer: SocketAddr,
+    ) -> axum::response::Response {
+        router::dispatch(
+            axum::extract::State(Arc::clone(&self.0)),
+            axum::extract::ConnectInfo(peer),
+            request,
+        )
+        .await
+    }
+}
+
 /// Entry point: `DemoPortal::start(config)`.
 pub struct DemoPortal;
 

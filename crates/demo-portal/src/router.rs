@@ -51,7 +51,8 @@ async fn dated(
     response
 }
 
-async fn dispatch(
+/// Every request but `/__admin/…`: route, parameters, faults, then the site's handler.
+pub(crate) async fn dispatch(
     State(shared): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
