@@ -408,9 +408,12 @@ pub fn parse_redirect(input: &str, site: &str, now: Instant) -> Result<Redirect,
         )
     };
     let input = input.trim();
+    // The fragment when it holds parameters, else the query; a `?` inside the fragment
+    // (after the `#`) does not start a query.
     let params_text = match (input.find('?'), input.find('#')) {
         (_, Some(hash)) if input[hash + 1..].contains('=') => &input[hash + 1..],
-        (Some(question), hash) => &input[question + 1..hash.unwrap_or(input.len())],
+        (Some(question), Some(hash)) if question < hash => &input[question + 1..hash],
+        (Some(question), None) => &input[question + 1..],
         _ => return Err(unexpected("the redirect carries no parameters")),
     };
     let params: Vec<(String, String)> = url::form_urlencoded::parse(params_text.as_bytes())
@@ -520,5 +523,20 @@ mod tests {
         }
         let err = tokens("\"soon\"").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::UnexpectedResponse, "{err}");
+    }
+
+    const SITE: &str = "https://portal.example/sharing/rest";
+
+    #[test]
+    fn a_question_mark_inside_the_fragment_does_not_start_a_query_and_does_not_panic() {
+        let now = chrono::Utc::now();
+        for input in ["http://127.0.0.1:5000/cb#done?code", "#?", "a#b?c=1"] {
+            match parse_redirect(input, SITE, now) {
+                Err(err) => assert_eq!(err.kind(), ErrorKind::UnexpectedResponse, "{input}"),
+                Ok(redirect) => panic!("{input} gave {redirect:?}"),
+            }
+        }
+        let redirect = parse_redirect("http://127.0.0.1:5000/cb?code=Q9#top", SITE, now).unwrap();
+        assert!(matches!(redirect.grant, RedirectGrant::Code(code) if code.expose() == "Q9"));
     }
 }

@@ -205,6 +205,12 @@ mod tests {
     }
 
     #[test]
+    fn a_pasted_address_with_a_question_mark_inside_its_fragment_is_refused_without_a_crash() {
+        let err = code("http://127.0.0.1:5000/cb#done?code").unwrap_err();
+        assert!(err.contains("has no code"), "{err}");
+    }
+
+    #[test]
     fn a_pasted_denial_ends_the_sign_in_as_denied() {
         let err = read_code(
             &format!("?error=access_denied&error_description=The%20user%20said%20no&state={STATE}"),
