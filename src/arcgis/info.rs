@@ -49,8 +49,15 @@ impl<'de> Deserialize<'de> for Version {
         match Value::deserialize(deserializer)? {
             Value::String(text) => Ok(Self(text)),
             Value::Number(number) => Ok(Self(number.to_string())),
+            // Named by its kind, never quoted: the value may hold anything, a token too.
             other => Err(serde::de::Error::custom(format!(
-                "a version must be a string or a number, not {other}"
+                "a version must be a string or a number, not {}",
+                match other {
+                    Value::Null => "null",
+                    Value::Bool(_) => "true or false",
+                    Value::Array(_) => "an array",
+                    _ => "an object",
+                }
             ))),
         }
     }
@@ -264,4 +271,22 @@ pub async fn server_info(
         referer: None,
     };
     client.post(call, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_that_is_neither_text_nor_a_number_is_refused_without_quoting_its_value() {
+        let body = br#"{"currentVersion": {"token": "secret-token-value"}}"#;
+        let now = chrono::Utc::now();
+        let err =
+            crate::arcgis::http::decode::<PortalSelf>(200, body, "site", "step", now).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("not an object"), "{text}");
+        assert!(!text.contains("secret-token-value"), "{text}");
+        let version: Version = serde_json::from_str("10.61").unwrap();
+        assert_eq!(version, Version("10.61".to_owned()));
+    }
 }
