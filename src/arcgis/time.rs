@@ -114,9 +114,14 @@ impl AnswerTime {
     }
 }
 
-/// A duration in words: "2 h 5 min", "45 s", "3 days 4 h".
+/// A duration in words: "2 h 5 min", "45 s", "3 days 4 h". From a minute on it is rounded to
+/// the nearest minute: a skew measured with the `Date` header's whole seconds and a request's
+/// latency is 1 h 59 min 59 s as often as 2 h.
 pub fn span(delta: TimeDelta) -> String {
-    let seconds = delta.num_seconds().max(0);
+    let mut seconds = delta.num_seconds().max(0);
+    if seconds >= 60 {
+        seconds = (seconds + 30) / 60 * 60;
+    }
     let (days, hours, minutes) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60);
     match (days, hours, minutes) {
         (0, 0, 0) => format!("{seconds} s"),
@@ -359,6 +364,15 @@ mod tests {
         assert_eq!(time.to_local(on_site), now() + TimeDelta::minutes(60));
         let note = time.skew_note().unwrap();
         assert!(note.contains("2 h 0 min behind"), "{note}");
+        let almost = AnswerTime {
+            now: now(),
+            site_now: Some(now() - TimeDelta::hours(2) + TimeDelta::seconds(2)),
+        };
+        let note = almost.skew_note().unwrap();
+        assert!(
+            note.contains("2 h 0 min behind"),
+            "rounded, not cut: {note}"
+        );
         let close = AnswerTime {
             now: now(),
             site_now: Some(now() + TimeDelta::seconds(90)),
