@@ -8,7 +8,7 @@
 //!
 //!     scripts/with-test-session cargo test --features system-tests --test cli exec_tools::
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -135,18 +135,6 @@ async fn a_gdal_job_under_one_exec_outlives_many_30_second_tokens_where_a_frozen
     );
 }
 
-/// The Python of `target/official-clients/venv` (scripts/setup-official-clients).
-fn venv_python() -> PathBuf {
-    let python =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/official-clients/venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/setup-official-clients",
-        python.display()
-    );
-    python
-}
-
 /// Writes `script` to a file and runs it with the venv's Python through `exec NAME`.
 async fn python_through_exec(
     cli: &Cli,
@@ -156,7 +144,7 @@ async fn python_through_exec(
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("query_layer.py");
     std::fs::write(&file, script).unwrap();
-    let python = venv_python();
+    let python = crate::common::venv_python();
     cli.tokendesk(&[
         "exec",
         name,

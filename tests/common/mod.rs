@@ -37,3 +37,16 @@ pub fn harness_name(module_path: &str, name: &str) -> String {
         None => name.to_owned(),
     }
 }
+
+/// The Python of `target/official-clients/venv` (the official ArcGIS API for Python, set up
+/// by `scripts/setup-official-clients`).
+pub fn venv_python() -> std::path::PathBuf {
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/official-clients/venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} not found: run scripts/setup-official-clients",
+        python.display()
+    );
+    python
+}

@@ -93,17 +93,6 @@ fn bash() -> PathBuf {
     PathBuf::from("bash")
 }
 
-fn venv_python() -> PathBuf {
-    let python =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/official-clients/venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} not found: run scripts/setup-official-clients",
-        python.display()
-    );
-    python
-}
-
 fn portal_context<'a>(
     token: &'a AccessToken,
     portal: &'a PortalUrl,
@@ -200,7 +189,7 @@ async fn the_python_requests_snippet_reads_the_signed_in_user() {
     let portal = PortalUrl::parse(setup.demo.portal.portal_url()).unwrap();
     let ctx = portal_context(&token, &portal, &setup.ca_file);
     let out = run(
-        &venv_python(),
+        &crate::common::venv_python(),
         &["-"],
         &render(Format::PythonRequests, &ctx),
     )
@@ -214,6 +203,11 @@ async fn the_arcgis_python_gis_snippet_signs_in_with_the_token() {
     let token = portal_token(&setup.demo).await;
     let portal = PortalUrl::parse(setup.demo.portal.portal_url()).unwrap();
     let ctx = portal_context(&token, &portal, &setup.ca_file);
-    let out = run(&venv_python(), &["-"], &render(Format::ArcGisPython, &ctx)).await;
+    let out = run(
+        &crate::common::venv_python(),
+        &["-"],
+        &render(Format::ArcGisPython, &ctx),
+    )
+    .await;
     assert!(out.contains("username:analyst"), "{out}");
 }
