@@ -63,6 +63,13 @@ pub enum Remedy {
     /// Make an OS keyring reachable (start gnome-keyring or KWallet, run inside the desktop
     /// session); until then only a session in memory is possible.
     StartKeyring,
+    /// Keep secrets in another storage tier (or make the OS keyring reachable).
+    UseOtherStore {
+        /// The tier to suggest.
+        store: OtherStore,
+    },
+    /// Give the passphrase of the encrypted secrets file again (it did not open the file).
+    CheckPassphrase,
     /// Check the address, the network connection and the proxy settings.
     CheckNetwork,
     /// Check this computer's clock; if it is right, the site's administrator should check
@@ -116,6 +123,16 @@ impl fmt::Display for Credential {
     }
 }
 
+/// A storage tier to suggest when the OS keyring cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OtherStore {
+    /// The Linux kernel's key store: no D-Bus needed; gone after a reboot.
+    Kernel,
+    /// A passphrase-protected file.
+    EncryptedFile,
+}
+
 /// Why an API key has to be replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -157,6 +174,8 @@ impl Remedy {
             }
             Self::UnlockKeyring
             | Self::StartKeyring
+            | Self::UseOtherStore { .. }
+            | Self::CheckPassphrase
             | Self::CheckNetwork
             | Self::CheckClocks
             | Self::TryLater { .. }

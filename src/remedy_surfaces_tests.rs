@@ -48,6 +48,13 @@ fn every_remedy() -> Vec<Remedy> {
         Remedy::StartKeyring,
         Remedy::CheckNetwork,
         Remedy::CheckClocks,
+        Remedy::UseOtherStore {
+            store: crate::remedy::OtherStore::Kernel,
+        },
+        Remedy::UseOtherStore {
+            store: crate::remedy::OtherStore::EncryptedFile,
+        },
+        Remedy::CheckPassphrase,
         Remedy::TryLater { at: None },
         Remedy::TryLater { at: Some(at()) },
         Remedy::ProbeSite { url: None },
@@ -104,9 +111,11 @@ fn remedy_variant(remedy: &Remedy) -> usize {
         Remedy::ListProfiles => 13,
         Remedy::TokenForServiceUrl { .. } => 14,
         Remedy::CheckClocks => 15,
+        Remedy::UseOtherStore { .. } => 16,
+        Remedy::CheckPassphrase => 17,
     }
 }
-const REMEDY_VARIANTS: usize = 16;
+const REMEDY_VARIANTS: usize = 18;
 
 const KINDS: [ErrorKind; 16] = [
     ErrorKind::InvalidToken,

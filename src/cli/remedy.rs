@@ -1,7 +1,7 @@
 //! A [`Remedy`] in the command line's words: the command to run or the flag to pass. Every
 //! error and state the CLI prints goes through [`with_remedy`].
 
-use crate::remedy::{self, KeyTrouble, ProfileToAdd, Remedy, Warning};
+use crate::remedy::{self, KeyTrouble, OtherStore, ProfileToAdd, Remedy, Warning};
 
 /// The remedy as a sentence naming the command to run.
 pub fn sentence(remedy: &Remedy) -> String {
@@ -47,8 +47,20 @@ pub fn sentence(remedy: &Remedy) -> String {
                                   if one is open) and try again."
             .to_owned(),
         Remedy::StartKeyring => "Start or unlock gnome-keyring or KWallet (or run inside your \
-                                 desktop session) and try again; the command line keeps secrets \
-                                 only in the OS keyring, never in a file."
+                                 desktop session) and try again, or keep secrets elsewhere with \
+                                 `--store kernel` or `--store encrypted-file`."
+            .to_owned(),
+        Remedy::UseOtherStore {
+            store: OtherStore::Kernel,
+        } => "Use `--store kernel` on this machine (or TOKENDESK_STORE=kernel), or start \
+              gnome-keyring."
+            .to_owned(),
+        Remedy::UseOtherStore {
+            store: OtherStore::EncryptedFile,
+        } => "Use `--store encrypted-file` (a passphrase-protected file), or start gnome-keyring."
+            .to_owned(),
+        Remedy::CheckPassphrase => "Give the right passphrase (from TOKENDESK_PASSPHRASE_FILE, \
+                                    or typed at the prompt) and run the command again."
             .to_owned(),
         Remedy::CheckNetwork => "Check the address and your network connection (and \
                                  HTTPS_PROXY / NO_PROXY if you use a proxy)."

@@ -81,6 +81,20 @@ pub enum KeyringUnavailable {
 }
 
 impl KeyringUnavailable {
+    /// A few words on why, without the technical detail (that is in the full message).
+    pub fn summary(&self) -> String {
+        match self {
+            Self::NoSessionBus { .. } => "no D-Bus session".to_owned(),
+            Self::NoSecretService { .. } => "no Secret Service on the D-Bus session".to_owned(),
+            Self::Locked { .. } => "the keyring is locked".to_owned(),
+            Self::NotAnswering { waited } => format!(
+                "the keyring did not answer within {} s; an unlock prompt may be open",
+                waited.as_secs()
+            ),
+            Self::Other { detail } => detail.clone(),
+        }
+    }
+
     /// What a person must do: unlock the keyring, or make one reachable (the window can go
     /// on in session-only mode meanwhile; surfaces say so).
     pub fn remedy(&self) -> Remedy {
@@ -98,7 +112,7 @@ impl KeyringUnavailable {
 /// prompt, so async code uses [`open_keyring_within`].
 pub fn open_keyring() -> Result<KeyringStore, KeyringUnavailable> {
     let store = KeyringStore::new(platform_store().map_err(|err| classify_open_error(&err))?);
-    store.check().map_err(|err| classify_open_error(&err))?;
+    store.check_accepts_entries().map_err(|err| classify_open_error(&err))?;
     Ok(store)
 }
 
@@ -219,7 +233,8 @@ impl KeyringStore {
             .map_err(|err| to_secret_error(err, action, target.clone(), kind))
     }
 
-    fn check(&self) -> keyring_core::Result<()> {
+    /// Writes and deletes a non-secret check entry: proves that the store takes entries.
+    pub(super) fn check_accepts_entries(&self) -> keyring_core::Result<()> {
         let user = format!("{CHECK_USER_PREFIX}{:016x}", rand::random::<u64>());
         let entry = self.store.build(SERVICE, &user, None)?;
         entry.set_password("keyring check")?;

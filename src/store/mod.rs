@@ -12,6 +12,9 @@
 //! | [`lock`]          | [`FileLock`]: a cross-process lock with a bounded wait                    |
 //! | [`secrets`]       | the [`SecretStore`] trait, [`SecretKind`], [`SecretError`]                  |
 //! | [`keyring`]       | [`KeyringStore`] and [`open_keyring`]: the OS keyring, and why not       |
+//! | [`kernel`]        | the Linux kernel's key store (keyutils), behind [`KeyringStore`]        |
+//! | [`encrypted_file`] | [`EncryptedFileStore`]: one passphrase-sealed file (Argon2id, XChaCha20) |
+//! | [`tiers`]         | [`StoreTier`]: which of those a machine uses, and opening it             |
 //! | [`memory`]        | [`MemoryStore`]: session-only secrets in memory (and tests)              |
 //! | [`async_secrets`] | [`AsyncSecrets`]: store calls on the blocking pool, with a timeout        |
 //! | [`access_token`]  | [`AccessTokenRecord`]: token + expiry + user as one keyring value         |
@@ -22,12 +25,14 @@ pub mod access_token;
 pub mod api_key;
 pub mod async_secrets;
 mod atomic;
+pub mod encrypted_file;
 pub mod fields;
 // Public only for the fuzz targets in `fuzz/` (a crate of their own, which can reach nothing
 // private): `profiles.toml` is a file people may edit by hand, so its parser is fuzzed
 // directly. Hidden from the documentation; not part of the API.
 #[doc(hidden)]
 pub mod file_format;
+pub mod kernel;
 pub mod keyring;
 pub mod lock;
 pub mod memory;
@@ -37,11 +42,13 @@ pub mod profiles;
 pub mod recommend;
 pub mod redirect;
 pub mod secrets;
+pub mod tiers;
 
 pub use access_token::AccessTokenRecord;
 pub use api_key::ApiKeyRecord;
 pub use async_secrets::{AsyncSecrets, DEFAULT_SECRET_TIMEOUT};
 pub use atomic::write_private_file;
+pub use encrypted_file::{EncryptedFileError, EncryptedFileStore, KdfCost, Passphrase};
 pub use fields::{PreferredHeader, ProfileId, SignInMethod, SiteKind, TokenBinding, TokenLifetime};
 pub use keyring::{
     KeyringStore, KeyringUnavailable, open_keyring, open_keyring_unchecked, open_keyring_within,
@@ -54,3 +61,4 @@ pub use profiles::{CorruptFileNotice, ProfileStore, StoreError};
 pub use recommend::{Recommendation, recommend};
 pub use redirect::{RedirectError, RedirectUri};
 pub use secrets::{SecretError, SecretKind, SecretStore};
+pub use tiers::{OpenError, OpenedStore, StoreTier};

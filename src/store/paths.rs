@@ -90,6 +90,11 @@ impl Paths {
         self.config.join("profiles.toml")
     }
 
+    /// `<data>/secrets.enc`, the encrypted-file tier's secrets (sealed with a passphrase).
+    pub fn encrypted_secrets_file(&self) -> PathBuf {
+        self.data.join("secrets.enc")
+    }
+
     /// `<config>/settings.toml`, the desktop app's settings (no secret).
     pub fn settings_file(&self) -> PathBuf {
         self.config.join("settings.toml")

@@ -1,7 +1,7 @@
 //! A [`Remedy`] in the window's words: what to press or choose. Pure functions; every error
 //! and state the window shows goes through [`with_remedy`].
 
-use crate::remedy::{self, KeyTrouble, ProfileToAdd, Remedy, Warning};
+use crate::remedy::{self, KeyTrouble, OtherStore, ProfileToAdd, Remedy, Warning};
 
 /// The remedy as a sentence naming what to press or choose in the window.
 pub fn what_to_do(remedy: &Remedy) -> String {
@@ -51,6 +51,20 @@ pub fn what_to_do(remedy: &Remedy) -> String {
         Remedy::StartKeyring => "TokenDesk keeps secrets in memory until it closes (session-only \
                                  mode). To keep them, start gnome-keyring or KWallet and open \
                                  TokenDesk again."
+            .to_owned(),
+        Remedy::UseOtherStore {
+            store: OtherStore::Kernel,
+        } => "Start gnome-keyring or KWallet, or start TokenDesk with TOKENDESK_STORE=kernel (the \
+              kernel's key store, kept until a reboot)."
+            .to_owned(),
+        Remedy::UseOtherStore {
+            store: OtherStore::EncryptedFile,
+        } => "Start gnome-keyring or KWallet, or start TokenDesk with \
+              TOKENDESK_STORE=encrypted-file and TOKENDESK_PASSPHRASE_FILE (a \
+              passphrase-protected file)."
+            .to_owned(),
+        Remedy::CheckPassphrase => "Start TokenDesk again with the right passphrase in the file \
+                                    TOKENDESK_PASSPHRASE_FILE names."
             .to_owned(),
         Remedy::CheckNetwork => "Check the address and your network connection (and the proxy \
                                  settings, if you use a proxy)."
