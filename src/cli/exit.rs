@@ -15,6 +15,8 @@ pub enum Exit {
     SignInNeeded = 3,
     /// 4: the network or the portal failed (unreachable, TLS, HTTP error, ArcGIS error).
     Network = 4,
+    /// 5: the passphrase did not open the encrypted secrets file (nothing was changed).
+    Passphrase = 5,
 }
 
 impl From<Exit> for ExitCode {

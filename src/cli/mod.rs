@@ -19,6 +19,7 @@ mod probe;
 mod profile;
 pub(crate) mod remedy;
 mod secret_input;
+mod secret_store;
 mod snippet;
 mod status;
 mod stdout;
@@ -34,10 +35,10 @@ pub use exit::{Exit, Outcome};
 /// TokenDesk: sign in to ArcGIS portals once, keep tokens fresh, copy them where they are needed.
 #[derive(Debug, Parser)]
 #[command(name = "tokendesk", version, about, propagate_version = true)]
-#[command(args_conflicts_with_subcommands = true)]
 #[command(
     after_help = "With no command, tokendesk opens the desktop app (it needs a graphical session).\n\
-Exit codes: 0 ok, 1 local failure (e.g. no keyring), 2 usage error, 3 sign-in needed, 4 network or portal error.\n\
+Exit codes: 0 ok, 1 local failure (e.g. no keyring), 2 usage error, 3 sign-in needed, 4 network or portal error, 5 wrong passphrase for the encrypted secrets file.\n\
+Secrets: kept in the OS keyring, else (Linux, no keyring at all) the kernel's key store; --store or TOKENDESK_STORE chooses (keyring, kernel, encrypted-file).\n\
 Logging: set TOKENDESK_LOG (e.g. TOKENDESK_LOG=debug); logs go to stderr and never contain secrets."
 )]
 pub struct Cli {
@@ -45,6 +46,13 @@ pub struct Cli {
     /// a display: the demo portal with a guide for the command line).
     #[arg(long)]
     pub demo: bool,
+
+    /// Where secrets are kept: keyring (the OS keyring), kernel (the Linux kernel's key
+    /// store, until a reboot) or encrypted-file (a passphrase-protected file; the passphrase
+    /// from a prompt or TOKENDESK_PASSPHRASE_FILE). Default: TOKENDESK_STORE, then `store` in
+    /// settings.toml, then the OS keyring or, where there is none, the kernel's key store.
+    #[arg(long, global = true, value_name = "TIER", value_parser = parse_tier)]
+    pub store: Option<crate::store::StoreTier>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -73,6 +81,9 @@ pub enum Command {
     /// Run a command with a fresh token in its environment and in a header file
     /// (GDAL_HTTP_HEADER_FILE) that is kept fresh while it runs.
     Exec(exec::ExecArgs),
+    /// Where secrets are kept (keyring, kernel, encrypted-file): show it, or move every
+    /// profile's secrets to another tier.
+    Store(secret_store::StoreArgs),
 }
 
 /// Entry point of the binary.
@@ -89,7 +100,15 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    if cli.demo && cli.command.is_some() {
+        eprintln!(
+            "tokendesk: --demo opens the app (or the demo portal's guide) and takes no command; \
+             for the demo portal alone run `tokendesk demo-portal`."
+        );
+        return Exit::Usage.into();
+    }
     init_logging();
+    context::set_store_flag(cli.store);
 
     if cli.command.is_none() {
         if crate::desktop::display_available() {
@@ -134,12 +153,17 @@ pub fn main() -> ExitCode {
             Some(Command::Snippet(args)) => snippet::run(args).await,
             Some(Command::Status(args)) => status::run(args).await,
             Some(Command::Exec(args)) => exec::run(args).await,
+            Some(Command::Store(args)) => secret_store::run(args).await,
             None => demo_portal::run_demo_mode().await,
         }
     });
     // A pending stdin read (out-of-band sign-in) must not keep the process alive.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     outcome.report()
+}
+
+fn parse_tier(text: &str) -> Result<crate::store::StoreTier, String> {
+    text.parse().map_err(|err: crate::store::tiers::UnknownTier| err.to_string())
 }
 
 /// Logs go to stderr, filtered by `TOKENDESK_LOG` (default: warnings only).

@@ -4,9 +4,11 @@
 //! Never from a command-line argument, where other users of the machine could read it.
 
 use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
 
 use super::{Exit, Outcome};
 use crate::secret::Secret;
+use crate::store::Passphrase;
 
 /// The most read from a pipe: far more than any key, secret or password.
 const MAX_PIPED: u64 = 64 * 1024;
@@ -43,6 +45,87 @@ fn read_blocking<R: 'static>(
         Secret::new(text)
     };
     one_line(text, what)
+}
+
+/// The passphrase of the encrypted secrets file `file`: read from the file
+/// `TOKENDESK_PASSPHRASE_FILE` names (unattended jobs), else asked at a no-echo prompt on the
+/// terminal (`/dev/tty`, so that stdin stays free for piped secrets) — twice when the file is
+/// `new`, so that a typo cannot lock the secrets away.
+pub async fn read_passphrase(file: PathBuf, new: bool) -> Result<Passphrase, Outcome> {
+    tokio::task::spawn_blocking(move || passphrase_blocking(&file, new))
+        .await
+        .map_err(|err| {
+            Outcome::fail(Exit::Failure, format!("could not read the passphrase: {err}"))
+        })?
+}
+
+fn passphrase_blocking(file: &Path, new: bool) -> Result<Passphrase, Outcome> {
+    if let Some(source) = std::env::var_os("TOKENDESK_PASSPHRASE_FILE").filter(|v| !v.is_empty()) {
+        return passphrase_from_file(Path::new(&source));
+    }
+    let no_terminal = |_| {
+        Outcome::fail(
+            Exit::Failure,
+            "The encrypted secrets file needs its passphrase, and there is no terminal to ask \
+             on. Set TOKENDESK_PASSPHRASE_FILE to a file only you can read that holds it.",
+        )
+    };
+    let prompt = if new {
+        format!(
+            "New passphrase for TokenDesk's secrets file ({}): ",
+            file.display()
+        )
+    } else {
+        format!("Passphrase for TokenDesk's secrets file ({}): ", file.display())
+    };
+    let first: Passphrase = Secret::new(rpassword::prompt_password(prompt).map_err(no_terminal)?);
+    if first.expose().is_empty() {
+        return Err(Outcome::fail(
+            Exit::Usage,
+            "An empty passphrase protects nothing. Run the command again and type one.",
+        ));
+    }
+    if new {
+        let again = rpassword::prompt_password("The same passphrase again: ").map_err(no_terminal)?;
+        if &again != first.expose() {
+            return Err(Outcome::fail(
+                Exit::Usage,
+                "The two passphrases differ, so nothing was created. Run the command again.",
+            ));
+        }
+    }
+    Ok(first)
+}
+
+/// The passphrase in `source`: its first line (one final line break dropped). A file other
+/// users can read is used, with a warning.
+fn passphrase_from_file(source: &Path) -> Result<Passphrase, Outcome> {
+    let failed = |err: std::io::Error| {
+        Outcome::fail(
+            Exit::Failure,
+            format!(
+                "TOKENDESK_PASSPHRASE_FILE names {}, which cannot be read ({err}). Point it at \
+                 the file that holds the passphrase.",
+                source.display()
+            ),
+        )
+    };
+    if !crate::store::tiers::is_private(source).map_err(failed)? {
+        eprintln!(
+            "tokendesk: warning: the passphrase file {} can be read by other users; \
+             `chmod 600` it.",
+            source.display()
+        );
+    }
+    let mut text = String::new();
+    std::fs::File::open(source)
+        .and_then(|handle| handle.take(MAX_PIPED).read_to_string(&mut text))
+        .map_err(failed)?;
+    let text: Passphrase = Secret::new(text);
+    one_line(text, "passphrase").map_err(|outcome| Outcome {
+        exit: Exit::Failure,
+        ..outcome
+    })
 }
 
 /// The value without one final line break; refused when empty, blank around, or on several

@@ -1,6 +1,8 @@
 //! `tokendesk status [NAME] [--json]`: each profile's state in plain words, its user, and
 //! when the access and refresh tokens expire (with countdowns). Reads the keyring only: no
-//! network, no renewal. Without a keyring the states are unknown and the reason is said.
+//! network, no renewal. Each profile says where its secrets are (the storage tier, also the
+//! `store` field of `--json`). Without a secret store the states are unknown and the reason is
+//! said once.
 //!
 //! API key profiles also show the key's kind (legacy `AAPK`, or `AAPT` with its slot) and
 //! its expiry as a countdown in days, with a warning 30, 7 and 1 days ahead; password
@@ -12,13 +14,13 @@ use chrono::{TimeDelta, Utc};
 use clap::Args;
 use serde_json::{Value, json};
 
-use super::context::{self, find, no_keyring, profiles};
+use super::context::{self, find, profiles};
 use super::{Exit, Outcome};
 use crate::arcgis::Instant;
 use crate::auth::api_key::{Expiry, KeyGeneration};
 use crate::clock::rfc3339;
 use crate::engine::{Engine, ProfileStatus, TokenState};
-use crate::store::{Profile, SignInMethod};
+use crate::store::{Profile, SignInMethod, StoreTier};
 
 /// Arguments of `tokendesk status`.
 #[derive(Debug, Args)]
@@ -40,6 +42,8 @@ struct Row {
     api_key: Option<(KeyGeneration, Expiry)>,
     warning: Option<String>,
     referer: Option<String>,
+    /// Where the profile's secrets are (`None` when no store could be opened).
+    store: Option<StoreTier>,
 }
 
 /// A state's details with what to run about them.
@@ -67,21 +71,27 @@ pub async fn run(args: StatusArgs) -> Outcome {
         },
         None => store.list().to_vec(),
     };
-    let engine = match context::keyring().await {
-        Ok(secrets) => Ok(Engine::new(
-            secrets,
-            &paths,
-            std::sync::Arc::new(crate::clock::SystemClock),
+    let engine = match context::secrets(&paths).await {
+        Ok((secrets, tier)) => Ok((
+            Engine::new(
+                secrets,
+                &paths,
+                std::sync::Arc::new(crate::clock::SystemClock),
+            ),
+            tier,
         )),
-        Err(err) => Err(no_keyring(&err)),
+        // A wrong passphrase is not a state to list: say it and stop (exit 5).
+        Err(outcome) if outcome.exit == Exit::Passphrase => return outcome,
+        Err(outcome) => Err(outcome.message.unwrap_or_default()),
     };
+    // Said once, not on every profile's row.
     if let Err(why) = &engine {
         eprintln!("tokendesk: {why}");
     }
     let mut rows = Vec::new();
     for profile in &chosen {
         rows.push(match &engine {
-            Ok(engine) => match engine.status(profile).await {
+            Ok((engine, tier)) => match engine.status(profile).await {
                 Ok(status) => {
                     let api_key = api_key_of(engine, profile).await;
                     let words = match (&status.state, profile.sign_in()) {
@@ -103,6 +113,7 @@ pub async fn run(args: StatusArgs) -> Outcome {
                             .map(|warning| warning_text(&warning)),
                         api_key,
                         referer: profile.bound_referer().map(str::to_owned),
+                        store: Some(*tier),
                     }
                 }
                 Err(err) => Row {
@@ -110,10 +121,7 @@ pub async fn run(args: StatusArgs) -> Outcome {
                     ..Row::bare(profile, "error", "error")
                 },
             },
-            Err(why) => Row {
-                message: Some(why.clone()),
-                ..Row::bare(profile, "unknown", "unknown (no keyring)")
-            },
+            Err(_) => Row::bare(profile, "unknown", "unknown (no secret store could be opened)"),
         });
     }
     let now = Utc::now();
@@ -121,7 +129,10 @@ pub async fn run(args: StatusArgs) -> Outcome {
         let objects: Vec<Value> = rows.iter().map(to_json).collect();
         let value = match (&args.name, objects.as_slice()) {
             (Some(_), [one]) => one.clone(),
-            _ => json!({ "profiles": objects }),
+            _ => json!({
+                "profiles": objects,
+                "store": engine.as_ref().ok().map(|(_, tier)| tier.as_str()),
+            }),
         };
         return match serde_json::to_string_pretty(&value) {
             Ok(text) => {
@@ -152,6 +163,7 @@ impl Row {
             api_key: None,
             warning: None,
             referer: None,
+            store: None,
         }
     }
 }
@@ -218,6 +230,7 @@ fn to_json(row: &Row) -> Value {
         "warning": row.warning,
         "referer": row.referer,
         "api_key": row.api_key.as_ref().map(|(g, e)| api_key_json(*g, e)),
+        "store": row.store.map(StoreTier::as_str),
     })
 }
 
@@ -234,6 +247,9 @@ fn text(row: &Row, now: Instant) -> String {
             None => with_remedy(&expiry.describe(), expiry.remedy().as_ref()),
         };
         out.push_str(&format!("  key expires:     {expires}\n"));
+    }
+    if let Some(tier) = row.store {
+        out.push_str(&format!("  secrets in:      {} ({tier})\n", tier.place()));
     }
     if let Some(referer) = &row.referer {
         out.push_str(&format!("  bound to:        Referer: {referer}\n"));

@@ -15,6 +15,7 @@
 //! | [`kernel`]        | the Linux kernel's key store (keyutils), behind [`KeyringStore`]        |
 //! | [`encrypted_file`] | [`EncryptedFileStore`]: one passphrase-sealed file (Argon2id, XChaCha20) |
 //! | [`tiers`]         | [`StoreTier`]: which of those a machine uses, and opening it             |
+//! | [`migrate`]       | moving every secret from one store to another, verified before deleting  |
 //! | [`memory`]        | [`MemoryStore`]: session-only secrets in memory (and tests)              |
 //! | [`async_secrets`] | [`AsyncSecrets`]: store calls on the blocking pool, with a timeout        |
 //! | [`access_token`]  | [`AccessTokenRecord`]: token + expiry + user as one keyring value         |
@@ -36,6 +37,7 @@ pub mod kernel;
 pub mod keyring;
 pub mod lock;
 pub mod memory;
+pub mod migrate;
 pub mod paths;
 pub mod profile;
 pub mod profiles;
