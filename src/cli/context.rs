@@ -10,9 +10,7 @@ use super::{Exit, Outcome};
 use crate::clock::SystemClock;
 use crate::engine::{Engine, EngineError, FailureClass};
 use crate::store::tiers::{self, OpenError, StoreTier};
-use crate::store::{
-    AsyncSecrets, EncryptedFileError, Paths, Profile, ProfileStore, StoreError,
-};
+use crate::store::{AsyncSecrets, EncryptedFileError, Paths, Profile, ProfileStore, StoreError};
 
 /// How long the CLI waits for the keyring to answer its first call.
 const KEYRING_TIMEOUT: Duration = Duration::from_secs(20);

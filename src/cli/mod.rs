@@ -163,7 +163,8 @@ pub fn main() -> ExitCode {
 }
 
 fn parse_tier(text: &str) -> Result<crate::store::StoreTier, String> {
-    text.parse().map_err(|err: crate::store::tiers::UnknownTier| err.to_string())
+    text.parse()
+        .map_err(|err: crate::store::tiers::UnknownTier| err.to_string())
 }
 
 /// Logs go to stderr, filtered by `TOKENDESK_LOG` (default: warnings only).

@@ -55,7 +55,10 @@ pub async fn read_passphrase(file: PathBuf, new: bool) -> Result<Passphrase, Out
     tokio::task::spawn_blocking(move || passphrase_blocking(&file, new))
         .await
         .map_err(|err| {
-            Outcome::fail(Exit::Failure, format!("could not read the passphrase: {err}"))
+            Outcome::fail(
+                Exit::Failure,
+                format!("could not read the passphrase: {err}"),
+            )
         })?
 }
 
@@ -76,7 +79,10 @@ fn passphrase_blocking(file: &Path, new: bool) -> Result<Passphrase, Outcome> {
             file.display()
         )
     } else {
-        format!("Passphrase for TokenDesk's secrets file ({}): ", file.display())
+        format!(
+            "Passphrase for TokenDesk's secrets file ({}): ",
+            file.display()
+        )
     };
     let first: Passphrase = Secret::new(rpassword::prompt_password(prompt).map_err(no_terminal)?);
     if first.expose().is_empty() {
@@ -86,7 +92,8 @@ fn passphrase_blocking(file: &Path, new: bool) -> Result<Passphrase, Outcome> {
         ));
     }
     if new {
-        let again = rpassword::prompt_password("The same passphrase again: ").map_err(no_terminal)?;
+        let again =
+            rpassword::prompt_password("The same passphrase again: ").map_err(no_terminal)?;
         if &again != first.expose() {
             return Err(Outcome::fail(
                 Exit::Usage,

@@ -115,7 +115,8 @@ async fn migrate_to(to: StoreTier) -> Outcome {
         Err(outcome) => return outcome,
     };
     let (old, new) = (from.store().clone(), into.store().clone());
-    let moved = tokio::task::spawn_blocking(move || migrate(old.as_ref(), new.as_ref(), &ids)).await;
+    let moved =
+        tokio::task::spawn_blocking(move || migrate(old.as_ref(), new.as_ref(), &ids)).await;
     let report = match moved {
         Ok(Ok(report)) => report,
         Ok(Err(err)) => {
@@ -160,7 +161,9 @@ async fn migrate_to(to: StoreTier) -> Outcome {
             ),
         );
     }
-    let mut after = format!("TokenDesk uses {to} on this machine from now on (store = \"{to}\" in settings.toml).\n");
+    let mut after = format!(
+        "TokenDesk uses {to} on this machine from now on (store = \"{to}\" in settings.toml).\n"
+    );
     if let Some((tier, source)) = chosen
         && source != ChoiceSource::Settings
         && tier != to

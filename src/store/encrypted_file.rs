@@ -261,13 +261,13 @@ impl EncryptedFileStore {
             .unlocked
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let plain = Zeroizing::new(
-            serde_json::to_vec(&exposed(entries)).map_err(|err| EncryptedFileError::Io {
+        let plain = Zeroizing::new(serde_json::to_vec(&exposed(entries)).map_err(|err| {
+            EncryptedFileError::Io {
                 action: "writing",
                 file: self.file.clone(),
                 detail: err.to_string(),
-            })?,
-        );
+            }
+        })?);
         let nonce_bytes: [u8; 24] = rand::random();
         let cipher = XChaCha20Poly1305::new(unlocked.key.as_ref().into());
         let sealed = cipher
@@ -389,7 +389,10 @@ fn derive(
     )
     .map_err(|err| unreadable(file, format!("key derivation settings: {err}")))?;
     if kdf.cost.memory_kib > 4 * 1024 * 1024 {
-        return Err(unreadable(file, "it asks for more than 4 GiB to derive its key"));
+        return Err(unreadable(
+            file,
+            "it asks for more than 4 GiB to derive its key",
+        ));
     }
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut key = Zeroizing::new([0_u8; 32]);
@@ -546,7 +549,11 @@ mod tests {
         let store = EncryptedFileStore::create(&file, pass("correct horse"), CHEAP).unwrap();
         let id = ProfileId::generate();
         store
-            .set(&id, SecretKind::RefreshToken, &Secret::new("rt-value-1".into()))
+            .set(
+                &id,
+                SecretKind::RefreshToken,
+                &Secret::new("rt-value-1".into()),
+            )
             .unwrap();
         let again = EncryptedFileStore::open(&file, pass("correct horse")).unwrap();
         assert_eq!(
@@ -613,9 +620,7 @@ mod tests {
             .unwrap();
         let mut envelope: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-        let sealed = BASE64
-            .decode(envelope["sealed"].as_str().unwrap())
-            .unwrap();
+        let sealed = BASE64.decode(envelope["sealed"].as_str().unwrap()).unwrap();
         let mut flipped = sealed.clone();
         flipped[0] ^= 1;
         envelope["sealed"] = BASE64.encode(flipped).into();
@@ -642,7 +647,10 @@ mod tests {
         let file = dir.path().join("secrets.enc");
         std::fs::write(&file, b"not json").unwrap();
         let err = EncryptedFileStore::open(&file, pass("pw")).unwrap_err();
-        assert!(matches!(err, EncryptedFileError::Unreadable { .. }), "{err}");
+        assert!(
+            matches!(err, EncryptedFileError::Unreadable { .. }),
+            "{err}"
+        );
         EncryptedFileStore::create(&dir.path().join("b.enc"), pass("pw"), CHEAP).unwrap();
         let mut envelope: serde_json::Value =
             serde_json::from_slice(&std::fs::read(dir.path().join("b.enc")).unwrap()).unwrap();
@@ -655,8 +663,8 @@ mod tests {
     #[test]
     fn an_empty_passphrase_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let err = EncryptedFileStore::create(&dir.path().join("s.enc"), pass(""), CHEAP)
-            .unwrap_err();
+        let err =
+            EncryptedFileStore::create(&dir.path().join("s.enc"), pass(""), CHEAP).unwrap_err();
         assert!(matches!(err, EncryptedFileError::EmptyPassphrase));
     }
 }

@@ -6,19 +6,69 @@
 //! it and the login session (for a few days, `/proc/sys/kernel/keys/persistent_keyring_expiry`)
 //! but lives in kernel memory only, so a reboot ends it.
 
+use std::fmt;
+
+use super::fields::ProfileId;
 use super::keyring::{KeyringStore, KeyringUnavailable};
+use super::secrets::{SecretError, SecretKind, SecretStore};
+use crate::secret::Secret;
+
+/// The kernel's key store: a [`KeyringStore`] over keyutils whose every call first makes sure
+/// the calling thread has a session keyring of its own (see [`join_a_session_keyring`]).
+#[derive(Clone)]
+pub struct KernelStore {
+    inner: KeyringStore,
+}
+
+impl fmt::Debug for KernelStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KernelStore")
+    }
+}
+
+impl KernelStore {
+    fn ready(&self) -> &KeyringStore {
+        if let Err(err) = join_a_session_keyring() {
+            tracing::debug!(%err, "no session keyring of this thread's own");
+        }
+        &self.inner
+    }
+}
+
+impl SecretStore for KernelStore {
+    fn get(
+        &self,
+        profile: &ProfileId,
+        kind: SecretKind,
+    ) -> Result<Option<Secret<String>>, SecretError> {
+        self.ready().get(profile, kind)
+    }
+
+    fn set(
+        &self,
+        profile: &ProfileId,
+        kind: SecretKind,
+        value: &Secret<String>,
+    ) -> Result<(), SecretError> {
+        self.ready().set(profile, kind, value)
+    }
+
+    fn delete(&self, profile: &ProfileId, kind: SecretKind) -> Result<bool, SecretError> {
+        self.ready().delete(profile, kind)
+    }
+
+    fn is_persistent(&self) -> bool {
+        true
+    }
+}
 
 /// Opens the kernel's key store and checks that it takes a key (writes and deletes a
 /// non-secret check key). Blocking, but the kernel answers at once.
 #[cfg(target_os = "linux")]
-pub fn open_kernel() -> Result<KeyringStore, KeyringUnavailable> {
-    join_a_session_keyring()?;
-    let store = KeyringStore::new(
-        linux_keyutils_keyring_store::Store::new().map_err(|err| KeyringUnavailable::Other {
-            detail: err.to_string(),
-        })?,
-    );
+pub fn open_kernel() -> Result<KernelStore, KeyringUnavailable> {
+    let store = open_kernel_unchecked()?;
     store
+        .ready()
         .check_accepts_entries()
         .map_err(|err| KeyringUnavailable::Other {
             detail: format!("the kernel's key store refused a key: {err}"),
@@ -29,16 +79,18 @@ pub fn open_kernel() -> Result<KeyringStore, KeyringUnavailable> {
 /// The kernel's key store without the check, for a caller that reads at once (see
 /// [`super::open_keyring_unchecked`]).
 #[cfg(target_os = "linux")]
-pub fn open_kernel_unchecked() -> Result<KeyringStore, KeyringUnavailable> {
+pub fn open_kernel_unchecked() -> Result<KernelStore, KeyringUnavailable> {
     join_a_session_keyring()?;
-    Ok(KeyringStore::new(
-        linux_keyutils_keyring_store::Store::new().map_err(|err| KeyringUnavailable::Other {
-            detail: err.to_string(),
-        })?,
-    ))
+    Ok(KernelStore {
+        inner: KeyringStore::new(linux_keyutils_keyring_store::Store::new().map_err(|err| {
+            KeyringUnavailable::Other {
+                detail: err.to_string(),
+            }
+        })?),
+    })
 }
 
-/// Gives this process a session keyring of its own when it has none.
+/// Gives the calling thread a session keyring of its own when it has none.
 ///
 /// A login through PAM (`pam_keyinit`: SSH, a console, a desktop) starts every process with a
 /// session keyring. Containers, CI runners and `docker exec` often do not; the kernel then
@@ -48,19 +100,36 @@ pub fn open_kernel_unchecked() -> Result<KeyringStore, KeyringUnavailable> {
 /// instead (the kernel's `join_session_keyring`), which the process possesses; the keys
 /// stored through it live on in the persistent keyring, which every later process links
 /// into its own session keyring and so finds them.
+///
+/// Credentials, the session keyring among them, belong to a thread: a thread of the blocking
+/// pool that never joined one has none even when another thread has. So every call checks,
+/// once per thread.
 #[cfg(target_os = "linux")]
 fn join_a_session_keyring() -> Result<(), KeyringUnavailable> {
     use linux_keyutils::{KeyRing, KeyRingIdentifier};
-    KeyRing::from_special_id(KeyRingIdentifier::Session, true)
-        .map(|_| ())
-        .map_err(|err| KeyringUnavailable::Other {
+    thread_local! {
+        static JOINED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if JOINED.get() {
+        return Ok(());
+    }
+    KeyRing::from_special_id(KeyRingIdentifier::Session, true).map_err(|err| {
+        KeyringUnavailable::Other {
             detail: format!("the kernel gave no session keyring: {err}"),
-        })
+        }
+    })?;
+    JOINED.set(true);
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn join_a_session_keyring() -> Result<(), KeyringUnavailable> {
+    Ok(())
 }
 
 /// There is no kernel key store off Linux.
 #[cfg(not(target_os = "linux"))]
-pub fn open_kernel() -> Result<KeyringStore, KeyringUnavailable> {
+pub fn open_kernel() -> Result<KernelStore, KeyringUnavailable> {
     Err(KeyringUnavailable::Other {
         detail: "the kernel key store exists only on Linux".to_owned(),
     })
@@ -68,7 +137,7 @@ pub fn open_kernel() -> Result<KeyringStore, KeyringUnavailable> {
 
 /// There is no kernel key store off Linux.
 #[cfg(not(target_os = "linux"))]
-pub fn open_kernel_unchecked() -> Result<KeyringStore, KeyringUnavailable> {
+pub fn open_kernel_unchecked() -> Result<KernelStore, KeyringUnavailable> {
     open_kernel()
 }
 
@@ -86,9 +155,17 @@ mod tests {
         let store = open_kernel().unwrap();
         let id = ProfileId::generate();
         store
-            .set(&id, SecretKind::AccessToken, &Secret::new("kernel-value".into()))
+            .set(
+                &id,
+                SecretKind::AccessToken,
+                &Secret::new("kernel-value".into()),
+            )
             .unwrap();
-        let again = open_kernel_unchecked().unwrap();
+        // Another thread: credentials, the session keyring among them, are per thread.
+        let again = std::thread::spawn(open_kernel_unchecked)
+            .join()
+            .unwrap()
+            .unwrap();
         assert_eq!(
             again
                 .get(&id, SecretKind::AccessToken)
@@ -97,7 +174,15 @@ mod tests {
                 .expose(),
             "kernel-value"
         );
-        assert!(again.delete(&id, SecretKind::AccessToken).unwrap());
+        let other = id.clone();
+        let read = std::thread::spawn(move || {
+            let value = again.get(&other, SecretKind::AccessToken).unwrap().unwrap();
+            assert!(again.delete(&other, SecretKind::AccessToken).unwrap());
+            value.expose().clone()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(read, "kernel-value");
         assert!(store.get(&id, SecretKind::AccessToken).unwrap().is_none());
     }
 }

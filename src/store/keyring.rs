@@ -112,7 +112,9 @@ impl KeyringUnavailable {
 /// prompt, so async code uses [`open_keyring_within`].
 pub fn open_keyring() -> Result<KeyringStore, KeyringUnavailable> {
     let store = KeyringStore::new(platform_store().map_err(|err| classify_open_error(&err))?);
-    store.check_accepts_entries().map_err(|err| classify_open_error(&err))?;
+    store
+        .check_accepts_entries()
+        .map_err(|err| classify_open_error(&err))?;
     Ok(store)
 }
 

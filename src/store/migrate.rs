@@ -146,7 +146,12 @@ mod tests {
         fn get(&self, _: &ProfileId, _: SecretKind) -> Result<Option<Secret<String>>, SecretError> {
             Ok(None)
         }
-        fn set(&self, profile: &ProfileId, kind: SecretKind, _: &Secret<String>) -> Result<(), SecretError> {
+        fn set(
+            &self,
+            profile: &ProfileId,
+            kind: SecretKind,
+            _: &Secret<String>,
+        ) -> Result<(), SecretError> {
             Err(SecretError::Failed {
                 action: crate::store::secrets::SecretAction::Set,
                 target: crate::store::secrets::SecretTarget {
@@ -170,7 +175,7 @@ mod tests {
         let a = ProfileId::generate();
         old.set(&a, SecretKind::RefreshToken, &Secret::new("rt".into()))
             .unwrap();
-        let err = migrate(&old, &Refusing, &[a.clone()]).unwrap_err();
+        let err = migrate(&old, &Refusing, std::slice::from_ref(&a)).unwrap_err();
         assert!(matches!(err, MigrateError::Write(_)), "{err}");
         assert_eq!(
             old.get(&a, SecretKind::RefreshToken)

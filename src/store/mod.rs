@@ -52,6 +52,7 @@ pub use async_secrets::{AsyncSecrets, DEFAULT_SECRET_TIMEOUT};
 pub use atomic::write_private_file;
 pub use encrypted_file::{EncryptedFileError, EncryptedFileStore, KdfCost, Passphrase};
 pub use fields::{PreferredHeader, ProfileId, SignInMethod, SiteKind, TokenBinding, TokenLifetime};
+pub use kernel::KernelStore;
 pub use keyring::{
     KeyringStore, KeyringUnavailable, open_keyring, open_keyring_unchecked, open_keyring_within,
 };

@@ -123,10 +123,12 @@ pub fn machine_choice(paths: &Paths) -> Result<Option<StoreTier>, MachineChoiceE
     match table.get("store") {
         None => Ok(None),
         Some(toml::Value::String(name)) => {
-            name.parse().map(Some).map_err(|err: UnknownTier| MachineChoiceError {
-                file: file.display().to_string(),
-                problem: err.to_string(),
-            })
+            name.parse()
+                .map(Some)
+                .map_err(|err: UnknownTier| MachineChoiceError {
+                    file: file.display().to_string(),
+                    problem: err.to_string(),
+                })
         }
         Some(_) => Err(MachineChoiceError {
             file: file.display().to_string(),
@@ -137,7 +139,10 @@ pub fn machine_choice(paths: &Paths) -> Result<Option<StoreTier>, MachineChoiceE
 
 /// Records `tier` as the machine's choice in the settings file (`None` removes it), keeping
 /// every other setting. Blocking.
-pub fn save_machine_choice(paths: &Paths, tier: Option<StoreTier>) -> Result<(), MachineChoiceError> {
+pub fn save_machine_choice(
+    paths: &Paths,
+    tier: Option<StoreTier>,
+) -> Result<(), MachineChoiceError> {
     let file = paths.settings_file();
     let failed = |problem: String| MachineChoiceError {
         file: file.display().to_string(),
@@ -214,7 +219,7 @@ pub enum OpenError {
 fn keyring_sentence(err: &KeyringUnavailable) -> String {
     match err {
         KeyringUnavailable::Locked { .. } => "the keyring is locked".to_owned(),
-        KeyringUnavailable::NotAnswering { .. } => format!("{}", err.summary()),
+        KeyringUnavailable::NotAnswering { .. } => err.summary(),
         _ => format!("no keyring answered ({})", err.summary()),
     }
 }
@@ -319,9 +324,9 @@ pub fn open_automatic() -> Result<OpenedStore, OpenError> {
             tier: StoreTier::Keyring,
             passed_over: None,
         }),
-        Err(err @ (KeyringUnavailable::Locked { .. } | KeyringUnavailable::NotAnswering { .. })) => {
-            Err(OpenError::Keyring(err))
-        }
+        Err(
+            err @ (KeyringUnavailable::Locked { .. } | KeyringUnavailable::NotAnswering { .. }),
+        ) => Err(OpenError::Keyring(err)),
         Err(keyring) => match open_kernel() {
             Ok(store) => Ok(OpenedStore {
                 store: Arc::new(store),

@@ -19,4 +19,5 @@ mod no_keyring;
 mod probe;
 mod secrets_scan;
 mod snippet;
+mod store_tiers;
 mod tokens;

@@ -1,18 +1,21 @@
 #![cfg(feature = "system-tests")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! `tokendesk` without a reachable keyring (`DBUS_SESSION_BUS_ADDRESS` pointing at a socket
-//! that does not exist): profile commands work, commands that need secrets exit 1 and say
-//! why and what to do, and nothing secret lands on disk.
+//! `tokendesk` with the OS keyring chosen but not reachable (`DBUS_SESSION_BUS_ADDRESS`
+//! pointing at a socket that does not exist): profile commands work, commands that need
+//! secrets exit 1 and say why and what to do, and nothing secret lands on disk. A locked
+//! keyring is never passed over for another tier, chosen or not.
 //!
 //!     scripts/with-test-session cargo test --features system-tests --test cli no_keyring::
 
 use crate::common::cli::Cli;
 use crate::common::cli::process::Run;
 
-/// `tokendesk ARGS` with no D-Bus session bus to reach.
+/// `tokendesk ARGS` with no D-Bus session bus to reach, the OS keyring chosen (without a
+/// choice TokenDesk would go on with the kernel's key store: `store_tiers.rs`).
 async fn without_bus(cli: &Cli, args: &[&str]) -> Run {
     let missing = cli.home.path().join("no-such-bus");
     cli.tokendesk(args)
+        .env("TOKENDESK_STORE", "keyring")
         .env(
             "DBUS_SESSION_BUS_ADDRESS",
             format!("unix:path={}", missing.display()),
@@ -118,6 +121,7 @@ async fn with_a_bus_but_no_secret_service_token_and_login_exit_1_saying_so() {
         let run = cli
             .tokendesk(args)
             .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("TOKENDESK_STORE", "keyring")
             .run()
             .await;
         says_no_keyring(&run);

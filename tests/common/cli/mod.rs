@@ -34,7 +34,10 @@ use std::time::{Duration, Instant};
 
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
-use tokendesk::store::{Paths, ProfileId, ProfileStore, SecretKind, SecretStore, open_keyring};
+use tokendesk::secret::Secret;
+use tokendesk::store::{
+    EncryptedFileStore, Paths, ProfileId, ProfileStore, SecretKind, SecretStore, open_keyring,
+};
 use tokio::process::{Child, Command};
 use tokio::time::timeout;
 
@@ -92,6 +95,34 @@ pub struct Cli {
     pub http: reqwest::Client,
     secrets: Mutex<BTreeSet<String>>,
     logs: Mutex<Vec<Log>>,
+    /// Environment changes for every `tokendesk` run (`None` removes the variable).
+    env: Mutex<Vec<(String, Option<std::ffi::OsString>)>>,
+    /// Where the kit itself reads secrets (the tier the runs use).
+    reader: Mutex<SecretReader>,
+}
+
+/// Where the kit reads a profile's secrets from: the tier the test's runs use.
+#[derive(Debug, Clone)]
+pub enum SecretReader {
+    /// The test session's keyring.
+    Keyring,
+    /// The kernel's key store.
+    Kernel,
+    /// The encrypted file, with its passphrase.
+    EncryptedFile { file: PathBuf, passphrase: String },
+}
+
+impl SecretReader {
+    /// The store, opened.
+    pub fn open(&self) -> Box<dyn SecretStore> {
+        match self {
+            Self::Keyring => Box::new(open_keyring().unwrap()),
+            Self::Kernel => Box::new(tokendesk::store::kernel::open_kernel().unwrap()),
+            Self::EncryptedFile { file, passphrase } => {
+                Box::new(EncryptedFileStore::open(file, Secret::new(passphrase.clone())).unwrap())
+            }
+        }
+    }
 }
 
 impl Cli {
@@ -168,6 +199,8 @@ impl Cli {
             http,
             secrets: Mutex::default(),
             logs: Mutex::default(),
+            env: Mutex::default(),
+            reader: Mutex::new(SecretReader::Keyring),
         };
         cli.secret(PASSWORD);
         cli
@@ -211,6 +244,24 @@ impl Cli {
 
     // ----- running tokendesk ----------------------------------------------------------
 
+    /// Sets `name` for every later `tokendesk` run of this world.
+    pub fn set_env(&self, name: &str, value: impl Into<std::ffi::OsString>) {
+        self.env
+            .lock()
+            .unwrap()
+            .push((name.to_owned(), Some(value.into())));
+    }
+
+    /// Removes `name` from the environment of every later `tokendesk` run.
+    pub fn remove_env(&self, name: &str) {
+        self.env.lock().unwrap().push((name.to_owned(), None));
+    }
+
+    /// Reads secrets from `reader` from now on (the tier the runs use).
+    pub fn read_secrets_from(&self, reader: SecretReader) {
+        *self.reader.lock().unwrap() = reader;
+    }
+
     /// A `tokendesk ARGS` invocation with the test environment (browser action: approve).
     pub fn tokendesk(&self, args: &[&str]) -> Invocation<'_> {
         self.tokendesk_via(&[], args)
@@ -252,6 +303,12 @@ impl Cli {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        for (name, value) in self.env.lock().unwrap().iter() {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
         Invocation {
             cli: self,
             command,
@@ -376,10 +433,11 @@ impl Cli {
     pub async fn keyring_secret(&self, profile: &str, kind: SecretKind) -> Option<String> {
         let paths = self.paths();
         let profile = profile.to_owned();
+        let reader = self.reader.lock().unwrap().clone();
         let value = tokio::task::spawn_blocking(move || {
             let (store, _) = ProfileStore::open(&paths).unwrap();
             let id = store.get(&profile).unwrap().id().clone();
-            let keyring = open_keyring().unwrap();
+            let keyring = reader.open();
             keyring.get(&id, kind).unwrap().map(|s| s.expose().clone())
         })
         .await
@@ -398,8 +456,13 @@ impl Cli {
 
     /// Which kinds of secret the keyring still holds for profile `id`.
     pub async fn secrets_left(id: ProfileId) -> Vec<SecretKind> {
+        Self::secrets_left_in(SecretReader::Keyring, id).await
+    }
+
+    /// Which kinds of secret `reader`'s store still holds for profile `id`.
+    pub async fn secrets_left_in(reader: SecretReader, id: ProfileId) -> Vec<SecretKind> {
         tokio::task::spawn_blocking(move || {
-            let keyring = open_keyring().unwrap();
+            let keyring = reader.open();
             SecretKind::ALL
                 .into_iter()
                 .filter(|kind| keyring.get(&id, *kind).unwrap().is_some())
@@ -661,6 +724,7 @@ pub fn assert_status_shape(status: &Value) {
         "refresh_expires_at",
         "last_refresh_at",
         "message",
+        "store",
     ] {
         assert!(object.contains_key(key), "status lacks {key:?}: {status}");
     }
