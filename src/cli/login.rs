@@ -58,6 +58,7 @@ pub async fn run(args: LoginArgs) -> Outcome {
         Arc::new(SystemBrowser)
     };
     let portal = profile.url().to_owned();
+    let name = args.name.clone();
     let pasted = (profile.sign_in() == SignInMethod::OutOfBand)
         .then(|| oob::lines(BufReader::new(tokio::io::stdin())));
     let cancel = CancellationToken::new();
@@ -71,7 +72,7 @@ pub async fn run(args: LoginArgs) -> Outcome {
     };
     let request = SignInRequest {
         browser,
-        progress: Arc::new(move |step: Progress| show(&portal, step)),
+        progress: Arc::new(move |step: Progress| show(&name, &portal, step)),
         cancel,
         timeout: args.timeout.map_or(DEFAULT_TIMEOUT, Duration::from_secs),
         pasted,
@@ -87,22 +88,50 @@ pub async fn run(args: LoginArgs) -> Outcome {
     }
 }
 
+/// The port the loopback listener of this sign-in waits on, once it is known (for the
+/// port-forwarding hint when no browser opens).
+static LISTENING_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+/// Whether the browser failed to open (said before or after the listener is announced).
+static BROWSER_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// One line for a machine without a browser (an SSH session, a headless box): how the
+/// browser of another computer can reach this one's loopback listener, or the other way in.
+pub fn headless_hint(name: &str, port: u16) -> String {
+    format!(
+        "No browser here? On your own computer run `ssh -L {port}:127.0.0.1:{port} THIS-HOST` \
+         and open the address there, or sign in with the out-of-band code page: \
+         `tokendesk profile add … --method oob` (then `tokendesk login {name}`)."
+    )
+}
+
 /// Prints a sign-in step on stderr.
-fn show(portal: &str, step: Progress) {
+fn show(name: &str, portal: &str, step: Progress) {
     match step {
         Progress::WaitingForBrowser {
             authorize_url,
             listening_on,
-        } => eprintln!(
-            "Sign in to {portal} in your browser. If no browser opened, open this address:\n\n  \
-             {authorize_url}\n\nWaiting for the browser on {listening_on} (Ctrl-C cancels)…"
-        ),
+        } => {
+            LISTENING_PORT.store(listening_on.port(), std::sync::atomic::Ordering::Relaxed);
+            eprintln!(
+                "Sign in to {portal} in your browser. If no browser opened, open this address:\n\n  \
+                 {authorize_url}\n\nWaiting for the browser on {listening_on} (Ctrl-C cancels)…"
+            );
+            if BROWSER_FAILED.load(std::sync::atomic::Ordering::Relaxed) {
+                eprintln!("{}", headless_hint(name, listening_on.port()));
+            }
+        }
         Progress::WaitingForPastedCode { authorize_url } => eprintln!(
             "Open this address, sign in to {portal} and approve; then paste the code the portal \
              shows here and press Enter:\n\n  {authorize_url}\n"
         ),
         Progress::BrowserDidNotOpen { reason, .. } => {
             eprintln!("The browser did not open ({reason}); open the address by hand.");
+            BROWSER_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+            // The listener may have been announced first (then its port is known now).
+            let port = LISTENING_PORT.load(std::sync::atomic::Ordering::Relaxed);
+            if port != 0 {
+                eprintln!("{}", headless_hint(name, port));
+            }
         }
         Progress::AnswerRefused { reason } => eprintln!("{reason}"),
         Progress::ExchangingCode => eprintln!("Signing in…"),

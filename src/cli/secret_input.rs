@@ -104,34 +104,35 @@ fn passphrase_blocking(file: &Path, new: bool) -> Result<Passphrase, Outcome> {
     Ok(first)
 }
 
-/// The passphrase in `source`: its first line (one final line break dropped). A file other
-/// users can read is used, with a warning.
+/// The passphrase in `source` (one final line break dropped). A file other users can read
+/// is used, with a warning.
 fn passphrase_from_file(source: &Path) -> Result<Passphrase, Outcome> {
-    let failed = |err: std::io::Error| {
-        Outcome::fail(
-            Exit::Failure,
-            format!(
-                "TOKENDESK_PASSPHRASE_FILE names {}, which cannot be read ({err}). Point it at \
-                 the file that holds the passphrase.",
-                source.display()
-            ),
-        )
-    };
-    if !crate::store::tiers::is_private(source).map_err(failed)? {
+    let (passphrase, private) =
+        crate::store::tiers::read_passphrase_file(source).map_err(|err| {
+            Outcome::fail(
+                Exit::Failure,
+                format!(
+                    "TOKENDESK_PASSPHRASE_FILE names {}, which cannot be read ({err}). Point it \
+                     at the file that holds the passphrase.",
+                    source.display()
+                ),
+            )
+        })?;
+    if !private {
         eprintln!(
             "tokendesk: warning: the passphrase file {} can be read by other users; \
              `chmod 600` it.",
             source.display()
         );
     }
-    let mut text = String::new();
-    std::fs::File::open(source)
-        .and_then(|handle| handle.take(MAX_PIPED).read_to_string(&mut text))
-        .map_err(failed)?;
-    let text: Passphrase = Secret::new(text);
-    one_line(text, "passphrase").map_err(|outcome| Outcome {
-        exit: Exit::Failure,
-        ..outcome
+    passphrase.ok_or_else(|| {
+        Outcome::fail(
+            Exit::Failure,
+            format!(
+                "The passphrase file {} is empty. Put the passphrase in it.",
+                source.display()
+            ),
+        )
     })
 }
 

@@ -20,9 +20,9 @@ use crate::engine::{Engine, EngineEvent, Runner, RunnerCommand, TokenState};
 use crate::output::Format;
 use crate::output::clipboard::DEFAULT_CLEAR_DELAY;
 use crate::secret::Secret;
+use crate::store::tiers::{self, StoreTier};
 use crate::store::{
     AsyncSecrets, MemoryStore, Paths, Profile, ProfileId, ProfileStore, SecretStore,
-    open_keyring_within,
 };
 use crate::ui::remedy::with_remedy;
 use crate::ui::screens::ScreenEvent;
@@ -55,9 +55,15 @@ pub(super) async fn run(
             }
         },
     };
-    let (store, session_only) = open_secrets(secrets).await;
+    let (store, session_only, tier) = open_secrets(secrets, &paths).await;
     let engine = Arc::new(Engine::new(AsyncSecrets::new(store), &paths, clock));
     events.send(Event::Ready { session_only });
+    if let Some(tier) = tier.filter(|tier| *tier != StoreTier::Keyring) {
+        events.send(Event::Notice {
+            level: NoticeLevel::Info,
+            text: format!("Secrets are kept in {} ({tier}).", tier.place()),
+        });
+    }
 
     let (engine_events, mut engine_receiver) = mpsc::unbounded_channel();
     let (done_sender, mut done_receiver) = mpsc::unbounded_channel();
@@ -90,27 +96,83 @@ pub(super) async fn run(
     worker.stop().await;
 }
 
-/// The secret store and, when it is session memory for want of a keyring, why.
-async fn open_secrets(choice: SecretsChoice) -> (Arc<dyn SecretStore>, Option<String>) {
+/// The secret store, its tier when known, and, when it is session memory for want of a
+/// keyring (or by choice), why.
+async fn open_secrets(
+    choice: SecretsChoice,
+    paths: &Paths,
+) -> (Arc<dyn SecretStore>, Option<String>, Option<StoreTier>) {
     let opened = match choice {
-        SecretsChoice::Given(store) => return (store, None),
-        SecretsChoice::Keyring => open_keyring_within(KEYRING_TIMEOUT)
-            .await
-            .map(|store| Arc::new(store) as Arc<dyn SecretStore>),
+        SecretsChoice::Given(store) => return (store, None, None),
+        SecretsChoice::Keyring => return open_chosen_tier(paths).await,
         SecretsChoice::Open(opener) => match tokio::task::spawn_blocking(opener).await {
             Ok(result) => result,
             Err(err) => {
                 let why = format!("opening the keyring failed unexpectedly: {err}");
-                return (Arc::new(MemoryStore::new()), Some(why));
+                return (Arc::new(MemoryStore::new()), Some(why), None);
             }
         },
     };
     match opened {
-        Ok(store) => (store, None),
+        Ok(store) => (store, None, Some(StoreTier::Keyring)),
         Err(why) => {
             tracing::warn!(%why, "no keyring: session-only mode");
             let text = with_remedy(&why.to_string(), Some(&why.remedy()));
-            (Arc::new(MemoryStore::new()), Some(text))
+            (Arc::new(MemoryStore::new()), Some(text), None)
+        }
+    }
+}
+
+/// The tier `TOKENDESK_STORE` or the settings file chose (the best one that answers when
+/// neither did), opened; session memory, said out loud, when it cannot be. The encrypted
+/// file takes its passphrase from `TOKENDESK_PASSPHRASE_FILE` (the window has no prompt).
+async fn open_chosen_tier(
+    paths: &Paths,
+) -> (Arc<dyn SecretStore>, Option<String>, Option<StoreTier>) {
+    let memory = |why: String| -> (Arc<dyn SecretStore>, Option<String>, Option<StoreTier>) {
+        tracing::warn!(%why, "session-only mode");
+        (
+            Arc::new(MemoryStore::new()),
+            Some(why),
+            Some(StoreTier::Memory),
+        )
+    };
+    let chosen = match std::env::var("TOKENDESK_STORE") {
+        Ok(name) if !name.is_empty() => match name.parse::<StoreTier>() {
+            Ok(tier) => Some(tier),
+            Err(err) => return memory(format!("TOKENDESK_STORE: {err}")),
+        },
+        _ => match tiers::machine_choice(paths) {
+            Ok(tier) => tier,
+            Err(err) => return memory(err.to_string()),
+        },
+    };
+    if chosen == Some(StoreTier::Memory) {
+        return memory("the memory tier was chosen (TOKENDESK_STORE or settings.toml)".to_owned());
+    }
+    let passphrase = match chosen {
+        Some(StoreTier::EncryptedFile) => {
+            let file = std::env::var_os("TOKENDESK_PASSPHRASE_FILE").filter(|f| !f.is_empty());
+            let read = file.map(|file| tiers::read_passphrase_file(std::path::Path::new(&file)));
+            match read {
+                Some(Ok((Some(passphrase), _))) => Some(passphrase),
+                _ => {
+                    return memory(
+                        "the encrypted-file tier was chosen, and the window reads its \
+                         passphrase only from the file TOKENDESK_PASSPHRASE_FILE names, which \
+                         is not set or not readable"
+                            .to_owned(),
+                    );
+                }
+            }
+        }
+        _ => None,
+    };
+    match tiers::open_within(chosen, paths, passphrase, true, KEYRING_TIMEOUT).await {
+        Ok(opened) => (opened.store, None, Some(opened.tier)),
+        Err(err) => {
+            let text = with_remedy(&err.to_string(), err.remedy().as_ref());
+            memory(text)
         }
     }
 }

@@ -42,6 +42,7 @@ mod tests {
             clipboard_clear_secs: 12,
             refresh_margin_minutes: 7,
             theme: ThemeChoice::Light,
+            store: None,
         };
         save(&paths, &settings).unwrap();
         assert_eq!(load(&paths), settings);
@@ -54,5 +55,21 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn the_machines_choice_of_storage_tier_survives_the_window_saving_its_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        crate::store::tiers::save_machine_choice(&paths, Some(crate::store::StoreTier::Kernel))
+            .unwrap();
+        let mut settings = load(&paths);
+        settings.refresh_margin_minutes = 9;
+        save(&paths, &settings).unwrap();
+        assert_eq!(
+            crate::store::tiers::machine_choice(&paths).unwrap(),
+            Some(crate::store::StoreTier::Kernel)
+        );
+        assert_eq!(load(&paths).refresh_margin_minutes, 9);
     }
 }

@@ -377,6 +377,23 @@ pub fn encrypted_file(paths: &Paths) -> std::path::PathBuf {
     paths.encrypted_secrets_file()
 }
 
+/// The passphrase in `file` (its text without one final line break; at most 64 KiB read) and
+/// whether the file is private to its owner. `None` for an empty passphrase.
+pub fn read_passphrase_file(file: &Path) -> std::io::Result<(Option<Passphrase>, bool)> {
+    use std::io::Read;
+    let private = is_private(file)?;
+    let mut text = zeroize::Zeroizing::new(String::new());
+    std::fs::File::open(file)?
+        .take(64 * 1024)
+        .read_to_string(&mut text)?;
+    let line = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(&text);
+    let passphrase = (!line.is_empty()).then(|| crate::secret::Secret::new(line.to_owned()));
+    Ok((passphrase, private))
+}
+
 /// Whether `path` is private to its owner (no group or other bits), for passphrase files.
 pub fn is_private(path: &Path) -> std::io::Result<bool> {
     #[cfg(unix)]

@@ -19,6 +19,10 @@ pub struct Settings {
     pub refresh_margin_minutes: u32,
     /// The colour theme.
     pub theme: ThemeChoice,
+    /// Where secrets are kept on this machine (`store = "kernel"`…; read by every TokenDesk
+    /// process, written by `tokendesk store migrate`); kept as it is when the window saves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<crate::store::StoreTier>,
 }
 
 impl Default for Settings {
@@ -27,6 +31,7 @@ impl Default for Settings {
             clipboard_clear_secs: Self::DEFAULT_CLIPBOARD_CLEAR_SECS,
             refresh_margin_minutes: Self::DEFAULT_REFRESH_MARGIN_MINUTES,
             theme: ThemeChoice::System,
+            store: None,
         }
     }
 }
@@ -142,6 +147,7 @@ mod tests {
             clipboard_clear_secs: 0,
             refresh_margin_minutes: 10,
             theme: ThemeChoice::Dark,
+            store: None,
         };
         let text = settings.to_toml().unwrap();
         assert!(text.contains("theme = \"dark\""), "{text}");

@@ -411,3 +411,33 @@ async fn login_completes_when_a_real_headless_chromium_follows_the_redirect() {
     cli.refresh_token("demo").await;
     cli.assert_no_secret_leaked();
 }
+
+#[tokio::test]
+async fn where_no_browser_can_be_opened_login_says_in_one_line_how_to_forward_the_port_or_use_the_code_page()
+ {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    // No launcher at all on PATH (as on a headless server reached over SSH).
+    let empty = cli.home.path().join("empty-path");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = cli
+        .tokendesk(&["login", "demo", "--timeout", "2"])
+        .env("PATH", &empty)
+        .env("TOKENDESK_LOG", "warn")
+        .run()
+        .await;
+    assert_ne!(run.code, Some(0), "nobody signed in: {run}");
+    let port = redirect_port(&authorize_url(&run.stderr).expect("the address is printed"));
+    let hints: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|line| line.contains("ssh -L"))
+        .collect();
+    assert_eq!(hints.len(), 1, "one line: {run}");
+    assert!(
+        hints[0].contains(&format!("ssh -L {port}:127.0.0.1:{port}")),
+        "the hint forwards the listener's own port {port}: {}",
+        hints[0]
+    );
+    assert!(hints[0].contains("--method oob"), "{}", hints[0]);
+}
