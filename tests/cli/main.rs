@@ -17,6 +17,7 @@ mod methods_app_credentials;
 mod methods_password;
 mod no_keyring;
 mod probe;
+mod qgis_plugin;
 mod secrets_scan;
 mod snippet;
 mod store_tiers;
