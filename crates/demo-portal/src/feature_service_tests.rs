@@ -684,6 +684,31 @@ async fn tokens_work_as_a_parameter_and_in_both_bearer_headers() {
 }
 
 #[tokio::test]
+async fn a_bearer_header_with_a_trailing_space_as_qgis_sends_it_is_accepted() {
+    // QGIS's EsriToken method sends `X-Esri-Authorization: Bearer <token> ` (trailing space);
+    // real servers take it, so the demo portal must too, and still refuse a bad token.
+    let portal = Portal::new();
+    let token = portal.portal_token().await;
+    let path = format!("{FEDERATED}/0/query");
+    let query = [("where", "1=1"), ("returnCountOnly", "true"), ("f", "json")];
+    for value in [format!("Bearer {token} "), format!("Bearer {token}\t ")] {
+        for name in ["X-Esri-Authorization", "Authorization"] {
+            let (status, body) = portal.get_with(&path, &query, &[(name, &value)]).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(body, r#"{"count":350}"#, "{name}: {value:?}");
+        }
+    }
+    let (_, refused) = portal
+        .get_with(
+            &path,
+            &query,
+            &[("X-Esri-Authorization", "Bearer made-up ")],
+        )
+        .await;
+    assert!(refused.contains("498"), "{refused}");
+}
+
+#[tokio::test]
 async fn the_public_feature_service_answers_without_a_token() {
     let portal = Portal::new();
     let layer = portal.get(&format!("{PUBLIC}/0"), &[("f", "json")]).await;
