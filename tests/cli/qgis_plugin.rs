@@ -31,6 +31,17 @@ async fn harness(
     profile: &str,
     tokendesk_on_path: bool,
 ) -> (Run, Value) {
+    harness_with(cli, scenario, profile, tokendesk_on_path, &[]).await
+}
+
+/// [`harness`] with more environment variables for the harness.
+async fn harness_with(
+    cli: &Cli,
+    scenario: &str,
+    profile: &str,
+    tokendesk_on_path: bool,
+    env: &[(&str, &Path)],
+) -> (Run, Value) {
     assert!(
         Path::new(PYTHON).exists(),
         "{PYTHON} not found: install Debian's qgis and python3-qgis (scripts/test-all does)"
@@ -53,15 +64,17 @@ async fn harness(
     let script = plugin_dir().join("tests/harness.py");
     // The kit appends the tokendesk binary as an argument; the harness ignores it and finds
     // `tokendesk` on PATH like the plugin does in QGIS.
-    let run = cli
+    let mut invocation = cli
         .tokendesk_via(&[PYTHON, script.to_str().unwrap(), scenario], &[])
         .env("PATH", path)
         .env("HARNESS_HOME", &home)
         .env("DEMO_ORIGIN", &cli.origin)
         .env("DEMO_CA", &cli.ca)
-        .env("PROFILE", profile)
-        .run()
-        .await;
+        .env("PROFILE", profile);
+    for (name, value) in env {
+        invocation = invocation.env(name, value);
+    }
+    let run = invocation.run().await;
     let result = run
         .stdout
         .lines()
@@ -173,4 +186,73 @@ async fn the_qgis_plugins_parsing_renewal_timing_and_uris_pass_their_unit_tests(
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(stderr.contains("\nOK"), "{stderr}");
+}
+
+#[tokio::test]
+async fn the_zip_from_build_qgis_plugin_installs_into_a_qgis_profile_and_qgis_loads_it() {
+    let cli = Cli::start(&[]).await;
+    cli.signed_in("demo").await;
+    let zip = cli.home.path().join("tokendesk-qgis.zip");
+    let built = tokio::process::Command::new(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/build-qgis-plugin"),
+    )
+    .arg(&zip)
+    .output()
+    .await
+    .unwrap();
+    assert!(built.status.success(), "{built:?}");
+    // What QGIS's Install from ZIP does: extract it into the profile's python/plugins.
+    let plugins = cli.home.path().join("profile/python/plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    let listed = tokio::process::Command::new(PYTHON)
+        .args(["-m", "zipfile", "-l"])
+        .arg(&zip)
+        .output()
+        .await
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listed.stdout);
+    let mut names: Vec<&str> = listing
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "tokendesk/__init__.py",
+            "tokendesk/core.py",
+            "tokendesk/icon.svg",
+            "tokendesk/metadata.txt",
+            "tokendesk/plugin.py",
+            "tokendesk/runner.py",
+        ],
+        "{listing}"
+    );
+    let extracted = tokio::process::Command::new(PYTHON)
+        .args(["-m", "zipfile", "-e"])
+        .arg(&zip)
+        .arg(&plugins)
+        .status()
+        .await
+        .unwrap();
+    assert!(extracted.success());
+    let (run, result) = harness_with(
+        &cli,
+        "installed",
+        "demo",
+        true,
+        &[("PLUGINS_DIR", &plugins)],
+    )
+    .await;
+    run.ok();
+    assert_eq!(result["name"], "TokenDesk", "{result}");
+    assert_eq!(result["qgis_minimum"], "3.22", "{result}");
+    assert_eq!(result["menu_title"], "TokenDesk", "{result}");
+    assert!(
+        result["menu_profiles"]
+            .to_string()
+            .contains("demo — signed in, analyst"),
+        "{result}"
+    );
 }

@@ -4,7 +4,8 @@ scenario against the demo portal. Run by tests/cli/qgis_plugin.rs with Debian's 
 
     python3 harness.py SCENARIO
 
-Scenarios: `layer`, `renewal`, `no-session`, `missing`. The environment gives
+Scenarios: `layer`, `renewal`, `no-session`, `missing`, `installed` (the plugin from
+PLUGINS_DIR through QGIS's own plugin loader). The environment gives
 HARNESS_HOME (a throw-away dir: QGIS profile folder and auth database), DEMO_ORIGIN
 (https://127.0.0.1:PORT), DEMO_CA (the portal's CA, PEM), PROFILE (the TokenDesk profile),
 and TokenDesk's own variables (TOKENDESK_CONFIG_DIR…). PATH decides whether `tokendesk` is
@@ -149,7 +150,7 @@ def scan_for(secret, root):
     return hits
 
 
-def start():
+def start(load_from_repository=True):
     QCoreApplication.setOrganizationName("QGIS")
     QCoreApplication.setApplicationName("QGIS3")
     app = QgsApplication([], True, os.path.join(HOME, "profile"))
@@ -165,11 +166,13 @@ def start():
         check(manager.storeCertAuthority(certificate), "CA stored")
     manager.rebuildCaCertsCache()
     manager.rebuildTrustedCaCertsCache()
+    iface = Iface()
+    if not load_from_repository:
+        return app, iface, None
     sys.path.insert(0, PLUGIN_PARENT)
     import tokendesk
 
     check(os.path.dirname(tokendesk.__file__) == os.path.join(PLUGIN_PARENT, "tokendesk"), "plugin from the repository")
-    iface = Iface()
     plugin = tokendesk.classFactory(iface)
     plugin.initGui()
     return app, iface, plugin
@@ -288,7 +291,32 @@ def scenario_missing(app, iface, plugin, result):
     check(any("TokenDesk not found" in line for line in result["menu_lines"]), "the menu says so too")
 
 
+def scenario_installed(app, iface, _, result):
+    """The plugin as installed from the zip (or copied into a profile, or by the .deb): QGIS's
+    own plugin machinery finds it in PLUGINS_DIR, loads and starts it."""
+    import qgis.utils
+
+    plugins_dir = os.environ["PLUGINS_DIR"]
+    sys.path.insert(0, plugins_dir)
+    qgis.utils.plugin_paths = [plugins_dir]
+    qgis.utils.iface = iface
+    qgis.utils.updateAvailablePlugins()
+    check("tokendesk" in qgis.utils.available_plugins, "QGIS finds the plugin in " + plugins_dir)
+    result["name"] = qgis.utils.pluginMetadata("tokendesk", "name")
+    result["qgis_minimum"] = qgis.utils.pluginMetadata("tokendesk", "qgisMinimumVersion")
+    check(qgis.utils.loadPlugin("tokendesk"), "QGIS loads the plugin: {}".format(bar_texts(iface)))
+    check(qgis.utils.startPlugin("tokendesk"), "QGIS starts the plugin: {}".format(bar_texts(iface)))
+    plugin = qgis.utils.plugins["tokendesk"]
+    module = sys.modules["tokendesk"].__file__
+    check(module.startswith(plugins_dir), "the installed copy runs, not another: " + module)
+    wait_until(lambda: plugin.profiles, 30, "the installed plugin lists the profiles")
+    result["menu_profiles"] = [a.text() for a in plugin.menu.actions() if a.menu() is not None]
+    result["menu_title"] = plugin.menu.title()
+    check(qgis.utils.unloadPlugin("tokendesk"), "QGIS unloads the plugin")
+
+
 SCENARIOS = {
+    "installed": scenario_installed,
     "layer": scenario_layer,
     "renewal": scenario_renewal,
     "no-session": scenario_no_session,
@@ -303,10 +331,11 @@ def main():
     app = None
     status = 0
     try:
-        app, iface, plugin = start()
+        app, iface, plugin = start(load_from_repository=sys.argv[1] != "installed")
         result["start_seconds"] = round(time.monotonic() - started, 2)
         scenario(app, iface, plugin, result)
-        plugin.unload()
+        if plugin is not None:
+            plugin.unload()
         QgsSettings().sync()
         check(not exceptions, "no Python exception in the plugin:\n" + "\n".join(exceptions))
     except Failed as failure:
@@ -315,7 +344,6 @@ def main():
             print("Python exceptions:\n" + "\n".join(exceptions), flush=True)
         status = 1
     result["seconds"] = round(time.monotonic() - started, 2)
-    result["settings_file"] = os.path.isfile(os.path.join(HOME, "config", "QGIS", "QGIS3.ini"))
     print("RESULT " + json.dumps(result), flush=True)
     if app is not None:
         app.exitQgis()
