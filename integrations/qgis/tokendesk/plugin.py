@@ -183,7 +183,6 @@ class TokenDeskPlugin(QObject):
         icon = QIcon(os.path.join(os.path.dirname(__file__), "icon.svg"))
         self.menu = QMenu(TITLE, self.iface.mainWindow())
         self.menu.setObjectName("TokenDeskMenu")
-        self.menu.setIcon(icon)
         self.menu.aboutToShow.connect(self._menu_about_to_show)
         self.menu.aboutToHide.connect(self._menu_hidden)
         menubar = self.iface.mainWindow().menuBar()
@@ -483,6 +482,11 @@ class TokenDeskPlugin(QObject):
             why = error.summary() if not error.isEmpty() else "the service did not answer as a feature layer"
             self.show_message("Could not add {}: {}".format(layer_url, why), Qgis.Warning)
             return None
+        if name is None:
+            # The service's own name for the layer ("Demo points"), when it gave one.
+            title = layer.dataProvider().layerMetadata().title()
+            if title:
+                layer.setName(title)
         QgsProject.instance().addMapLayer(layer)
         return layer
 
@@ -601,7 +605,7 @@ class TokenDeskPlugin(QObject):
             keeper = self.keepers.get(name)
             if keeper is not None and keeper.expires_ms:
                 line = sub.addAction(
-                    "QGIS configuration “{}”: token renewed, expires in {}".format(
+                    "QGIS configuration “{}”: token good for {}, renewed before then".format(
                         name, core.countdown(keeper.expires_ms, now)
                     )
                 )
