@@ -20,7 +20,6 @@ from qgis.PyQt.QtCore import QObject, QTimer, QUrl
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtNetwork import QNetworkRequest
 from qgis.PyQt.QtWidgets import (
-    QAction,
     QFileDialog,
     QInputDialog,
     QLineEdit,
@@ -256,10 +255,9 @@ class TokenDeskPlugin(QObject):
             then()
 
     def _start_keepers(self):
-        known = {p["name"] for p in self.profiles}
+        # Every shared profile, also one TokenDesk no longer knows: its keeper says so.
         for name in self.shared():
-            if name in known or self.status_error is None:
-                self.keep(name)
+            self.keep(name)
 
     def profile_changed(self, name):
         self._rebuild_menu()
