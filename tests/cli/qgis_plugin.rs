@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::common::cli::process::Run;
-use crate::common::cli::{Cli, exe};
+use crate::common::cli::{Cli, PASSWORD, USER, exe};
+use crate::common::methods::{add_portal_profile, piped};
 
 /// Debian's Python, the one `python3-qgis` installs into (not a pyenv or venv one).
 const PYTHON: &str = "/usr/bin/python3";
@@ -255,4 +256,37 @@ async fn the_zip_from_build_qgis_plugin_installs_into_a_qgis_profile_and_qgis_lo
             .contains("demo — signed in, analyst"),
         "{result}"
     );
+}
+
+#[tokio::test]
+async fn a_referer_bound_token_reaches_the_layer_with_its_referer_in_the_layer_source() {
+    let cli = Cli::start(&[]).await;
+    let referer = "https://maps.example.com";
+    add_portal_profile(
+        &cli,
+        "pw",
+        &[
+            "--method",
+            "password",
+            "--username",
+            USER,
+            "--referer",
+            referer,
+        ],
+        "",
+    )
+    .await
+    .ok();
+    piped(&cli, &["login", "pw"], PASSWORD).await.ok();
+    let (run, result) = harness(&cli, "referer", "pw", true).await;
+    run.ok();
+    assert_eq!(result["layer_referer"], referer, "{result}");
+    assert_eq!(result["layer_valid"], true, "{result}");
+    assert_eq!(result["features_read"], 350, "{result}");
+    assert_eq!(
+        result["without_referer_valid"], false,
+        "the token is bound: without its Referer the layer does not load: {result}"
+    );
+    cli.run(&["token", "pw", "--json"]).await.ok();
+    cli.assert_no_secret_leaked();
 }

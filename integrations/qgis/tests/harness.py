@@ -315,7 +315,30 @@ def scenario_installed(app, iface, _, result):
     check(qgis.utils.unloadPlugin("tokendesk"), "QGIS unloads the plugin")
 
 
+def scenario_referer(app, iface, plugin, result):
+    """A referer-bound token (password profile): the layer carries the Referer in its source."""
+    name = os.environ["PROFILE"]
+    wait_until(lambda: plugin.profiles, 30, "status lists the profiles")
+    check(share_and_wait(plugin, name), "the configuration is created: {}".format(bar_texts(iface)))
+    layers = add_layer(plugin, os.environ["DEMO_ORIGIN"] + LAYER_PATH)
+    check(len(layers) == 1, "one layer added: {}".format(bar_texts(iface)))
+    layer = layers[0]
+    uri = layer.dataProvider().uri()
+    result["layer_referer"] = uri.param("referer")
+    result["layer_valid"] = layer.isValid()
+    result["features_read"] = count_features(layer)
+    check(result["features_read"] == FEATURES, "features read {}".format(result["features_read"]))
+    # The same layer without the Referer: the portal refuses the bound token, so nothing loads.
+    from qgis.core import QgsNetworkAccessManager, QgsVectorLayer
+
+    # (QGIS would answer the layer's description from its network cache otherwise.)
+    QgsNetworkAccessManager.instance().cache().clear()
+    bare = QgsVectorLayer("url='{}' authcfg={}".format(os.environ["DEMO_ORIGIN"] + LAYER_PATH, uri.authConfigId()), "bare", "arcgisfeatureserver")
+    result["without_referer_valid"] = bare.isValid()
+
+
 SCENARIOS = {
+    "referer": scenario_referer,
     "installed": scenario_installed,
     "layer": scenario_layer,
     "renewal": scenario_renewal,
