@@ -125,7 +125,21 @@ fn every_deb_asset_from_the_source_tree_exists_and_every_icon_is_installed() {
         .iter()
         .filter(|(source, _)| !source.starts_with("target/"))
     {
-        assert!(repo(source).is_file(), "deb asset {source} does not exist");
+        // A glob (`dir/*.py`, as cargo-deb takes it) must match at least one file.
+        match source.rsplit_once("/*") {
+            Some((dir, suffix)) => {
+                let matched = std::fs::read_dir(repo(dir))
+                    .unwrap_or_else(|err| panic!("deb asset {source}: {err}"))
+                    .filter_map(Result::ok)
+                    .filter(|entry| {
+                        entry.path().is_file()
+                            && entry.file_name().to_string_lossy().ends_with(suffix)
+                    })
+                    .count();
+                assert!(matched > 0, "deb asset {source} matches no file");
+            }
+            None => assert!(repo(source).is_file(), "deb asset {source} does not exist"),
+        }
     }
     for size in ICON_SIZES {
         let installed = format!("usr/share/icons/hicolor/{size}x{size}/apps/{APP_ID}.png");
