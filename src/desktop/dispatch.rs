@@ -41,6 +41,7 @@ pub(super) async fn run(
         clock,
         browser,
         clipboard,
+        tray: _,
     } = config;
     let clipboard = TokenClipboard::open(clipboard, Arc::clone(&clock), DEFAULT_CLEAR_DELAY).await;
     // Kept alive as long as the loop runs: the demo portal and its throw-away directory.

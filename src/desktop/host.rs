@@ -2,6 +2,7 @@
 //! their commands through; [`HostConfig`] says where profiles and secrets come from.
 
 use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use eframe::egui;
@@ -11,6 +12,7 @@ use tokio::sync::mpsc;
 use super::dispatch;
 use super::events::Events;
 use super::host_config::HostConfig;
+use super::tray::{self, SharedModel, TrayModel};
 use crate::ui::{Command, CommandSink, Event};
 
 /// How long closing the window waits for the worker to clean up.
@@ -20,6 +22,8 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct Host {
     commands: Option<mpsc::UnboundedSender<Command>>,
     worker: Option<tokio::task::JoinHandle<()>>,
+    /// Ends the tray icon's task (and so takes the icon away) when dropped.
+    tray_stop: Option<tokio::sync::oneshot::Sender<()>>,
     runtime: Option<Runtime>,
 }
 
@@ -36,16 +40,74 @@ impl Host {
             .build()?;
         let (commands, command_receiver) = mpsc::unbounded_channel();
         let (sender, events) = std_mpsc::channel();
-        let events_out = Events::new(sender, ctx);
+        let mut events_out = Events::new(sender, ctx);
+        let mut tray_stop = None;
+        if config.tray {
+            let model: SharedModel = Arc::new(Mutex::new(TrayModel::default()));
+            let (changed_tx, changed) = tokio::sync::watch::channel(());
+            let observed = Arc::clone(&model);
+            events_out = events_out.observed_by(Arc::new(move |event| {
+                let changed = observed
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .observe(event);
+                if changed {
+                    changed_tx.send_replace(());
+                }
+            }));
+            let (stop, stopped) = tokio::sync::oneshot::channel();
+            tray_stop = Some(stop);
+            runtime.spawn(run_tray(
+                model,
+                changed,
+                commands.clone(),
+                events_out.clone(),
+                Arc::clone(&config.clock),
+                stopped,
+            ));
+        }
         let worker = runtime.spawn(dispatch::run(config, events_out, command_receiver));
         Ok((
             Self {
                 commands: Some(commands),
                 worker: Some(worker),
+                tray_stop,
                 runtime: Some(runtime),
             },
             events,
         ))
+    }
+}
+
+/// Puts the tray icon up and keeps it until `stopped`; tells the window whether it is there.
+async fn run_tray(
+    model: SharedModel,
+    changed: tokio::sync::watch::Receiver<()>,
+    commands: mpsc::UnboundedSender<Command>,
+    events: Events,
+    clock: Arc<dyn crate::clock::Clock>,
+    stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let to_window = {
+        let events = events.clone();
+        Arc::new(move |event: Event| events.send(event)) as tray::ToWindow
+    };
+    match tray::start(model, changed, commands, to_window, clock).await {
+        Ok(handle) => {
+            events.send(Event::Tray {
+                available: true,
+                why: None,
+            });
+            let _ = stopped.await;
+            drop(handle);
+        }
+        Err(why) => {
+            tracing::info!(%why, "no tray icon");
+            events.send(Event::Tray {
+                available: false,
+                why: Some(why),
+            });
+        }
     }
 }
 
@@ -66,6 +128,7 @@ impl Drop for Host {
         // Closing the channel ends the worker: it cancels sign-ins, clears a token it left
         // on the clipboard and stops the runners (bounded).
         self.commands = None;
+        self.tray_stop = None;
         if let (Some(runtime), Some(worker)) = (&self.runtime, self.worker.take()) {
             let _ = runtime.block_on(async { tokio::time::timeout(STOP_TIMEOUT, worker).await });
         }

@@ -49,6 +49,8 @@ pub struct HostConfig {
     pub browser: Arc<dyn Browser>,
     /// Opens the clipboard tokens are copied to (the system's; tests give an in-memory one).
     pub clipboard: ClipboardOpener,
+    /// Whether to put up a tray icon (the app does; tests that are not about it do not).
+    pub tray: bool,
 }
 
 impl HostConfig {
@@ -60,6 +62,7 @@ impl HostConfig {
             clock: Arc::new(SystemClock),
             browser: Arc::new(SystemBrowser),
             clipboard: system_clipboard(),
+            tray: false,
         }
     }
 }

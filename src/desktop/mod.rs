@@ -18,7 +18,8 @@
 //! | `demo`            | `--demo`: the in-process demo portal and its ready-made profiles      |
 //! | `handlers/`       | one file per concern: sign-in, profiles, probe, tokens, settings      |
 //! | `dispatch`        | the async loop: secrets, profiles, one engine runner per profile; routes commands to handlers |
-//! | [`host`]          | [`Host`]: the runtime and the command channel                        |
+//! | [`tray`]          | the tray icon (StatusNotifierItem): worst state, menu per profile     |
+//! | [`host`]          | [`Host`]: the runtime, the command channel and the tray icon         |
 
 mod clipboard;
 mod demo;
@@ -28,6 +29,7 @@ mod handlers;
 pub mod host;
 pub mod host_config;
 pub mod settings_file;
+pub mod tray;
 mod user_info;
 mod window;
 
@@ -60,7 +62,10 @@ pub fn run(demo: bool) -> ExitCode {
             Ok(paths) => {
                 let settings = settings_file::load(&paths);
                 (
-                    HostConfig::new(Setup::Profiles(paths), SecretsChoice::Keyring),
+                    HostConfig {
+                        tray: true,
+                        ..HostConfig::new(Setup::Profiles(paths), SecretsChoice::Keyring)
+                    },
                     settings,
                 )
             }

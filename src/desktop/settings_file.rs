@@ -42,6 +42,7 @@ mod tests {
             clipboard_clear_secs: 12,
             refresh_margin_minutes: 7,
             theme: ThemeChoice::Light,
+            close_to_tray: false,
             store: None,
         };
         save(&paths, &settings).unwrap();

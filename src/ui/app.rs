@@ -166,6 +166,32 @@ impl TokenDeskApp {
     }
 }
 
+impl TokenDeskApp {
+    /// Closing, hiding and showing the window beside the tray; `true` while it is hidden.
+    ///
+    /// With the tray icon up and the setting on, a close request hides the window instead
+    /// (the host keeps renewing); *Open TokenDesk* shows it again and *Quit* closes it.
+    fn window_life(&mut self, ctx: &egui::Context) -> bool {
+        let life = &mut self.view.window;
+        if life.quitting {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return true;
+        }
+        if std::mem::take(&mut life.show_requested) {
+            life.hidden = false;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+        }
+        let close_requested = ctx.input(|input| input.viewport().close_requested());
+        if close_requested && life.tray && self.screens.settings.close_to_tray {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            ctx.send_viewport_cmd(egui::ViewportCommand::Visible(false));
+            life.hidden = true;
+        }
+        life.hidden
+    }
+}
+
 impl eframe::App for TokenDeskApp {
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events();
@@ -173,6 +199,11 @@ impl eframe::App for TokenDeskApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        if self.window_life(&ctx) {
+            // Hidden in the tray: nothing to draw, and no repaint asked for (the host's
+            // events wake the window when something must be done).
+            return;
+        }
         self.screens.settings.theme.apply(&ctx);
         let now = self.clock.now();
         let mut commands = Vec::new();

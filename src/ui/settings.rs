@@ -19,6 +19,9 @@ pub struct Settings {
     pub refresh_margin_minutes: u32,
     /// The colour theme.
     pub theme: ThemeChoice,
+    /// Closing the window keeps TokenDesk renewing in the tray (when a tray is there);
+    /// *Quit* in the tray's menu ends it.
+    pub close_to_tray: bool,
     /// Where secrets are kept on this machine (`store = "kernel"`…; read by every TokenDesk
     /// process, written by `tokendesk store migrate`); kept as it is when the window saves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31,6 +34,7 @@ impl Default for Settings {
             clipboard_clear_secs: Self::DEFAULT_CLIPBOARD_CLEAR_SECS,
             refresh_margin_minutes: Self::DEFAULT_REFRESH_MARGIN_MINUTES,
             theme: ThemeChoice::System,
+            close_to_tray: true,
             store: None,
         }
     }
@@ -133,6 +137,20 @@ pub fn settings_ui(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
                 }
             });
             ui.end_row();
+
+            ui.label("Closing the window");
+            ui.vertical(|ui| {
+                ui.checkbox(
+                    &mut settings.close_to_tray,
+                    "Keeps TokenDesk renewing in the tray",
+                );
+                ui.label(
+                    egui::RichText::new("when a tray is there; Quit in the tray's menu ends it")
+                        .small()
+                        .weak(),
+                );
+            });
+            ui.end_row();
         });
     *settings != before
 }
@@ -147,6 +165,7 @@ mod tests {
             clipboard_clear_secs: 0,
             refresh_margin_minutes: 10,
             theme: ThemeChoice::Dark,
+            close_to_tray: false,
             store: None,
         };
         let text = settings.to_toml().unwrap();

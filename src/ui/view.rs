@@ -24,6 +24,18 @@ pub enum Event {
     },
     /// The app runs against the built-in demo portal.
     DemoPortal(DemoInfo),
+    /// Whether the tray icon is up (`why` not: no status-notifier host is running, said
+    /// once); with it, closing the window keeps TokenDesk renewing in the background.
+    Tray {
+        /// The icon is in the panel.
+        available: bool,
+        /// Why not, when not.
+        why: Option<String>,
+    },
+    /// Bring the window back (the tray's *Open TokenDesk*, a second `tokendesk`).
+    ShowWindow,
+    /// End TokenDesk (the tray's *Quit*): the window closes for real.
+    Quit,
     /// The profiles, as the profiles file holds them (replaces the list).
     Profiles(Vec<Profile>),
     /// A profile's state or deadlines changed.
@@ -215,6 +227,22 @@ pub struct View {
     /// Notices until dismissed.
     pub notices: Vec<Notice>,
     next_notice: u64,
+    /// The window's life beside the tray.
+    pub window: WindowLife,
+}
+
+/// The window's life beside the tray: whether closing it only hides it, whether it is
+/// hidden, and what the host asked of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WindowLife {
+    /// The tray icon is up, so a closed window can come back from it.
+    pub tray: bool,
+    /// The window is hidden (closed to the tray): nothing is drawn, nothing repaints.
+    pub hidden: bool,
+    /// The host asked to show the window again (done at the next frame).
+    pub show_requested: bool,
+    /// The host asked to end TokenDesk.
+    pub quitting: bool,
 }
 
 impl View {
@@ -269,6 +297,14 @@ impl View {
                 self.session_only = session_only;
             }
             Event::DemoPortal(info) => self.demo = Some(info),
+            Event::Tray { available, why } => {
+                self.window.tray = available;
+                if let Some(why) = why {
+                    self.notify(NoticeLevel::Info, why);
+                }
+            }
+            Event::ShowWindow => self.window.show_requested = true,
+            Event::Quit => self.window.quitting = true,
             Event::Profiles(list) => self.set_profiles(list),
             Event::Status { profile, status } => {
                 if let Some(view) = self.profile_mut(&profile) {

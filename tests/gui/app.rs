@@ -54,6 +54,11 @@ impl Gui {
     /// The app over a profiles file holding one signed-out profile for the demo portal that
     /// signs in with `method`.
     fn start(method: SignInMethod, browsing: Browsing) -> Self {
+        Self::start_with(method, browsing, false)
+    }
+
+    /// [`Gui::start`], with the tray icon when `tray`.
+    fn start_with(method: SignInMethod, browsing: Browsing, tray: bool) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
         let rig = runtime.block_on(Rig::start(DemoConfig::default(), 20160, Arc::clone(&store)));
@@ -77,6 +82,7 @@ impl Gui {
             clock: Arc::clone(&clock),
             browser,
             clipboard: memory_clipboard(clipboard.clone()),
+            tray,
             ..HostConfig::new(
                 Setup::Profiles(rig.paths.clone()),
                 SecretsChoice::Given(Arc::clone(&store)),
@@ -425,4 +431,266 @@ fn a_changed_setting_is_written_to_a_private_settings_file_but_the_starting_ones
         let mode = std::fs::metadata(&file).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "the settings file is private");
     }
+}
+
+/// A menu entry read over D-Bus: its id, label and children.
+#[cfg(feature = "system-tests")]
+#[derive(Debug)]
+struct MenuEntry {
+    id: i32,
+    label: String,
+    children: Vec<MenuEntry>,
+}
+
+#[cfg(feature = "system-tests")]
+impl MenuEntry {
+    /// From a dbusmenu layout node `(id, properties, children)`.
+    fn from_value(value: &zbus::zvariant::Value<'_>) -> Self {
+        use zbus::zvariant::Value;
+        let value = match value {
+            Value::Value(inner) => inner.as_ref(),
+            other => other,
+        };
+        let Value::Structure(node) = value else {
+            panic!("a layout node is a structure: {value:?}");
+        };
+        let fields = node.fields();
+        let Value::I32(id) = fields[0] else {
+            panic!("an id: {:?}", fields[0]);
+        };
+        let label = match &fields[1] {
+            Value::Dict(props) => props
+                .get::<&str, Value<'_>>(&"label")
+                .ok()
+                .flatten()
+                .and_then(|label| match label {
+                    Value::Str(text) => Some(text.to_string()),
+                    Value::Value(inner) => match inner.as_ref() {
+                        Value::Str(text) => Some(text.to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .unwrap_or_default(),
+            other => panic!("properties: {other:?}"),
+        };
+        let children = match &fields[2] {
+            Value::Array(children) => children.iter().map(Self::from_value).collect(),
+            other => panic!("children: {other:?}"),
+        };
+        Self {
+            id,
+            label,
+            children,
+        }
+    }
+}
+
+/// A process killed when dropped.
+#[cfg(feature = "system-tests")]
+struct Killed(std::process::Child);
+
+#[cfg(feature = "system-tests")]
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[cfg(feature = "system-tests")]
+#[test]
+fn the_tray_icon_shows_each_profile_with_its_state_to_a_status_notifier_watcher_and_copy_header_fills_the_clipboard()
+ {
+    crate::common::cli::in_test_session();
+    use zbus::zvariant::{OwnedObjectPath, Value};
+    // A real status-notifier watcher from Debian on the test session's bus.
+    let _watcher = Killed(
+        std::process::Command::new("status-notifier-watcher")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("status-notifier-watcher (Debian: haskell-status-notifier-item-utils)"),
+    );
+    let bus_runtime = tokio::runtime::Runtime::new().unwrap();
+    let bus = bus_runtime.block_on(zbus::Connection::session()).unwrap();
+    let watcher = |property: &'static str| {
+        bus_runtime.block_on(async {
+            let proxy = zbus::Proxy::new(
+                &bus,
+                "org.kde.StatusNotifierWatcher",
+                "/StatusNotifierWatcher",
+                "org.kde.StatusNotifierWatcher",
+            )
+            .await?;
+            proxy.get_property::<Vec<String>>(property).await
+        })
+    };
+    let started = std::time::Instant::now();
+    while watcher("RegisteredStatusNotifierItems").is_err() {
+        assert!(started.elapsed() < BOUND, "the watcher never came up");
+        std::thread::yield_now();
+    }
+    // The test plays the panel: a status-notifier host, registered with the watcher as a
+    // panel registers itself (without a host, items are not shown and TokenDesk says so).
+    bus_runtime.block_on(async {
+        let name = format!("org.kde.StatusNotifierHost-{}", std::process::id());
+        bus.request_name(name.as_str()).await.unwrap();
+        let proxy = zbus::Proxy::new(
+            &bus,
+            "org.kde.StatusNotifierWatcher",
+            "/StatusNotifierWatcher",
+            "org.kde.StatusNotifierWatcher",
+        )
+        .await
+        .unwrap();
+        let _: () = proxy
+            .call("RegisterStatusNotifierHost", &(name.as_str(),))
+            .await
+            .unwrap();
+    });
+
+    let mut gui = Gui::start_with(SignInMethod::BrowserPkce, Browsing::Approves, true);
+    gui.sign_in();
+    gui.wait_until("the tray icon to be up", |app| app.view().window.tray);
+
+    // The item, as the watcher lists it: `BUS-NAME/PATH` or a bus name alone.
+    let started = std::time::Instant::now();
+    let item = loop {
+        let items = watcher("RegisteredStatusNotifierItems").unwrap();
+        if let Some(item) = items.into_iter().next() {
+            break item;
+        }
+        assert!(
+            started.elapsed() < BOUND,
+            "TokenDesk's item never registered"
+        );
+        gui.step();
+    };
+    let (service, path) = match item.find('/') {
+        Some(at) => (item[..at].to_owned(), item[at..].to_owned()),
+        None => (item.clone(), "/StatusNotifierItem".to_owned()),
+    };
+    let (id, status, menu_path): (String, String, OwnedObjectPath) = bus_runtime.block_on(async {
+        let proxy = zbus::Proxy::new(
+            &bus,
+            service.as_str(),
+            path.as_str(),
+            "org.kde.StatusNotifierItem",
+        )
+        .await
+        .unwrap();
+        (
+            proxy.get_property("Id").await.unwrap(),
+            proxy.get_property("Status").await.unwrap(),
+            proxy.get_property("Menu").await.unwrap(),
+        )
+    });
+    assert_eq!(id, "io.github.tokendesk.TokenDesk");
+    assert_eq!(
+        status, "Active",
+        "everything is fine, so the icon is not asking for attention"
+    );
+
+    let name = gui.profile.name().to_owned();
+    let layout = |runtime: &tokio::runtime::Runtime| -> MenuEntry {
+        runtime.block_on(async {
+            let proxy = zbus::Proxy::new(
+                &bus,
+                service.as_str(),
+                menu_path.as_str(),
+                "com.canonical.dbusmenu",
+            )
+            .await
+            .unwrap();
+            let reply = proxy
+                .call_method("GetLayout", &(0_i32, -1_i32, Vec::<String>::new()))
+                .await
+                .unwrap();
+            type Node = (
+                i32,
+                std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+                Vec<zbus::zvariant::OwnedValue>,
+            );
+            let (_revision, (id, _, children)): (u32, Node) = reply.body().deserialize().unwrap();
+            MenuEntry {
+                id,
+                label: String::new(),
+                children: children
+                    .iter()
+                    .map(|child| MenuEntry::from_value(child))
+                    .collect(),
+            }
+        })
+    };
+    // The menu follows the host's events: wait until the profile shows as signed in.
+    let started = std::time::Instant::now();
+    let entry = loop {
+        let root = layout(&bus_runtime);
+        let found = root
+            .children
+            .into_iter()
+            .find(|entry| entry.label.starts_with(&name) && entry.label.contains("signed in"));
+        if let Some(entry) = found {
+            break entry;
+        }
+        assert!(
+            started.elapsed() < BOUND,
+            "the menu never showed {name} signed in"
+        );
+        gui.step();
+    };
+    assert!(
+        entry.label.contains("min left"),
+        "with its countdown: {}",
+        entry.label
+    );
+    let root = layout(&bus_runtime);
+    let labels: Vec<&str> = root.children.iter().map(|e| e.label.as_str()).collect();
+    assert!(
+        labels.contains(&"Open TokenDesk") && labels.contains(&"Quit"),
+        "{labels:?}"
+    );
+
+    let copy = entry
+        .children
+        .iter()
+        .find(|child| child.label == "Copy header")
+        .unwrap_or_else(|| panic!("Copy header under {}: {entry:?}", entry.label));
+    assert_eq!(gui.clipboard_text(), None);
+    bus_runtime.block_on(async {
+        let proxy = zbus::Proxy::new(
+            &bus,
+            service.as_str(),
+            menu_path.as_str(),
+            "com.canonical.dbusmenu",
+        )
+        .await
+        .unwrap();
+        let _: () = proxy
+            .call("Event", &(copy.id, "clicked", Value::from(0_i32), 0_u32))
+            .await
+            .unwrap();
+    });
+    let started = std::time::Instant::now();
+    while gui.clipboard_text().is_none() {
+        assert!(
+            started.elapsed() < BOUND,
+            "Copy header never reached the clipboard"
+        );
+        gui.step();
+    }
+    let copied = gui.clipboard_text().unwrap();
+    let stored = gui
+        .store
+        .get(gui.profile.id(), SecretKind::AccessToken)
+        .unwrap()
+        .expect("a token is stored");
+    let record: serde_json::Value = serde_json::from_str(stored.expose()).unwrap();
+    let token = record["token"].as_str().unwrap();
+    assert!(
+        copied == format!("Authorization: Bearer {token}"),
+        "the clipboard holds the profile's header ({} chars)",
+        copied.len()
+    );
 }
