@@ -174,7 +174,9 @@ impl TokenDeskApp {
     fn window_life(&mut self, ctx: &egui::Context) -> bool {
         let life = &mut self.view.window;
         if life.quitting {
-            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            if !std::mem::replace(&mut life.closing, true) {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
             return true;
         }
         if std::mem::take(&mut life.show_requested) {

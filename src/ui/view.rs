@@ -243,6 +243,8 @@ pub struct WindowLife {
     pub show_requested: bool,
     /// The host asked to end TokenDesk.
     pub quitting: bool,
+    /// The window was told to close for real (once).
+    pub closing: bool,
 }
 
 impl View {

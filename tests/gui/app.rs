@@ -500,7 +500,7 @@ impl Drop for Killed {
 
 #[cfg(feature = "system-tests")]
 #[test]
-fn the_tray_icon_shows_each_profile_with_its_state_to_a_status_notifier_watcher_and_copy_header_fills_the_clipboard()
+fn the_tray_icon_shows_each_profile_with_its_state_copies_its_header_and_closing_the_window_hides_it_until_open_or_quit()
  {
     crate::common::cli::in_test_session();
     use zbus::zvariant::{OwnedObjectPath, Value};
@@ -693,4 +693,62 @@ fn the_tray_icon_shows_each_profile_with_its_state_to_a_status_notifier_watcher_
         "the clipboard holds the profile's header ({} chars)",
         copied.len()
     );
+
+    // Closing the window hides it (the engine keeps renewing); activating the icon brings
+    // it back; Quit ends the app for real.
+    let close = |gui: &mut Gui| {
+        gui.harness
+            .input_mut()
+            .viewports
+            .entry(eframe::egui::ViewportId::ROOT)
+            .or_default()
+            .events
+            .push(eframe::egui::ViewportEvent::Close);
+        gui.step();
+    };
+    close(&mut gui);
+    assert!(
+        gui.harness.state().view().window.hidden,
+        "closed to the tray"
+    );
+    let commands = &gui.harness.output().viewport_output[&eframe::egui::ViewportId::ROOT].commands;
+    assert!(
+        commands.contains(&eframe::egui::ViewportCommand::CancelClose)
+            && commands.contains(&eframe::egui::ViewportCommand::Visible(false)),
+        "the close is cancelled and the window hidden: {commands:?}"
+    );
+    bus_runtime.block_on(async {
+        let proxy = zbus::Proxy::new(
+            &bus,
+            service.as_str(),
+            path.as_str(),
+            "org.kde.StatusNotifierItem",
+        )
+        .await
+        .unwrap();
+        let _: () = proxy.call("Activate", &(0_i32, 0_i32)).await.unwrap();
+    });
+    gui.wait_until("the window to come back", |app| !app.view().window.hidden);
+    let quit = layout(&bus_runtime)
+        .children
+        .into_iter()
+        .find(|entry| entry.label == "Quit")
+        .unwrap();
+    bus_runtime.block_on(async {
+        let proxy = zbus::Proxy::new(
+            &bus,
+            service.as_str(),
+            menu_path.as_str(),
+            "com.canonical.dbusmenu",
+        )
+        .await
+        .unwrap();
+        let _: () = proxy
+            .call("Event", &(quit.id, "clicked", Value::from(0_i32), 0_u32))
+            .await
+            .unwrap();
+    });
+    gui.wait_until("Quit to close the window for real", |app| {
+        app.view().window.quitting && app.view().window.closing
+    });
 }
