@@ -42,6 +42,7 @@ pub(super) async fn run(
         browser,
         clipboard,
         tray: _,
+        notifications: _,
     } = config;
     let clipboard = TokenClipboard::open(clipboard, Arc::clone(&clock), DEFAULT_CLEAR_DELAY).await;
     // Kept alive as long as the loop runs: the demo portal and its throw-away directory.

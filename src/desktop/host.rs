@@ -11,7 +11,9 @@ use tokio::sync::mpsc;
 
 use super::dispatch;
 use super::events::Events;
+use super::events::Observer;
 use super::host_config::HostConfig;
+use super::notifications::{self, Notifier};
 use super::tray::{self, SharedModel, TrayModel};
 use crate::ui::{Command, CommandSink, Event};
 
@@ -41,12 +43,32 @@ impl Host {
         let (commands, command_receiver) = mpsc::unbounded_channel();
         let (sender, events) = std_mpsc::channel();
         let mut events_out = Events::new(sender, ctx);
+        let mut observers: Vec<Observer> = Vec::new();
+        if config.notifications {
+            let (notices, mut to_show) = mpsc::unbounded_channel();
+            runtime.spawn(async move {
+                while let Some(notice) = to_show.recv().await {
+                    notifications::show(notice).await;
+                }
+            });
+            let notifier = Mutex::new(Notifier::default());
+            let clock = Arc::clone(&config.clock);
+            observers.push(Arc::new(move |event| {
+                let said = notifier
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .observe(event, clock.now());
+                for notice in said {
+                    let _ = notices.send(notice);
+                }
+            }));
+        }
         let mut tray_stop = None;
         if config.tray {
             let model: SharedModel = Arc::new(Mutex::new(TrayModel::default()));
             let (changed_tx, changed) = tokio::sync::watch::channel(());
             let observed = Arc::clone(&model);
-            events_out = events_out.observed_by(Arc::new(move |event| {
+            observers.push(Arc::new(move |event| {
                 let changed = observed
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
@@ -65,6 +87,13 @@ impl Host {
                 Arc::clone(&config.clock),
                 stopped,
             ));
+        }
+        if !observers.is_empty() {
+            events_out = events_out.observed_by(Arc::new(move |event| {
+                for observer in &observers {
+                    observer(event);
+                }
+            }));
         }
         let worker = runtime.spawn(dispatch::run(config, events_out, command_receiver));
         Ok((

@@ -51,6 +51,9 @@ pub struct HostConfig {
     pub clipboard: ClipboardOpener,
     /// Whether to put up a tray icon (the app does; tests that are not about it do not).
     pub tray: bool,
+    /// Whether to send desktop notifications (the app does; tests that are not about them
+    /// do not).
+    pub notifications: bool,
 }
 
 impl HostConfig {
@@ -63,6 +66,7 @@ impl HostConfig {
             browser: Arc::new(SystemBrowser),
             clipboard: system_clipboard(),
             tray: false,
+            notifications: false,
         }
     }
 }

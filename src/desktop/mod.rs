@@ -18,6 +18,7 @@
 //! | `demo`            | `--demo`: the in-process demo portal and its ready-made profiles      |
 //! | `handlers/`       | one file per concern: sign-in, profiles, probe, tokens, settings      |
 //! | `dispatch`        | the async loop: secrets, profiles, one engine runner per profile; routes commands to handlers |
+//! | [`notifications`] | desktop notifications before a person is needed, once per event       |
 //! | [`tray`]          | the tray icon (StatusNotifierItem): worst state, menu per profile     |
 //! | [`host`]          | [`Host`]: the runtime, the command channel and the tray icon         |
 
@@ -28,6 +29,7 @@ mod events;
 mod handlers;
 pub mod host;
 pub mod host_config;
+pub mod notifications;
 pub mod settings_file;
 pub mod tray;
 mod user_info;
@@ -64,6 +66,7 @@ pub fn run(demo: bool) -> ExitCode {
                 (
                     HostConfig {
                         tray: true,
+                        notifications: true,
                         ..HostConfig::new(Setup::Profiles(paths), SecretsChoice::Keyring)
                     },
                     settings,

@@ -54,11 +54,16 @@ impl Gui {
     /// The app over a profiles file holding one signed-out profile for the demo portal that
     /// signs in with `method`.
     fn start(method: SignInMethod, browsing: Browsing) -> Self {
-        Self::start_with(method, browsing, false)
+        Self::start_with(method, browsing, false, false)
     }
 
-    /// [`Gui::start`], with the tray icon when `tray`.
-    fn start_with(method: SignInMethod, browsing: Browsing, tray: bool) -> Self {
+    /// [`Gui::start`], with the tray icon when `tray` and notifications when `notifications`.
+    fn start_with(
+        method: SignInMethod,
+        browsing: Browsing,
+        tray: bool,
+        notifications: bool,
+    ) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
         let rig = runtime.block_on(Rig::start(DemoConfig::default(), 20160, Arc::clone(&store)));
@@ -83,6 +88,7 @@ impl Gui {
             browser,
             clipboard: memory_clipboard(clipboard.clone()),
             tray,
+            notifications,
             ..HostConfig::new(
                 Setup::Profiles(rig.paths.clone()),
                 SecretsChoice::Given(Arc::clone(&store)),
@@ -550,7 +556,7 @@ fn the_tray_icon_shows_each_profile_with_its_state_copies_its_header_and_closing
             .unwrap();
     });
 
-    let mut gui = Gui::start_with(SignInMethod::BrowserPkce, Browsing::Approves, true);
+    let mut gui = Gui::start_with(SignInMethod::BrowserPkce, Browsing::Approves, true, false);
     gui.sign_in();
     gui.wait_until("the tray icon to be up", |app| app.view().window.tray);
 
@@ -751,4 +757,155 @@ fn the_tray_icon_shows_each_profile_with_its_state_copies_its_header_and_closing
     gui.wait_until("Quit to close the window for real", |app| {
         app.view().window.quitting && app.view().window.closing
     });
+}
+
+/// How many notifications dunst holds (waiting, shown and in its history).
+#[cfg(feature = "system-tests")]
+fn dunst_count(display: &str) -> Option<u32> {
+    let out = std::process::Command::new("dunstctl")
+        .arg("count")
+        .env("DISPLAY", display)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| line.rsplit(':').next()?.trim().parse::<u32>().ok())
+            .sum(),
+    )
+}
+
+#[cfg(feature = "system-tests")]
+#[test]
+fn a_notification_daemon_gets_exactly_one_notice_when_a_sign_in_is_needed_and_none_for_a_session_that_was_exchanged()
+ {
+    crate::common::cli::in_test_session();
+    // A display of its own for dunst (Debian's notification daemon draws on X).
+    let number = (std::process::id() % 400) + 500;
+    let display = format!(":{number}");
+    let _xvfb = Killed(
+        std::process::Command::new("Xvfb")
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "640x480x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("Xvfb"),
+    );
+    let socket = std::path::PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+    let started = std::time::Instant::now();
+    while !socket.exists() {
+        assert!(started.elapsed() < BOUND, "Xvfb never came up");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _dunst = Killed(
+        std::process::Command::new("dunst")
+            .env("DISPLAY", &display)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dunst (Debian: dunst)"),
+    );
+    let started = std::time::Instant::now();
+    while dunst_count(&display).is_none() {
+        assert!(started.elapsed() < BOUND, "dunst never answered");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(dunst_count(&display), Some(0));
+
+    let mut gui = Gui::start_with(SignInMethod::BrowserPkce, Browsing::Approves, false, true);
+    gui.sign_in();
+    let id = gui.profile.id().clone();
+    let refresh_ends = |app: &TokenDeskApp| {
+        Gui::shown_profile(app, &id)
+            .status
+            .deadlines
+            .refresh_expires_at
+            .unwrap()
+    };
+    let ends = refresh_ends(gui.harness.state());
+    // 20 hours before the session (the 14-day refresh token) ends, a renewal exchanges it for
+    // a new one: nothing to tell anyone.
+    let to_go = (ends - gui.rig.clock.now()).num_seconds() - 20 * 3600;
+    gui.runtime.block_on(gui.rig.advance(to_go));
+    let refresh = |gui: &mut Gui| {
+        let before = Gui::shown_profile(gui.harness.state(), &id)
+            .status
+            .deadlines
+            .last_refresh_at;
+        gui.harness.get_by_label("Refresh now").click();
+        gui.wait_until("the renewal", |app| {
+            let shown = Gui::shown_profile(app, &id);
+            shown.status.deadlines.last_refresh_at != before
+                || !matches!(
+                    shown.status.state,
+                    TokenState::Valid | TokenState::Refreshing
+                )
+        });
+    };
+    refresh(&mut gui);
+    assert!(
+        refresh_ends(gui.harness.state()) > ends,
+        "the session was exchanged for a longer one"
+    );
+    let wait_for = |gui: &mut Gui, count: u32| {
+        let started = std::time::Instant::now();
+        while dunst_count(&display) != Some(count) {
+            assert!(
+                started.elapsed() < BOUND,
+                "dunst holds {:?} notifications, not {count}",
+                dunst_count(&display)
+            );
+            gui.step();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    assert_eq!(
+        dunst_count(&display),
+        Some(0),
+        "an exchanged session is no news"
+    );
+
+    // Past the new session's end: the next renewal needs a sign-in.
+    let ends = refresh_ends(gui.harness.state());
+    let past = (ends - gui.rig.clock.now()).num_seconds() + 3600;
+    gui.runtime.block_on(gui.rig.advance(past));
+    gui.harness.get_by_label("Refresh now").click();
+    gui.wait_until("sign-in needed", |app| {
+        matches!(
+            Gui::shown_profile(app, &id).status.state,
+            TokenState::NeedsSignIn { .. }
+        )
+    });
+    wait_for(&mut gui, 1);
+    for _ in 0..10 {
+        gui.step();
+    }
+    let close = std::process::Command::new("dunstctl")
+        .arg("close-all")
+        .env("DISPLAY", &display)
+        .status()
+        .unwrap();
+    assert!(close.success());
+    let history = std::process::Command::new("dunstctl")
+        .arg("history")
+        .env("DISPLAY", &display)
+        .output()
+        .unwrap();
+    let history = String::from_utf8_lossy(&history.stdout);
+    assert!(history.contains("sign in to demo again"), "{history}");
+    assert_eq!(
+        dunst_count(&display),
+        Some(1),
+        "exactly one notice for the sign-in"
+    );
 }
