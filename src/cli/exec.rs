@@ -243,7 +243,7 @@ struct HeaderFile {
 impl HeaderFile {
     /// Creates `exec-<pid>-<random>/headers` (0600 in a 0700 directory) with `text`.
     fn create(text: &str) -> std::io::Result<Self> {
-        let base = private_base()?;
+        let base = crate::store::paths::private_runtime_dir()?;
         remove_abandoned(&base);
         let dir = tempfile::Builder::new()
             .prefix(&format!("exec-{}-", std::process::id()))
@@ -277,45 +277,6 @@ impl Drop for HeaderFile {
         }
         tracing::debug!(dir = %self.dir.path().display(), "header file removed");
     }
-}
-
-/// `$XDG_RUNTIME_DIR/tokendesk` (a per-user tmpfs, 0700) when it is set, absolute and ours;
-/// else `tokendesk-<user id>` in the temporary directory, 0700.
-fn private_base() -> std::io::Result<PathBuf> {
-    let runtime = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .filter(|dir| dir.is_absolute() && dir.is_dir());
-    let base = match runtime {
-        Some(dir) => dir.join("tokendesk"),
-        None => std::env::temp_dir().join(format!("tokendesk-{}", user_id())),
-    };
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(&base)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::symlink_metadata(&base)?;
-        if !meta.is_dir() || meta.uid() != user_id() || meta.mode() & 0o077 != 0 {
-            return Err(std::io::Error::other(format!(
-                "{} is not a private directory of this user",
-                base.display()
-            )));
-        }
-    }
-    Ok(base)
-}
-
-#[cfg(unix)]
-fn user_id() -> u32 {
-    rustix::process::getuid().as_raw()
-}
-
-#[cfg(not(unix))]
-fn user_id() -> u32 {
-    0
 }
 
 /// Removes the directories of `exec` runs whose process is gone (killed before it could

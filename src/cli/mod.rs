@@ -47,6 +47,11 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Start in the tray with the window hidden (for starting at login; the window stays
+    /// when no tray is there).
+    #[arg(long)]
+    pub hidden: bool,
+
     /// Where secrets are kept: keyring (the OS keyring), kernel (the Linux kernel's key
     /// store, until a reboot) or encrypted-file (a passphrase-protected file; the passphrase
     /// from a prompt or TOKENDESK_PASSPHRASE_FILE). Default: TOKENDESK_STORE, then `store` in
@@ -84,6 +89,8 @@ pub enum Command {
     /// Where secrets are kept (keyring, kernel, encrypted-file): show it, or move every
     /// profile's secrets to another tier.
     Store(secret_store::StoreArgs),
+    /// Bring the TokenDesk window to the front (open it when TokenDesk is not running).
+    Show,
 }
 
 /// Entry point of the binary.
@@ -110,9 +117,17 @@ pub fn main() -> ExitCode {
     init_logging();
     context::set_store_flag(cli.store);
 
-    if cli.command.is_none() {
+    let show = matches!(cli.command, Some(Command::Show));
+    if show || cli.command.is_none() {
         if crate::desktop::display_available() {
-            return crate::desktop::run(cli.demo);
+            return crate::desktop::run(cli.demo, cli.hidden);
+        }
+        if show {
+            eprintln!(
+                "tokendesk: no graphical session was found (neither DISPLAY nor WAYLAND_DISPLAY \
+                 is set), so there is no window to show."
+            );
+            return Exit::Failure.into();
         }
         if !cli.demo {
             eprintln!(
@@ -154,6 +169,7 @@ pub fn main() -> ExitCode {
             Some(Command::Status(args)) => status::run(args).await,
             Some(Command::Exec(args)) => exec::run(args).await,
             Some(Command::Store(args)) => secret_store::run(args).await,
+            Some(Command::Show) => Outcome::ok(),
             None => demo_portal::run_demo_mode().await,
         }
     });

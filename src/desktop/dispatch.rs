@@ -43,6 +43,7 @@ pub(super) async fn run(
         clipboard,
         tray: _,
         notifications: _,
+        instance: _,
     } = config;
     let clipboard = TokenClipboard::open(clipboard, Arc::clone(&clock), DEFAULT_CLEAR_DELAY).await;
     // Kept alive as long as the loop runs: the demo portal and its throw-away directory.

@@ -26,13 +26,15 @@ pub struct Host {
     worker: Option<tokio::task::JoinHandle<()>>,
     /// Ends the tray icon's task (and so takes the icon away) when dropped.
     tray_stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The single-instance lock, held while the window lives.
+    _instance_lock: Option<crate::store::FileLock>,
     runtime: Option<Runtime>,
 }
 
 impl Host {
     /// Starts the runtime and the worker; events go to the returned receiver and wake `ctx`.
     pub fn start(
-        config: HostConfig,
+        mut config: HostConfig,
         ctx: egui::Context,
     ) -> std::io::Result<(Self, std_mpsc::Receiver<Event>)> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -88,6 +90,20 @@ impl Host {
                 stopped,
             ));
         }
+        let mut instance_lock = None;
+        if let Some(instance) = config.instance.take() {
+            instance_lock = Some(instance.lock);
+            #[cfg(unix)]
+            {
+                let events = events_out.clone();
+                runtime.spawn(super::single_instance::serve(
+                    instance.listener,
+                    move || {
+                        events.send(Event::ShowWindow);
+                    },
+                ));
+            }
+        }
         if !observers.is_empty() {
             events_out = events_out.observed_by(Arc::new(move |event| {
                 for observer in &observers {
@@ -101,6 +117,7 @@ impl Host {
                 commands: Some(commands),
                 worker: Some(worker),
                 tray_stop,
+                _instance_lock: instance_lock,
                 runtime: Some(runtime),
             },
             events,

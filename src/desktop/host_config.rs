@@ -54,6 +54,8 @@ pub struct HostConfig {
     /// Whether to send desktop notifications (the app does; tests that are not about them
     /// do not).
     pub notifications: bool,
+    /// The single-instance lock and socket, when this is the first TokenDesk window.
+    pub instance: Option<super::single_instance::FirstInstance>,
 }
 
 impl HostConfig {
@@ -67,6 +69,7 @@ impl HostConfig {
             clipboard: system_clipboard(),
             tray: false,
             notifications: false,
+            instance: None,
         }
     }
 }

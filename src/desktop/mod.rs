@@ -19,6 +19,7 @@
 //! | `handlers/`       | one file per concern: sign-in, profiles, probe, tokens, settings      |
 //! | `dispatch`        | the async loop: secrets, profiles, one engine runner per profile; routes commands to handlers |
 //! | [`notifications`] | desktop notifications before a person is needed, once per event       |
+//! | [`single_instance`] | one window per user: a second `tokendesk` shows the first one's      |
 //! | [`tray`]          | the tray icon (StatusNotifierItem): worst state, menu per profile     |
 //! | [`host`]          | [`Host`]: the runtime, the command channel and the tray icon         |
 
@@ -31,6 +32,7 @@ pub mod host;
 pub mod host_config;
 pub mod notifications;
 pub mod settings_file;
+pub mod single_instance;
 pub mod tray;
 mod user_info;
 mod window;
@@ -51,7 +53,23 @@ use crate::ui::settings::Settings;
 
 /// Opens the window: the user's profiles over the OS keyring, or (`demo`) the built-in demo
 /// portal with ready-made profiles in a throw-away directory and session memory.
-pub fn run(demo: bool) -> ExitCode {
+pub fn run(demo: bool, hidden: bool) -> ExitCode {
+    // One window per user (the demo is a world of its own and may run beside it).
+    let instance = if demo {
+        None
+    } else {
+        match single_instance::claim_or_show() {
+            Ok(single_instance::Claim::Shown) => {
+                eprintln!("TokenDesk is already running; its window was brought to the front.");
+                return ExitCode::SUCCESS;
+            }
+            Ok(single_instance::Claim::First(instance)) => Some(instance),
+            Err(err) => {
+                tracing::warn!(%err, "going on without the single-instance lock");
+                None
+            }
+        }
+    };
     // The demo keeps its settings in its throw-away directory: it starts from the defaults.
     let (config, settings) = if demo {
         let config = HostConfig::new(
@@ -67,6 +85,7 @@ pub fn run(demo: bool) -> ExitCode {
                     HostConfig {
                         tray: true,
                         notifications: true,
+                        instance,
                         ..HostConfig::new(Setup::Profiles(paths), SecretsChoice::Keyring)
                     },
                     settings,
@@ -90,7 +109,9 @@ pub fn run(demo: bool) -> ExitCode {
             };
             let (host, events) = Host::start(config, cc.egui_ctx.clone())?;
             Ok(Box::new(
-                TokenDeskApp::new(clock, Box::new(host), events).with_settings(settings),
+                TokenDeskApp::new(clock, Box::new(host), events)
+                    .with_settings(settings)
+                    .starting_hidden(hidden),
             ))
         }),
     );

@@ -306,7 +306,7 @@ impl ksni::Tray for TokenDeskTray {
     }
 
     fn activate(&mut self, _x: i32, _y: i32) {
-        (self.to_window)(Event::ShowWindow);
+        (self.to_window)(Event::ToggleWindow);
     }
 
     fn menu(&self) -> Vec<ksni::MenuItem<Self>> {

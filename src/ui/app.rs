@@ -167,6 +167,14 @@ impl TokenDeskApp {
 }
 
 impl TokenDeskApp {
+    /// Starts hidden in the tray (autostart): the window goes away as soon as the tray icon is
+    /// up, and stays when there is no tray to bring it back from.
+    #[must_use]
+    pub fn starting_hidden(mut self, hidden: bool) -> Self {
+        self.view.window.start_hidden = hidden;
+        self
+    }
+
     /// Closing, hiding and showing the window beside the tray; `true` while it is hidden.
     ///
     /// With the tray icon up and the setting on, a close request hides the window instead
@@ -185,7 +193,15 @@ impl TokenDeskApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
         }
         let close_requested = ctx.input(|input| input.viewport().close_requested());
-        if close_requested && life.tray && self.screens.settings.close_to_tray {
+        let start_hidden = life.start_hidden && life.tray;
+        if start_hidden {
+            life.start_hidden = false;
+        }
+        let hide_requested = std::mem::take(&mut life.hide_requested) && life.tray;
+        if start_hidden
+            || hide_requested
+            || close_requested && life.tray && self.screens.settings.close_to_tray
+        {
             ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
             ctx.send_viewport_cmd(egui::ViewportCommand::Visible(false));
             life.hidden = true;

@@ -34,6 +34,8 @@ pub enum Event {
     },
     /// Bring the window back (the tray's *Open TokenDesk*, a second `tokendesk`).
     ShowWindow,
+    /// Hide the window when it is shown, show it when hidden (a click on the tray icon).
+    ToggleWindow,
     /// End TokenDesk (the tray's *Quit*): the window closes for real.
     Quit,
     /// The profiles, as the profiles file holds them (replaces the list).
@@ -241,10 +243,14 @@ pub struct WindowLife {
     pub hidden: bool,
     /// The host asked to show the window again (done at the next frame).
     pub show_requested: bool,
+    /// The host asked to hide the window in the tray (done at the next frame).
+    pub hide_requested: bool,
     /// The host asked to end TokenDesk.
     pub quitting: bool,
     /// The window was told to close for real (once).
     pub closing: bool,
+    /// Started with `--hidden`: hide as soon as the tray icon is up.
+    pub start_hidden: bool,
 }
 
 impl View {
@@ -301,11 +307,17 @@ impl View {
             Event::DemoPortal(info) => self.demo = Some(info),
             Event::Tray { available, why } => {
                 self.window.tray = available;
+                if !available {
+                    // Nowhere to come back from: the window stays.
+                    self.window.start_hidden = false;
+                }
                 if let Some(why) = why {
                     self.notify(NoticeLevel::Info, why);
                 }
             }
             Event::ShowWindow => self.window.show_requested = true,
+            Event::ToggleWindow if self.window.hidden => self.window.show_requested = true,
+            Event::ToggleWindow => self.window.hide_requested = true,
             Event::Quit => self.window.quitting = true,
             Event::Profiles(list) => self.set_profiles(list),
             Event::Status { profile, status } => {

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::io::BufRead;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -908,4 +909,176 @@ fn a_notification_daemon_gets_exactly_one_notice_when_a_sign_in_is_needed_and_no
         Some(1),
         "exactly one notice for the sign-in"
     );
+}
+
+/// `xdotool search --onlyvisible --name TokenDesk` on `display`: the visible TokenDesk windows.
+#[cfg(feature = "system-tests")]
+fn visible_windows(display: &str) -> Vec<String> {
+    let out = std::process::Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", "^TokenDesk$"])
+        .env("DISPLAY", display)
+        .output()
+        .expect("xdotool");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(feature = "system-tests")]
+#[test]
+fn a_second_tokendesk_and_tokendesk_show_bring_the_running_window_back_from_the_tray_and_exit_at_once()
+ {
+    crate::common::cli::in_test_session();
+    let display = std::env::var("TOKENDESK_TEST_DISPLAY").expect("the test session's display");
+    let home = tempfile::tempdir().unwrap();
+    let runtime_dir = home.path().join("runtime");
+    std::fs::create_dir_all(&runtime_dir).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&runtime_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    // A bus of this test's own, with Debian's status-notifier watcher and the test as the
+    // panel, so that the window can be hidden in the tray.
+    let mut bus_daemon = std::process::Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("dbus-daemon");
+    let mut address = String::new();
+    BufRead::read_line(
+        &mut std::io::BufReader::new(bus_daemon.stdout.take().unwrap()),
+        &mut address,
+    )
+    .unwrap();
+    let address = address.trim().to_owned();
+    let _bus_daemon = Killed(bus_daemon);
+    let _watcher = Killed(
+        std::process::Command::new("status-notifier-watcher")
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("status-notifier-watcher"),
+    );
+    let bus_runtime = tokio::runtime::Runtime::new().unwrap();
+    let bus = bus_runtime.block_on(async {
+        zbus::connection::Builder::address(address.as_str())
+            .unwrap()
+            .build()
+            .await
+            .unwrap()
+    });
+    let watcher = |bus: &zbus::Connection| {
+        bus_runtime.block_on(async {
+            let proxy = zbus::Proxy::new(
+                bus,
+                "org.kde.StatusNotifierWatcher",
+                "/StatusNotifierWatcher",
+                "org.kde.StatusNotifierWatcher",
+            )
+            .await?;
+            proxy
+                .get_property::<Vec<String>>("RegisteredStatusNotifierItems")
+                .await
+        })
+    };
+    let started = std::time::Instant::now();
+    while watcher(&bus).is_err() {
+        assert!(started.elapsed() < BOUND, "the watcher never came up");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    bus_runtime.block_on(async {
+        bus.request_name("org.kde.StatusNotifierHost-test")
+            .await
+            .unwrap();
+        let proxy = zbus::Proxy::new(
+            &bus,
+            "org.kde.StatusNotifierWatcher",
+            "/StatusNotifierWatcher",
+            "org.kde.StatusNotifierWatcher",
+        )
+        .await
+        .unwrap();
+        let _: () = proxy
+            .call(
+                "RegisterStatusNotifierHost",
+                &("org.kde.StatusNotifierHost-test",),
+            )
+            .await
+            .unwrap();
+    });
+
+    let tokendesk = |args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tokendesk"));
+        command
+            .args(args)
+            .env("DISPLAY", &display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("XDG_RUNTIME_DIR", &runtime_dir)
+            .env("TOKENDESK_CONFIG_DIR", home.path().join("config"))
+            .env("TOKENDESK_DATA_DIR", home.path().join("data"))
+            .env("TOKENDESK_CACHE_DIR", home.path().join("cache"))
+            .env("TOKENDESK_STORE", "memory")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command
+    };
+    let _first = Killed(tokendesk(&[]).spawn().unwrap());
+    let wait_for = |what: &str, done: &dyn Fn() -> bool| {
+        let started = std::time::Instant::now();
+        while !done() {
+            assert!(started.elapsed() < BOUND, "{what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait_for("the first window to show", &|| {
+        !visible_windows(&display).is_empty()
+    });
+    let window = visible_windows(&display).remove(0);
+    wait_for("the tray icon to register", &|| {
+        watcher(&bus).is_ok_and(|items| !items.is_empty())
+    });
+    let item = watcher(&bus).unwrap().remove(0);
+    let (service, path) = match item.find('/') {
+        Some(at) => (item[..at].to_owned(), item[at..].to_owned()),
+        None => (item.clone(), "/StatusNotifierItem".to_owned()),
+    };
+    for args in [&[][..], &["show"]] {
+        // A click on the icon hides the window in the tray.
+        bus_runtime.block_on(async {
+            let proxy = zbus::Proxy::new(
+                &bus,
+                service.as_str(),
+                path.as_str(),
+                "org.kde.StatusNotifierItem",
+            )
+            .await
+            .unwrap();
+            let _: () = proxy.call("Activate", &(0_i32, 0_i32)).await.unwrap();
+        });
+        wait_for("the window to hide in the tray", &|| {
+            visible_windows(&display).is_empty()
+        });
+        let started = std::time::Instant::now();
+        let second = tokendesk(args).output().unwrap();
+        let took = started.elapsed();
+        assert!(second.status.success(), "{second:?}");
+        assert!(
+            String::from_utf8_lossy(&second.stderr).contains("already running"),
+            "{second:?}"
+        );
+        assert!(took < Duration::from_secs(10), "it exits at once: {took:?}");
+        wait_for("the running window to come back", &|| {
+            !visible_windows(&display).is_empty()
+        });
+        assert_eq!(
+            visible_windows(&display),
+            vec![window.clone()],
+            "the same window, not a second one"
+        );
+    }
 }
