@@ -44,6 +44,7 @@ pub(super) async fn run(
         tray: _,
         notifications: _,
         instance: _,
+        autostart_dir,
     } = config;
     let clipboard = TokenClipboard::open(clipboard, Arc::clone(&clock), DEFAULT_CLEAR_DELAY).await;
     // Kept alive as long as the loop runs: the demo portal and its throw-away directory.
@@ -83,6 +84,7 @@ pub(super) async fn run(
         done: done_sender,
         paths,
         clipboard,
+        autostart_dir,
     };
     worker.reload_profiles().await;
 
@@ -191,6 +193,8 @@ pub(super) struct Worker {
     pub(super) paths: Paths,
     /// The clipboard.
     pub(super) clipboard: TokenClipboard,
+    /// Where the autostart entry goes (`None`: not managed).
+    pub(super) autostart_dir: Option<std::path::PathBuf>,
     browser: Arc<dyn Browser>,
     profiles: HashMap<ProfileId, Profile>,
     runners: HashMap<ProfileId, Runner>,
@@ -359,6 +363,7 @@ impl Worker {
                 &self.engine,
                 &self.clipboard,
                 &self.paths,
+                self.autostart_dir.as_deref(),
                 &self.events,
             ),
         }

@@ -56,6 +56,8 @@ pub struct HostConfig {
     pub notifications: bool,
     /// The single-instance lock and socket, when this is the first TokenDesk window.
     pub instance: Option<super::single_instance::FirstInstance>,
+    /// Where the "start at login" setting writes its autostart entry (`None`: not managed).
+    pub autostart_dir: Option<std::path::PathBuf>,
 }
 
 impl HostConfig {
@@ -70,6 +72,7 @@ impl HostConfig {
             tray: false,
             notifications: false,
             instance: None,
+            autostart_dir: None,
         }
     }
 }

@@ -9,6 +9,7 @@
 //!
 //! | file              | purpose                                                              |
 //! |-------------------|----------------------------------------------------------------------|
+//! | [`autostart`]     | the XDG autostart entry that starts TokenDesk hidden at login         |
 //! | `events`          | `Events`: the channel back to the window, which it wakes; notices    |
 //! | [`settings_file`] | `settings.toml`: the app's settings, read before the window opens    |
 //! | `window`          | the native window: title, app id, size, renderer                     |
@@ -23,6 +24,7 @@
 //! | [`tray`]          | the tray icon (StatusNotifierItem): worst state, menu per profile     |
 //! | [`host`]          | [`Host`]: the runtime, the command channel and the tray icon         |
 
+pub mod autostart;
 mod clipboard;
 mod demo;
 mod dispatch;
@@ -80,12 +82,15 @@ pub fn run(demo: bool, hidden: bool) -> ExitCode {
     } else {
         match Paths::from_env() {
             Ok(paths) => {
-                let settings = settings_file::load(&paths);
+                let mut settings = settings_file::load(&paths);
+                settings.start_at_login =
+                    autostart::default_dir().is_some_and(|dir| autostart::is_enabled(&dir));
                 (
                     HostConfig {
                         tray: true,
                         notifications: true,
                         instance,
+                        autostart_dir: autostart::default_dir(),
                         ..HostConfig::new(Setup::Profiles(paths), SecretsChoice::Keyring)
                     },
                     settings,

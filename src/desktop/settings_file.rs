@@ -43,6 +43,7 @@ mod tests {
             refresh_margin_minutes: 7,
             theme: ThemeChoice::Light,
             close_to_tray: false,
+            start_at_login: false,
             store: None,
         };
         save(&paths, &settings).unwrap();

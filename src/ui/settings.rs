@@ -22,6 +22,10 @@ pub struct Settings {
     /// Closing the window keeps TokenDesk renewing in the tray (when a tray is there);
     /// *Quit* in the tray's menu ends it.
     pub close_to_tray: bool,
+    /// Start TokenDesk hidden in the tray at login (an autostart entry; its presence is the
+    /// truth, so this is not saved in the settings file).
+    #[serde(skip)]
+    pub start_at_login: bool,
     /// Where secrets are kept on this machine (`store = "kernel"`…; read by every TokenDesk
     /// process, written by `tokendesk store migrate`); kept as it is when the window saves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,6 +39,7 @@ impl Default for Settings {
             refresh_margin_minutes: Self::DEFAULT_REFRESH_MARGIN_MINUTES,
             theme: ThemeChoice::System,
             close_to_tray: true,
+            start_at_login: false,
             store: None,
         }
     }
@@ -151,6 +156,13 @@ pub fn settings_ui(ui: &mut egui::Ui, settings: &mut Settings) -> bool {
                 );
             });
             ui.end_row();
+
+            ui.label("At login");
+            ui.checkbox(
+                &mut settings.start_at_login,
+                "Start TokenDesk hidden in the tray",
+            );
+            ui.end_row();
         });
     *settings != before
 }
@@ -166,6 +178,7 @@ mod tests {
             refresh_margin_minutes: 10,
             theme: ThemeChoice::Dark,
             close_to_tray: false,
+            start_at_login: false,
             store: None,
         };
         let text = settings.to_toml().unwrap();

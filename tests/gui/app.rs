@@ -90,6 +90,7 @@ impl Gui {
             clipboard: memory_clipboard(clipboard.clone()),
             tray,
             notifications,
+            autostart_dir: Some(rig.paths.config_dir().join("autostart")),
             ..HostConfig::new(
                 Setup::Profiles(rig.paths.clone()),
                 SecretsChoice::Given(Arc::clone(&store)),
@@ -438,6 +439,35 @@ fn a_changed_setting_is_written_to_a_private_settings_file_but_the_starting_ones
         let mode = std::fs::metadata(&file).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "the settings file is private");
     }
+}
+
+#[test]
+fn the_start_at_login_setting_writes_an_autostart_entry_that_starts_hidden_and_removes_it_again() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    let entry = gui
+        .rig
+        .paths
+        .config_dir()
+        .join("autostart")
+        .join(tokendesk::desktop::autostart::ENTRY);
+    gui.harness.get_by_label("Settings").click();
+    gui.harness.run();
+    assert!(!entry.exists());
+    gui.harness
+        .get_by_label("Start TokenDesk hidden in the tray")
+        .click();
+    gui.wait_until("the autostart entry", |_| entry.is_file());
+    let text = std::fs::read_to_string(&entry).unwrap();
+    let exec = text
+        .lines()
+        .find_map(|line| line.strip_prefix("Exec="))
+        .unwrap_or_else(|| panic!("an Exec line: {text}"));
+    assert!(exec.ends_with(" --hidden"), "it starts hidden: {exec}");
+    assert!(text.contains("Type=Application"), "{text}");
+    gui.harness
+        .get_by_label("Start TokenDesk hidden in the tray")
+        .click();
+    gui.wait_until("the autostart entry to go", |_| !entry.exists());
 }
 
 /// A menu entry read over D-Bus: its id, label and children.
