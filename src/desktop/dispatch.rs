@@ -12,7 +12,7 @@ use super::clipboard::TokenClipboard;
 use super::demo;
 use super::events::{Events, notice_error};
 use super::handlers::sign_in::{self, SignInDone, SignInHandle};
-use super::handlers::{probe, profiles, settings, tokens};
+use super::handlers::{header_files, probe, profiles, settings, tokens};
 use super::host_config::{HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
 use super::user_info;
 use crate::auth::Browser;
@@ -85,6 +85,7 @@ pub(super) async fn run(
         paths,
         clipboard,
         autostart_dir,
+        header_written: HashMap::new(),
     };
     worker.reload_profiles().await;
 
@@ -195,6 +196,8 @@ pub(super) struct Worker {
     pub(super) clipboard: TokenClipboard,
     /// Where the autostart entry goes (`None`: not managed).
     pub(super) autostart_dir: Option<std::path::PathBuf>,
+    /// The token expiry each kept header file was last written for.
+    pub(super) header_written: HashMap<ProfileId, Option<crate::arcgis::Instant>>,
     browser: Arc<dyn Browser>,
     profiles: HashMap<ProfileId, Profile>,
     runners: HashMap<ProfileId, Runner>,
@@ -357,15 +360,18 @@ impl Worker {
                 url,
                 format,
             ),
-            Command::ApplySettings(chosen) => settings::apply(
-                &mut self.settings,
-                chosen,
-                &self.engine,
-                &self.clipboard,
-                &self.paths,
-                self.autostart_dir.as_deref(),
-                &self.events,
-            ),
+            Command::ApplySettings(chosen) => {
+                self.follow_header_files(&chosen);
+                settings::apply(
+                    &mut self.settings,
+                    chosen,
+                    &self.engine,
+                    &self.clipboard,
+                    &self.paths,
+                    self.autostart_dir.as_deref(),
+                    &self.events,
+                );
+            }
         }
     }
 
@@ -494,9 +500,75 @@ impl Worker {
     }
 
     /// Forwards an engine event; a newly valid session gets its user details read.
+    /// Whether `profile` keeps a header file.
+    fn keeps_header_file(&self, profile: &ProfileId) -> bool {
+        self.settings
+            .as_ref()
+            .is_some_and(|settings| settings.header_files.contains(profile.as_str()))
+    }
+
+    /// Writes the header files newly asked for (of signed-in profiles) and removes those no
+    /// longer wanted.
+    fn follow_header_files(&mut self, chosen: &Settings) {
+        let wanted = |id: &ProfileId| chosen.header_files.contains(id.as_str());
+        let gone: Vec<ProfileId> = self
+            .header_written
+            .keys()
+            .filter(|id| !wanted(id))
+            .cloned()
+            .collect();
+        for id in gone {
+            self.header_written.remove(&id);
+            if let Some(profile) = self.profiles.get(&id) {
+                header_files::remove(&self.events, profile);
+            }
+        }
+        for (id, profile) in &self.profiles {
+            if wanted(id) && !self.header_written.contains_key(id) && self.users_read.contains(id) {
+                self.header_written.insert(id.clone(), None);
+                header_files::write(
+                    Arc::clone(&self.engine),
+                    self.events.clone(),
+                    profile.clone(),
+                );
+            }
+        }
+    }
+
+    /// Keeps `profile`'s header file in step with its state: rewritten after each renewal,
+    /// removed when the session is gone.
+    fn follow_header_file(&mut self, profile: &ProfileId, status: &crate::engine::ProfileStatus) {
+        if !self.keeps_header_file(profile) {
+            return;
+        }
+        let Some(found) = self.profiles.get(profile) else {
+            return;
+        };
+        match status.state {
+            TokenState::Valid => {
+                let expires = status.deadlines.access_expires_at;
+                if self.header_written.get(profile) != Some(&expires) {
+                    self.header_written.insert(profile.clone(), expires);
+                    header_files::write(
+                        Arc::clone(&self.engine),
+                        self.events.clone(),
+                        found.clone(),
+                    );
+                }
+            }
+            TokenState::SignedOut | TokenState::NeedsSignIn { .. }
+                if self.header_written.remove(profile).is_some() =>
+            {
+                header_files::remove(&self.events, found);
+            }
+            _ => {}
+        }
+    }
+
     fn forward(&mut self, event: EngineEvent) {
         match event {
             EngineEvent::StateChanged { profile, status } => {
+                self.follow_header_file(&profile, &status);
                 if status.state == TokenState::Valid
                     && let Some(found) = self.profiles.get(&profile)
                     && self.users_read.insert(profile.clone())
@@ -527,6 +599,11 @@ impl Worker {
 
     async fn stop(self) {
         self.clipboard.clear_now();
+        for id in self.header_written.keys() {
+            if let Some(profile) = self.profiles.get(id) {
+                header_files::remove(&self.events, profile);
+            }
+        }
         for handle in self.sign_ins.values() {
             handle.cancel();
         }

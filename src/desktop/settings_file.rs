@@ -44,6 +44,7 @@ mod tests {
             theme: ThemeChoice::Light,
             close_to_tray: false,
             start_at_login: false,
+            header_files: Default::default(),
             store: None,
         };
         save(&paths, &settings).unwrap();

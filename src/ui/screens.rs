@@ -185,6 +185,36 @@ impl Screens {
 
     /// Under the profile card: edit/duplicate/delete, the copy menu and the token (when
     /// there is a valid one), the clipboard line, and the activity log.
+    /// "Keep a header file": the setting, and the file's path with a copy button once written.
+    fn header_file_ui(&mut self, ui: &mut Ui, view: &ProfileView, commands: &mut Vec<Command>) {
+        let id = view.profile.id().as_str().to_owned();
+        let mut keep = self.settings.header_files.contains(&id);
+        let toggled = ui
+            .checkbox(&mut keep, "Keep a header file")
+            .on_hover_text(
+                "A file that always holds a fresh header line, for GDAL_HTTP_HEADER_FILE \
+                 and other tools; it goes when TokenDesk ends",
+            )
+            .changed();
+        if toggled {
+            if keep {
+                self.settings.header_files.insert(id);
+            } else {
+                self.settings.header_files.remove(&id);
+            }
+            commands.push(Command::ApplySettings(self.settings.clone()));
+        }
+        if let Some(path) = view.header_file.as_ref().filter(|_| keep) {
+            ui.horizontal(|ui| {
+                let shown = path.display().to_string();
+                ui.label(RichText::new(&shown).monospace().small());
+                if ui.small_button("Copy path").clicked() {
+                    commands.push(Command::CopyPlainText(shown));
+                }
+            });
+        }
+    }
+
     pub fn card_ui(
         &mut self,
         ui: &mut Ui,
@@ -213,6 +243,7 @@ impl Screens {
             if let Some(request) = reveal_ui(ui, &mut self.reveal, profile.id(), now) {
                 commands.push(Command::Reveal(request.0));
             }
+            self.header_file_ui(ui, view, commands);
         } else {
             // Signed out or expired meanwhile: nothing to show, nothing to keep.
             self.reveal.hide();

@@ -26,6 +26,9 @@ pub struct Settings {
     /// truth, so this is not saved in the settings file).
     #[serde(skip)]
     pub start_at_login: bool,
+    /// The profiles (by id) whose header file TokenDesk keeps fresh.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub header_files: std::collections::BTreeSet<String>,
     /// Where secrets are kept on this machine (`store = "kernel"`…; read by every TokenDesk
     /// process, written by `tokendesk store migrate`); kept as it is when the window saves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40,6 +43,7 @@ impl Default for Settings {
             theme: ThemeChoice::System,
             close_to_tray: true,
             start_at_login: false,
+            header_files: Default::default(),
             store: None,
         }
     }
@@ -179,6 +183,7 @@ mod tests {
             theme: ThemeChoice::Dark,
             close_to_tray: false,
             start_at_login: false,
+            header_files: Default::default(),
             store: None,
         };
         let text = settings.to_toml().unwrap();

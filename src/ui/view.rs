@@ -32,6 +32,13 @@ pub enum Event {
         /// Why not, when not.
         why: Option<String>,
     },
+    /// A profile's header file was written (`Some`) or removed (`None`).
+    HeaderFile {
+        /// The profile.
+        profile: ProfileId,
+        /// Where the file is.
+        path: Option<std::path::PathBuf>,
+    },
     /// Bring the window back (the tray's *Open TokenDesk*, a second `tokendesk`).
     ShowWindow,
     /// Hide the window when it is shown, show it when hidden (a click on the tray icon).
@@ -200,6 +207,8 @@ pub struct ProfileView {
     pub sign_in_error: Option<String>,
     /// The activity log, oldest first.
     pub activity: Vec<ActivityEntry>,
+    /// The header file kept fresh for this profile, when there is one.
+    pub header_file: Option<std::path::PathBuf>,
 }
 
 impl ProfileView {
@@ -211,6 +220,7 @@ impl ProfileView {
             sign_in: None,
             sign_in_error: None,
             activity: Vec::new(),
+            header_file: None,
         }
     }
 }
@@ -313,6 +323,11 @@ impl View {
                 }
                 if let Some(why) = why {
                     self.notify(NoticeLevel::Info, why);
+                }
+            }
+            Event::HeaderFile { profile, path } => {
+                if let Some(view) = self.profile_mut(&profile) {
+                    view.header_file = path;
                 }
             }
             Event::ShowWindow => self.window.show_requested = true,

@@ -442,6 +442,54 @@ fn a_changed_setting_is_written_to_a_private_settings_file_but_the_starting_ones
 }
 
 #[test]
+fn a_kept_header_file_holds_the_current_header_is_rewritten_after_each_renewal_and_goes_when_turned_off()
+ {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    gui.sign_in();
+    let id = gui.profile.id().clone();
+    gui.harness.get_by_label("Keep a header file").click();
+    gui.wait_until("the header file", |app| {
+        Gui::shown_profile(app, &id).header_file.is_some()
+    });
+    let path = Gui::shown_profile(gui.harness.state(), &id)
+        .header_file
+        .clone()
+        .unwrap();
+    let stored_token = |gui: &Gui| {
+        let stored = gui
+            .store
+            .get(&id, SecretKind::AccessToken)
+            .unwrap()
+            .expect("a token");
+        let record: serde_json::Value = serde_json::from_str(stored.expose()).unwrap();
+        record["token"].as_str().unwrap().to_owned()
+    };
+    let first = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        first,
+        format!("Authorization: Bearer {}\n", stored_token(&gui))
+    );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the header file is private");
+    }
+    // 25 minutes on, the token is renewed ahead of its end; the file follows.
+    gui.runtime.block_on(gui.rig.advance(25 * 60));
+    gui.harness.get_by_label("Refresh now").click();
+    gui.wait_until("the header file to follow the renewal", |_| {
+        std::fs::read_to_string(&path).is_ok_and(|text| text != first)
+    });
+    let second = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        second,
+        format!("Authorization: Bearer {}\n", stored_token(&gui))
+    );
+    gui.harness.get_by_label("Keep a header file").click();
+    gui.wait_until("the header file to go", |_| !path.exists());
+}
+
+#[test]
 fn the_start_at_login_setting_writes_an_autostart_entry_that_starts_hidden_and_removes_it_again() {
     let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
     let entry = gui

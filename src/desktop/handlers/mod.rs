@@ -11,7 +11,9 @@
 //! | `probe`     | the editor's Check                                                       |
 //! | `tokens`    | copy a token in any format, copy an address, reveal, token for a service URL |
 //! | `settings`  | apply the settings, write `settings.toml`                                |
+//! | `header_files` | header files kept fresh for the profiles that ask for one             |
 
+pub(super) mod header_files;
 pub(super) mod probe;
 pub(super) mod profiles;
 pub(super) mod settings;
