@@ -23,6 +23,7 @@ mod secret_store;
 mod snippet;
 mod status;
 mod stdout;
+mod team;
 mod token;
 mod words;
 
@@ -69,7 +70,7 @@ pub enum Command {
     Probe(probe::ProbeArgs),
     /// Run the built-in HTTPS demo portal (ArcGIS Online/Enterprise and ArcGIS Server stand-in).
     DemoPortal(demo_portal::DemoPortalArgs),
-    /// Add, list, show or remove profiles.
+    /// Add, list, show, remove, export or import profiles.
     Profile(profile::ProfileArgs),
     /// Sign a profile in (browser, a pasted code, or a password / API key / client secret).
     Login(login::LoginArgs),

@@ -1,4 +1,4 @@
-//! `tokendesk profile add|list|show|remove`: the profiles in `profiles.toml`. Profiles hold
+//! `tokendesk profile add|list|show|remove` (and `export|import`, in `super::team`): the profiles in `profiles.toml`. Profiles hold
 //! no secret; `add` of an API key or app-credentials profile then reads the key or client
 //! secret (no-echo prompt, or stdin) and signs in, and `remove` signs the profile out first.
 
@@ -12,6 +12,7 @@ use super::context::{self, engine_failure, find, profiles, store_failure};
 use super::credentials::{self, CredentialArgs};
 use super::from_probe;
 use super::stdout;
+use super::team;
 use super::words::{kind_word, method_word};
 use super::{Exit, Outcome};
 use crate::arcgis::{SiteUrl, parse_site_url};
@@ -21,7 +22,7 @@ use crate::store::{
 };
 
 /// The `Referer` password tokens are bound to when the profile gives none.
-pub const DEFAULT_REFERER: &str = "tokendesk";
+pub const DEFAULT_REFERER: &str = crate::store::profile::DEFAULT_REFERER;
 
 /// Arguments of `tokendesk profile`.
 #[derive(Debug, Args)]
@@ -44,6 +45,11 @@ enum ProfileCommand {
     Show(ShowArgs),
     /// Sign a profile out (revoke, delete its secrets) and remove it.
     Remove(RemoveArgs),
+    /// Write profiles to a team profile file (never a secret) for others to import.
+    Export(team::ExportArgs),
+    /// Add the profiles of a team profile file (shows them; refuses clashing names unless
+    /// --replace).
+    Import(team::ImportArgs),
 }
 
 /// The kind of site, as typed on the command line.
@@ -169,6 +175,8 @@ pub async fn run(args: ProfileArgs) -> Outcome {
         ProfileCommand::List(args) => list(&args),
         ProfileCommand::Show(args) => show(&args),
         ProfileCommand::Remove(args) => remove(&args).await,
+        ProfileCommand::Export(args) => team::export(&args),
+        ProfileCommand::Import(args) => team::import(&args),
     };
     result.unwrap_or_else(|outcome| outcome)
 }

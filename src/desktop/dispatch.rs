@@ -12,7 +12,7 @@ use super::clipboard::TokenClipboard;
 use super::demo;
 use super::events::{Events, notice_error};
 use super::handlers::sign_in::{self, SignInDone, SignInHandle};
-use super::handlers::{header_files, probe, profiles, settings, tokens};
+use super::handlers::{header_files, probe, profiles, settings, team_file, tokens};
 use super::host_config::{HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
 use super::user_info;
 use crate::auth::Browser;
@@ -325,6 +325,14 @@ impl Worker {
                 }
             }
             Command::DeleteProfile(id) => self.delete(&id).await,
+            Command::TeamFile(command) => {
+                // An import's answer follows the list read again, so its profile is selected.
+                if let Some(imported) = team_file::handle(command, &self.paths, &self.events).await
+                {
+                    self.reload_profiles().await;
+                    self.events.send(Event::Screens(imported));
+                }
+            }
             Command::SignInWith {
                 profile,
                 credentials,

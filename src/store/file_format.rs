@@ -109,7 +109,7 @@ pub fn render(profiles: &[Profile]) -> Result<String, toml::ser::Error> {
 
 /// A TOML error as "line N: message", without the snippet of the file that its `Display`
 /// would quote.
-fn describe(text: &str, err: &toml::de::Error) -> String {
+pub(super) fn describe(text: &str, err: &toml::de::Error) -> String {
     let message = err.message().trim_end();
     match err.span() {
         Some(span) => {

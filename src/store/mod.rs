@@ -20,6 +20,7 @@
 //! | [`async_secrets`] | [`AsyncSecrets`]: store calls on the blocking pool, with a timeout        |
 //! | [`access_token`]  | [`AccessTokenRecord`]: token + expiry + user as one keyring value         |
 //! | [`api_key`]       | [`ApiKeyRecord`]: an API key + its expiry + owner as one keyring value    |
+//! | [`team_file`]     | team profile files: export, and import checked in full before writing   |
 //! | [`recommend`]     | [`Recommendation`]: the profile to add for a probed site, and why        |
 
 pub mod access_token;
@@ -44,6 +45,7 @@ pub mod profiles;
 pub mod recommend;
 pub mod redirect;
 pub mod secrets;
+pub mod team_file;
 pub mod tiers;
 
 pub use access_token::AccessTokenRecord;

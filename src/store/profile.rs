@@ -12,6 +12,9 @@ use super::fields::{
 use super::redirect::RedirectUri;
 use crate::arcgis::url::{PortalUrl, ServerUrl, UrlError};
 
+/// The `Referer` password tokens are bound to when the profile gives none.
+pub const DEFAULT_REFERER: &str = "tokendesk";
+
 /// The longest profile name.
 pub const MAX_NAME_LEN: usize = 64;
 

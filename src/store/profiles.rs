@@ -178,6 +178,40 @@ impl ProfileStore {
         })
     }
 
+    /// Validates every draft and adds them all in one change: all or nothing. A draft whose
+    /// name is taken replaces that profile (keeping its id, so its secrets) when `replace`,
+    /// and is refused otherwise.
+    pub fn add_or_replace_all(
+        &mut self,
+        drafts: Vec<ProfileDraft>,
+        replace: bool,
+    ) -> Result<Vec<Profile>, StoreError> {
+        self.change(|profiles| {
+            let mut done = Vec::with_capacity(drafts.len());
+            for draft in drafts {
+                let existing = profiles
+                    .iter()
+                    .position(|p| p.name().eq_ignore_ascii_case(&draft.name));
+                let profile = match existing {
+                    Some(index) if replace => {
+                        let profile = draft.validate(profiles[index].id().clone())?;
+                        profiles[index] = profile.clone();
+                        profile
+                    }
+                    Some(_) => return Err(ProfileError::DuplicateName(draft.name).into()),
+                    None => {
+                        let profile = draft.validate(ProfileId::generate())?;
+                        check_unique_name(profiles, &profile)?;
+                        profiles.push(profile.clone());
+                        profile
+                    }
+                };
+                done.push(profile);
+            }
+            Ok(done)
+        })
+    }
+
     /// Changes the settings of profile `id` with `edit`, validates and saves them. The id
     /// stays, so the profile keeps its secrets even when renamed.
     pub fn update(

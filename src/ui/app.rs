@@ -241,7 +241,7 @@ impl eframe::App for TokenDeskApp {
             .default_size(300.0)
             .size_range(220.0..=480.0)
             .show(ui, |ui| {
-                self.screens.toolbar_ui(ui);
+                self.screens.toolbar_ui(ui, &self.view);
                 ui.separator();
                 profile_list_ui(ui, &self.view, &mut self.selected, now);
             });
@@ -281,6 +281,7 @@ impl eframe::App for TokenDeskApp {
         }
 
         self.screens.dialogs_ui(ui, &mut commands);
+        self.screens.team_ui(ui, &self.view, &mut commands);
         self.screens.route(&mut commands, &self.view);
         self.send_all(commands);
         if let Some(delay) = countdown::earliest([self.next_repaint(now), notice_expiry]) {

@@ -27,6 +27,7 @@
 //! | [`screen_event`] | the host's answers to the editor, dialogs and token tools            |
 //! | [`screens`]      | the state of the editor, dialogs and token tools; the host's answers |
 //! | [`service_url`]  | the "token for a service URL" box                                    |
+//! | [`team_dialog`]  | *Export…* and *Import…* of team profile files                        |
 
 pub mod activity_log;
 pub mod app;
@@ -48,6 +49,7 @@ pub mod secret_prompt;
 pub mod service_url;
 pub mod settings;
 mod sign_in_wait;
+pub mod team_dialog;
 pub mod theme;
 pub mod view;
 
@@ -136,6 +138,9 @@ pub enum Command {
         /// The format.
         format: Format,
     },
+    /// Export, preview or import a team profile file (answered with
+    /// `ScreenEvent::TeamFile`).
+    TeamFile(team_dialog::TeamFileCommand),
 }
 
 /// Where the screens send their commands (the host's channel; a `Vec` in unit tests).

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::clipboard_status::ClipboardStatus;
 use super::service_url::ServiceUrlAnswer;
+use super::team_dialog::TeamFileAnswer;
 use crate::arcgis::probe::ProbeReport;
 use crate::secret::AccessToken;
 use crate::store::ProfileId;
@@ -45,6 +46,8 @@ pub enum ScreenEvent {
         /// Which token works there.
         answer: ServiceUrlAnswer,
     },
+    /// The host's answer to the team file dialog.
+    TeamFile(TeamFileAnswer),
     /// A credential sign-in finished: `Err` says why (the prompt stays open to try again).
     CredentialSignIn {
         /// The profile.

@@ -15,6 +15,7 @@ use super::reveal::{Reveal, reveal_ui};
 use super::secret_prompt::{PromptAction, SecretPrompt, secret_prompt_ui};
 use super::service_url::{ServiceUrlAction, ServiceUrlBox, service_url_ui};
 use super::settings::{Settings, settings_ui};
+use super::team_dialog::{TeamAction, TeamDialog, team_dialog_ui};
 use super::view::{ProfileView, View};
 use super::{Command, profile_list};
 use crate::arcgis::Instant;
@@ -35,6 +36,7 @@ pub struct Screens {
     prompt: Option<SecretPrompt>,
     select: Option<ProfileId>,
     service_url: ServiceUrlBox,
+    team: Option<TeamDialog>,
 }
 
 impl Screens {
@@ -80,6 +82,13 @@ impl Screens {
                     form.save_error = Some(message);
                 }
             }
+            ScreenEvent::TeamFile(answer) => {
+                let added = self.team.as_mut().and_then(|dialog| dialog.answer(answer));
+                if let Some(added) = added {
+                    self.team = None;
+                    self.select = added.into_iter().next();
+                }
+            }
             ScreenEvent::ServiceUrl { url, answer } => self.service_url.answer(&url, answer),
             ScreenEvent::Copied(status) => self.clipboard = Some(status),
             ScreenEvent::ClipboardDone => self.clipboard = None,
@@ -102,11 +111,24 @@ impl Screens {
         }
     }
 
-    /// The buttons above the profile list: New profile, Settings.
-    pub fn toolbar_ui(&mut self, ui: &mut Ui) {
-        ui.horizontal(|ui| {
+    /// Opens *Import…* (the first-run screen's "profile file" choice too).
+    pub fn open_import(&mut self) {
+        self.team = Some(TeamDialog::import());
+    }
+
+    /// The buttons above the profile list: New profile, Import…, Export…, Settings.
+    pub fn toolbar_ui(&mut self, ui: &mut Ui, view: &View) {
+        ui.horizontal_wrapped(|ui| {
             if ui.button("New profile").clicked() {
                 self.editor = Some(EditorForm::add());
+            }
+            if ui.button("Import…").clicked() {
+                self.open_import();
+            }
+            let any = !view.profiles.is_empty();
+            if ui.add_enabled(any, egui::Button::new("Export…")).clicked() {
+                let all = view.profiles.iter().map(|p| p.profile.id().clone());
+                self.team = Some(TeamDialog::export(all.collect()));
             }
             if ui.button("Settings").clicked() {
                 self.settings_open = true;
@@ -272,6 +294,23 @@ impl Screens {
         egui::CollapsingHeader::new("Activity")
             .default_open(true)
             .show(ui, |ui| activity_log_ui(ui, &view.activity, 180.0));
+    }
+
+    /// The team file dialog (*Export…*, *Import…*), when open.
+    pub fn team_ui(&mut self, ui: &mut Ui, view: &View, commands: &mut Vec<Command>) {
+        let Some(dialog) = &mut self.team else {
+            return;
+        };
+        let profiles: Vec<_> = view
+            .profiles
+            .iter()
+            .map(|p| (p.profile.id().clone(), p.profile.name().to_owned()))
+            .collect();
+        match team_dialog_ui(ui, dialog, &profiles) {
+            Some(TeamAction::Command(command)) => commands.push(Command::TeamFile(command)),
+            Some(TeamAction::Close) => self.team = None,
+            None => {}
+        }
     }
 
     /// The modal dialogs: delete confirmation, settings, secret prompt. Returns `true` when

@@ -22,4 +22,5 @@ mod qgis_plugin;
 mod secrets_scan;
 mod snippet;
 mod store_tiers;
+mod team_files;
 mod tokens;

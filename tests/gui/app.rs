@@ -1159,4 +1159,131 @@ fn a_second_tokendesk_and_tokendesk_show_bring_the_running_window_back_from_the_
             "the same window, not a second one"
         );
     }
+impl Gui {
+    /// Focuses the field labelled `label` and types `text`.
+    fn type_into(&mut self, label: &str, text: &str) {
+        self.harness.get_by_label(label).focus();
+        self.harness.run();
+        self.harness.get_by_label(label).type_text(text);
+        self.harness.run();
+    }
+
+    /// Steps until a widget whose label contains `text` shows.
+    fn wait_for_text(&mut self, text: &str) {
+        let shown = crate::common::gui::step_until(&mut self.harness, |h| {
+            h.query_by_label_contains(text).is_some()
+        });
+        assert!(shown, "timed out waiting for `{text}` on screen");
+    }
+}
+
+#[test]
+fn a_profile_exported_in_the_window_is_imported_in_the_window_as_a_new_profile_with_its_ca() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    let dir = tempfile::tempdir().unwrap();
+    let exported = dir.path().join("team.toml");
+
+    gui.harness.get_by_label("Export…").click();
+    gui.harness.run();
+    // Nothing ticked, nothing to export.
+    let name = gui.profile.name().to_owned();
+    gui.harness
+        .get_by_role_and_label(eframe::egui::accesskit::Role::CheckBox, &name)
+        .click();
+    gui.harness.run();
+    assert!(
+        gui.harness
+            .get_by_label("Export")
+            .accesskit_node()
+            .is_disabled()
+    );
+    gui.harness
+        .get_by_role_and_label(eframe::egui::accesskit::Role::CheckBox, &name)
+        .click();
+    gui.harness.run();
+    gui.type_into("Save as (file path)", exported.to_str().unwrap());
+    gui.harness.get_by_label("Export").click();
+    gui.wait_for_text("Exported 1 profile to");
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert!(text.contains("-----BEGIN CERTIFICATE-----"), "{text}");
+    gui.harness.get_by_label("Close").click();
+    gui.harness.run();
+
+    // The same file again clashes: the window says so and imports nothing until asked to
+    // replace.
+    let before = std::fs::read(gui.rig.paths.profiles_file()).unwrap();
+    gui.harness.get_by_label("Import…").click();
+    gui.harness.run();
+    gui.type_into("Profile file (file path)", exported.to_str().unwrap());
+    gui.harness.get_by_label("Show what it adds").click();
+    gui.wait_for_text("This file adds:");
+    gui.harness
+        .get_by_label_contains(&format!("You have a profile called {}", gui.profile.name()));
+    assert!(
+        gui.harness
+            .get_by_label("Import")
+            .accesskit_node()
+            .is_disabled()
+    );
+    assert_eq!(
+        std::fs::read(gui.rig.paths.profiles_file()).unwrap(),
+        before
+    );
+    gui.harness.get_by_label("Close").click();
+    gui.harness.run();
+
+    // Renamed, it adds a second profile trusting the same CA, which becomes the selection.
+    let renamed = dir.path().join("renamed.toml");
+    let name_line = format!("name = \"{}\"", gui.profile.name());
+    std::fs::write(&renamed, text.replace(&name_line, "name = \"team-copy\"")).unwrap();
+    gui.harness.get_by_label("Import…").click();
+    gui.harness.run();
+    gui.type_into("Profile file (file path)", renamed.to_str().unwrap());
+    gui.harness.get_by_label("Show what it adds").click();
+    gui.wait_for_text("team-copy — ");
+    gui.harness.get_by_label("Import").click();
+    gui.wait_until("the imported profile, selected", |app| {
+        app.selected()
+            .and_then(|id| app.view().profile(id))
+            .is_some_and(|p| p.profile.name() == "team-copy")
+    });
+    let (store, _) = ProfileStore::open(&gui.rig.paths).unwrap();
+    let copy = store.get("team-copy").unwrap();
+    let ca = copy.ca_file().unwrap();
+    assert!(ca.starts_with(gui.rig.paths.data_dir()), "{}", ca.display());
+    assert_eq!(copy.url(), gui.profile.url());
+    assert_eq!(copy.client_id(), gui.profile.client_id());
+    // And it signs in against the portal with the imported CA.
+    gui.harness.get_by_label("Sign in").click();
+    let id = copy.id().clone();
+    gui.wait_until("the imported profile signed in", |app| {
+        Gui::shown_profile(app, &id).status.state == TokenState::Valid
+    });
+}
+
+#[test]
+fn a_hostile_team_file_in_the_window_says_why_and_changes_nothing() {
+    let mut gui = Gui::start(SignInMethod::BrowserPkce, Browsing::Approves);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hostile.toml");
+    std::fs::write(
+        &file,
+        "format = \"tokendesk-team-profiles\"\nversion = 1\n[[profile]]\nname = \"x\"\n\
+         kind = \"enterprise_portal\"\nurl = \"http://gis.example.com/portal\"\n\
+         method = \"browser_pkce\"\nclient_id = \"abc\"\n",
+    )
+    .unwrap();
+    let before = std::fs::read(gui.rig.paths.profiles_file()).unwrap();
+    gui.harness.get_by_label("Import…").click();
+    gui.harness.run();
+    gui.type_into("Profile file (file path)", file.to_str().unwrap());
+    gui.harness.get_by_label("Show what it adds").click();
+    gui.wait_for_text("is not an https:// address");
+    gui.harness.get_by_label_contains("Nothing was imported");
+    assert!(gui.harness.query_by_label("Import").is_none());
+    assert_eq!(
+        std::fs::read(gui.rig.paths.profiles_file()).unwrap(),
+        before
+    );
+    assert_every_widget_is_labelled(&gui.harness, "import");
 }

@@ -12,10 +12,12 @@
 //! | `tokens`    | copy a token in any format, copy an address, reveal, token for a service URL |
 //! | `settings`  | apply the settings, write `settings.toml`                                |
 //! | `header_files` | header files kept fresh for the profiles that ask for one             |
+//! | `team_file` | export, preview and import team profile files                            |
 
 pub(super) mod header_files;
 pub(super) mod probe;
 pub(super) mod profiles;
 pub(super) mod settings;
 pub(super) mod sign_in;
+pub(super) mod team_file;
 pub(super) mod tokens;
