@@ -383,7 +383,17 @@ fn the_demo_opens_with_one_ready_made_profile_per_sign_in_method_and_the_first_s
     );
     let first = harness.state().view().profiles[0].profile.id().clone();
     assert_eq!(harness.state().selected(), Some(&first));
-    harness.get_by_label("Demo mode");
+    harness.get_by_label(
+        "Demo mode: a practice portal on this computer. Nothing is kept when TokenDesk closes.",
+    );
+    assert!(
+        harness
+            .query_by_label_contains("demo-app: client secret demo-app-secret")
+            .is_none(),
+        "the credentials wait under Details"
+    );
+    harness.get_by_label("Details").click();
+    harness.run();
     harness.get_by_label_contains("demo-app: client secret demo-app-secret");
     harness.get_by_label("Sign in");
     assert_every_widget_is_labelled(&harness, "demo");
@@ -409,7 +419,15 @@ fn without_a_keyring_the_app_says_it_runs_in_session_only_mode() {
         crate::common::gui::step_until(&mut harness, |h| h.state().view().ready),
         "timed out waiting for the host"
     );
-    harness.get_by_label("Session-only mode: tokens are kept in memory only");
+    harness.get_by_label("Sign-ins last until TokenDesk closes, because no keyring is running.");
+    assert!(
+        harness
+            .query_by_label_contains("no DBUS_SESSION_BUS_ADDRESS")
+            .is_none(),
+        "the technical reason waits under Details"
+    );
+    harness.get_by_label("Details").click();
+    harness.run();
     harness.get_by_label_contains("no DBUS_SESSION_BUS_ADDRESS");
     assert_every_widget_is_labelled(&harness, "session-only");
 }
