@@ -1,7 +1,11 @@
-//! The profile editor (add, edit, duplicate): one labelled row per setting, the error of a
-//! field right under it, a Check button that probes the URL (through the host, off the UI
-//! thread) and fills in kind and method, and a CA file picker (also run by the host: the
-//! native dialog blocks). The form's state and rules are in [`super::editor_form`].
+//! The profile editor (add, edit, duplicate): in front only what everyone must answer —
+//! name, URL (with a Check button that probes it through the host, off the UI thread, and
+//! fills in kind and method), kind, method, client ID and the user name of password methods;
+//! redirect URI, token binding, referer, preferred header, lifetime and CA file under
+//! *Advanced*, filled with their defaults (the section opens by itself when one of them has
+//! the error). The error of a field stays right under it. The CA file picker is run by the
+//! host too (the native dialog blocks). The form's state and rules are in
+//! [`super::editor_form`].
 
 use eframe::egui;
 use std::path::PathBuf;
@@ -59,8 +63,25 @@ pub fn editor_ui(ui: &mut Ui, form: &mut EditorForm, taken: &[String]) -> Option
         .show(ui, |ui| {
             site_rows(ui, form, error.as_ref(), &mut action);
             method_rows(ui, form, error.as_ref());
-            token_rows(ui, form, error.as_ref(), &mut action);
         });
+    ui.add_space(4.0);
+    let advanced_error = error.as_ref().is_some_and(|e| is_advanced(e.field));
+    let advanced = egui::CollapsingHeader::new("Advanced")
+        .id_salt("editor_advanced")
+        .default_open(false)
+        .open(advanced_error.then_some(true))
+        .show(ui, |ui| {
+            egui::Grid::new("profile_editor_advanced")
+                .num_columns(2)
+                .spacing([12.0, 8.0])
+                .show(ui, |ui| {
+                    advanced_rows(ui, form, error.as_ref(), &mut action);
+                });
+        });
+    if advanced.body_returned.is_none() {
+        // Closed: what it holds (the defaults, until changed) in one line.
+        ui.label(RichText::new(advanced_summary(form)).small().weak());
+    }
     ui.add_space(8.0);
     if let Some(message) = &form.save_error {
         error_label(ui, message);
@@ -169,25 +190,11 @@ fn method_rows(ui: &mut Ui, form: &mut EditorForm, error: Option<&FormError>) {
             "the OAuth app's client ID",
             error,
         );
-    }
-    if form.method.uses_redirect() {
-        let label = ui.label("Redirect URI");
-        ui.vertical(|ui| {
-            let edit = ui
-                .add(
-                    egui::TextEdit::singleline(&mut form.redirect)
-                        .hint_text("leave empty for the default"),
-                )
-                .labelled_by(label.id);
-            if edit.changed() {
-                form.touch(Field::Redirect);
-            }
-            if let Some(line) = form.redirect_hint() {
-                ui.label(RichText::new(line).small().weak());
-            }
-            field_error(ui, error, Field::Redirect);
-        });
-        ui.end_row();
+        if let Some(line) = form.redirect_hint() {
+            ui.label("");
+            ui.label(RichText::new(line).small().weak());
+            ui.end_row();
+        }
     }
     if form.method.uses_password() {
         text_row(
@@ -198,7 +205,6 @@ fn method_rows(ui: &mut Ui, form: &mut EditorForm, error: Option<&FormError>) {
             "leave empty to be asked at sign-in",
             error,
         );
-        binding_row(ui, form, error);
     }
     if form.method == SignInMethod::ServerPassword {
         ui.label("");
@@ -206,6 +212,73 @@ fn method_rows(ui: &mut Ui, form: &mut EditorForm, error: Option<&FormError>) {
             .on_hover_text("Use the server's admin/generateToken (primary site administrator)");
         ui.end_row();
     }
+}
+
+/// The settings under *Advanced*.
+fn is_advanced(field: Field) -> bool {
+    matches!(
+        field,
+        Field::Redirect | Field::Binding | Field::Referer | Field::Lifetime | Field::CaFile
+    )
+}
+
+/// One line that says what *Advanced* holds now, so the defaults show while it is closed.
+fn advanced_summary(form: &EditorForm) -> String {
+    let mut parts = Vec::new();
+    if form.method == SignInMethod::BrowserPkce {
+        let redirect = match form.redirect.trim() {
+            "" => "http://127.0.0.1/ (any port)",
+            given => given,
+        };
+        parts.push(format!("redirect {redirect}"));
+    }
+    parts.push(format!("{} header", form.header.name()));
+    if uses_lifetime(form.method) {
+        let lifetime = match form.lifetime_unit {
+            LifetimeUnit::Never => "never".to_owned(),
+            unit => format!("{} {}", form.lifetime_amount.trim(), unit.label()),
+        };
+        parts.push(format!(
+            "{}: {lifetime}",
+            lifetime_label(form.method).to_lowercase()
+        ));
+    }
+    parts.push(match form.ca_file.trim() {
+        "" => "system certificates".to_owned(),
+        file => format!("CA file {file}"),
+    });
+    if !form.referer.trim().is_empty() {
+        parts.push(format!("referer {}", form.referer.trim()));
+    }
+    parts.join(" · ")
+}
+
+fn advanced_rows(
+    ui: &mut Ui,
+    form: &mut EditorForm,
+    error: Option<&FormError>,
+    action: &mut Option<EditorAction>,
+) {
+    if form.method.uses_redirect() {
+        let label = ui.label("Redirect URI");
+        ui.vertical(|ui| {
+            let edit = ui
+                .add(
+                    egui::TextEdit::singleline(&mut form.redirect)
+                        .hint_text("http://127.0.0.1/ (any free port)"),
+                )
+                .labelled_by(label.id);
+            if edit.changed() {
+                form.touch(Field::Redirect);
+            }
+            field_error(ui, error, Field::Redirect);
+        });
+        ui.end_row();
+    }
+    if form.method.uses_password() {
+        binding_row(ui, form, error);
+    }
+    token_rows(ui, form, error, action);
 }
 
 fn binding_row(ui: &mut Ui, form: &mut EditorForm, error: Option<&FormError>) {

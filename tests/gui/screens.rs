@@ -63,6 +63,12 @@ fn a_profile_added_through_the_editor_is_saved_with_what_was_typed() {
         "https://gis.example.com/portal",
     );
     type_into(&mut harness, "Client ID", "abc123");
+    assert!(
+        harness.query_by_label("Referer").is_none(),
+        "the referer waits under Advanced"
+    );
+    harness.get_by_label("Advanced").click();
+    harness.run();
     type_into(&mut harness, "Referer", "https://app.example.com");
     harness.get_by_label("X-Esri-Authorization").click();
     harness.run();
@@ -194,6 +200,8 @@ fn a_failed_check_says_what_happened_under_the_url() {
 #[test]
 fn the_ca_file_button_asks_the_host_for_the_file_dialog() {
     let mut harness = editor(EditorForm::add(), &[]);
+    harness.run();
+    harness.get_by_label("Advanced").click();
     harness.run();
     harness.get_by_label("Choose…").click();
     harness.run();
@@ -417,4 +425,58 @@ fn the_api_key_prompt_refuses_a_malformed_expiry_date_and_hands_over_the_key_onc
     };
     assert_eq!(key.expose(), "AAPTxyz");
     assert_eq!(expires_on.unwrap().to_string(), "2027-01-31");
+}
+
+#[test]
+fn the_editor_shows_only_name_url_kind_method_and_client_id_until_advanced_is_opened() {
+    let mut harness = editor(EditorForm::add(), &[]);
+    harness.run();
+    for front in [
+        "Name",
+        "Portal or server URL",
+        "Kind of site",
+        "Sign-in method",
+        "Client ID",
+    ] {
+        harness.get_by_label(front);
+    }
+    for advanced in [
+        "Redirect URI",
+        "Referer",
+        "CA file",
+        "Refresh-token lifetime",
+    ] {
+        assert!(
+            harness.query_by_label(advanced).is_none(),
+            "{advanced} waits under Advanced"
+        );
+    }
+    harness.get_by_label_contains("redirect http://127.0.0.1/ (any port)");
+    harness.get_by_label_contains("Register http://127.0.0.1/ as a redirect URI");
+    harness.get_by_label("Advanced").click();
+    harness.run();
+    for advanced in [
+        "Redirect URI",
+        "Referer",
+        "CA file",
+        "Refresh-token lifetime",
+    ] {
+        harness.get_by_label(advanced);
+    }
+}
+
+#[test]
+fn an_error_in_an_advanced_setting_opens_advanced_and_shows_next_to_its_field() {
+    let mut form = EditorForm::add();
+    form.name = "work".to_owned();
+    form.url = "https://gis.example.com/portal".to_owned();
+    form.client_id = "abc".to_owned();
+    form.ca_file = "relative/ca.pem".to_owned();
+    let mut harness = editor(form, &[]);
+    harness.run();
+    harness.get_by_label("Save").click();
+    harness.run();
+    assert!(harness.state().actions.is_empty(), "nothing saved");
+    harness.get_by_label("CA file");
+    harness.get_by_label_contains("relative path");
 }

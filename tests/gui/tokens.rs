@@ -266,6 +266,8 @@ fn a_profile_added_through_the_editor_with_check_is_saved_and_listed() {
     let portal = app.rig.portal.urls().portal_root.clone();
     type_into(&mut app, "Portal or server URL", &portal);
     let ca = app.rig.profile.ca_file().unwrap().display().to_string();
+    app.harness.get_by_label("Advanced").click();
+    app.harness.run();
     type_into(&mut app, "CA file", &ca);
     app.harness.get_by_label("Check").click();
     app.wait_for("the check", |h| {
