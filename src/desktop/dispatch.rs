@@ -12,7 +12,9 @@ use super::clipboard::TokenClipboard;
 use super::demo;
 use super::events::{Events, notice_error};
 use super::handlers::sign_in::{self, SignInDone, SignInHandle};
-use super::handlers::{header_files, probe, profiles, settings, team_file, tokens};
+use super::handlers::{
+    demo_window, header_files, probe, profiles, settings, team_file, tokens,
+};
 use super::host_config::{HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
 use super::user_info;
 use crate::auth::Browser;
@@ -325,6 +327,7 @@ impl Worker {
                 }
             }
             Command::DeleteProfile(id) => self.delete(&id).await,
+            Command::TryDemo => demo_window::open(&self.events),
             Command::TeamFile(command) => {
                 // An import's answer follows the list read again, so its profile is selected.
                 if let Some(imported) = team_file::handle(command, &self.paths, &self.events).await

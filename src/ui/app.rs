@@ -262,8 +262,9 @@ impl eframe::App for TokenDeskApp {
                             .card_ui(ui, profile, &self.view, now, &mut commands);
                     });
                 }
-                None if self.view.ready => {
-                    ui.label("No profile yet. Press New profile to add one.");
+                None if self.view.ready && self.view.demo.is_none() => {
+                    egui::ScrollArea::vertical()
+                        .show(ui, |ui| self.screens.first_run_ui(ui, &mut commands));
                 }
                 None => {}
             }

@@ -40,6 +40,10 @@ pub enum EditorAction {
     },
     /// Close without saving.
     Cancel,
+    /// Open the portal's page where OAuth credentials are created.
+    OpenInBrowser(url::Url),
+    /// Copy this text (the request for the administrator; no secret in it).
+    CopyText(String),
 }
 
 const KINDS: [SiteKind; 3] = [
@@ -56,6 +60,10 @@ pub fn editor_ui(ui: &mut Ui, form: &mut EditorForm, taken: &[String]) -> Option
         EditorMode::Edit(_) => "Edit profile",
         EditorMode::Duplicate => "Duplicate profile",
     });
+    if let Some(intro) = form.intro {
+        ui.label(intro);
+        ui.add_space(4.0);
+    }
     let error = form.visible_error(taken);
     egui::Grid::new("profile_editor")
         .num_columns(2)
@@ -64,6 +72,9 @@ pub fn editor_ui(ui: &mut Ui, form: &mut EditorForm, taken: &[String]) -> Option
             site_rows(ui, form, error.as_ref(), &mut action);
             method_rows(ui, form, error.as_ref());
         });
+    if form.method.needs_client_id() {
+        client_id_help(ui, form, &mut action);
+    }
     ui.add_space(4.0);
     let advanced_error = error.as_ref().is_some_and(|e| is_advanced(e.field));
     let advanced = egui::CollapsingHeader::new("Advanced")
@@ -190,11 +201,6 @@ fn method_rows(ui: &mut Ui, form: &mut EditorForm, error: Option<&FormError>) {
             "the OAuth app's client ID",
             error,
         );
-        if let Some(line) = form.redirect_hint() {
-            ui.label("");
-            ui.label(RichText::new(line).small().weak());
-            ui.end_row();
-        }
     }
     if form.method.uses_password() {
         text_row(
@@ -212,6 +218,38 @@ fn method_rows(ui: &mut Ui, form: &mut EditorForm, error: Option<&FormError>) {
             .on_hover_text("Use the server's admin/generateToken (primary site administrator)");
         ui.end_row();
     }
+}
+
+/// What a client ID is and where it comes from, in two sentences; the redirect URI(s) to
+/// register; the portal's page for OAuth credentials; and the request to copy for the
+/// administrator.
+fn client_id_help(ui: &mut Ui, form: &EditorForm, action: &mut Option<EditorAction>) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.label(RichText::new("What is a client ID?").strong());
+        ui.label(
+            "It names the app your organisation registered on its portal so that TokenDesk may              sign you in there. Your portal's administrator creates it once for everyone (Content              > New item > Developer credentials > OAuth credentials) and gives you the ID.",
+        );
+        let redirects = form.redirect_uris();
+        if !redirects.is_empty() {
+            ui.label(format!(
+                "Redirect URI to register: {}",
+                redirects.join(", ")
+            ));
+        }
+        ui.horizontal_wrapped(|ui| {
+            if let Some(page) = form.credentials_page()
+                && ui
+                    .button("Open the portal's Content page")
+                    .on_hover_text(page.as_str())
+                    .clicked()
+            {
+                *action = Some(EditorAction::OpenInBrowser(page));
+            }
+            if ui.button("Copy request for my administrator").clicked() {
+                *action = Some(EditorAction::CopyText(form.administrator_request()));
+            }
+        });
+    });
 }
 
 /// The settings under *Advanced*.
@@ -270,6 +308,9 @@ fn advanced_rows(
                 .labelled_by(label.id);
             if edit.changed() {
                 form.touch(Field::Redirect);
+            }
+            if let Some(line) = form.redirect_hint() {
+                ui.label(RichText::new(line).small().weak());
             }
             field_error(ui, error, Field::Redirect);
         });

@@ -177,6 +177,8 @@ pub struct EditorForm {
     pub save_attempted: bool,
     /// Saving failed on the host side (e.g. the file could not be written).
     pub save_error: Option<String>,
+    /// Opened from the first-run screen: a line that says what to paste, above the form.
+    pub intro: Option<&'static str>,
 }
 
 /// An error of the form, with the field it belongs next to.
@@ -251,7 +253,71 @@ impl EditorForm {
             touched: Vec::new(),
             save_attempted: false,
             save_error: None,
+            intro: None,
         }
+    }
+
+    /// A new profile from the first-run screen: `url` filled in (ArcGIS Online's address, or
+    /// nothing for "my organisation's site"), `intro` above the form.
+    pub fn guided(kind: SiteKind, url: &str, intro: &'static str) -> Self {
+        let mut form = Self::add();
+        form.set_kind(kind);
+        form.url = url.to_owned();
+        form.intro = Some(intro);
+        form
+    }
+
+    /// The portal's page where OAuth credentials are created (Content; then New item >
+    /// Developer credentials), for the URL typed; `None` for a server or an unusable URL.
+    pub fn credentials_page(&self) -> Option<url::Url> {
+        if !self.kind.is_portal() {
+            return None;
+        }
+        let portal = crate::arcgis::url::PortalUrl::parse(self.url.trim()).ok()?;
+        url::Url::parse(&format!("{}/home/content.html", portal.base())).ok()
+    }
+
+    /// The redirect URIs to register for this method, as text.
+    pub fn redirect_uris(&self) -> Vec<String> {
+        match self.method {
+            SignInMethod::OutOfBand => vec![RedirectUri::OutOfBand.to_string()],
+            SignInMethod::BrowserPkce if self.redirect.trim().is_empty() => {
+                vec!["http://127.0.0.1".to_owned()]
+            }
+            SignInMethod::BrowserPkce => vec![self.redirect.trim().to_owned()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The message a person sends their administrator to get a client ID: the portal, the
+    /// type of app and the redirect URIs to register.
+    pub fn administrator_request(&self) -> String {
+        let site = match self.url.trim() {
+            "" => "our ArcGIS portal".to_owned(),
+            url => url.to_owned(),
+        };
+        let app = match self.method {
+            SignInMethod::AppCredentials => {
+                "OAuth credentials for an application (client credentials; I also need the                  client secret, sent separately)"
+            }
+            SignInMethod::OutOfBand => {
+                "OAuth credentials for a public app (user sign-in, out-of-band code)"
+            }
+            _ => "OAuth credentials for a public app (user sign-in in the browser, PKCE)",
+        };
+        let redirects = self.redirect_uris();
+        let redirect_line = if redirects.is_empty() {
+            String::new()
+        } else {
+            format!("\nRedirect URI(s) to register: {}", redirects.join(", "))
+        };
+        format!(
+            "Hello,\n\nTo sign in to {site} with TokenDesk I need a client ID.\nCould you \
+             create it (Content > New item > Developer credentials) with these settings?\n\
+             Type: {app}{redirect_line}\n\nThen send me the client ID, or a TokenDesk profile \
+             file (`tokendesk profile export NAME --file team.toml`) that the whole team can \
+             import.\n\nThank you!"
+        )
     }
 
     /// Notes that the person changed `field`, so its error shows from now on.
@@ -405,6 +471,11 @@ impl EditorForm {
         };
         self.set_kind(recommendation.kind);
         self.method = recommendation.method;
+        if self.name.trim().is_empty()
+            && let Some(name) = suggested_name(&recommendation.url)
+        {
+            self.name = name;
+        }
         if report.kind == probe::FoundKind::FederatedServer {
             self.url = recommendation.url.clone();
             self.touch(Field::Url);
@@ -481,6 +552,25 @@ fn lifetime_text(lifetime: TokenLifetime) -> (String, LifetimeUnit) {
         .find(|unit| minutes % i64::from(unit.minutes()) == 0)
         .unwrap_or(LifetimeUnit::Minutes);
     ((minutes / i64::from(unit.minutes())).to_string(), unit)
+}
+
+/// A profile name from a site's host: `gis.example.com` → `gis-example-com`, ArcGIS
+/// Online's `www.arcgis.com` → `arcgis-online`.
+pub fn suggested_name(url: &str) -> Option<String> {
+    let host = url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
+    if host == "www.arcgis.com" || host == "arcgis.com" {
+        return Some("arcgis-online".to_owned());
+    }
+    let name: String = host
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let name = name.trim_matches('-');
+    let name: String = name
+        .chars()
+        .take(crate::store::profile::MAX_NAME_LEN)
+        .collect();
+    (!name.is_empty()).then_some(name)
 }
 
 fn free_copy_name(name: &str, taken: &[String]) -> String {

@@ -16,6 +16,7 @@
 //! | [`theme`]        | the theme preference and the status colours                         |
 //! | [`editor`]       | the profile editor (add, edit, duplicate; Check; CA file picker)     |
 //! | [`editor_form`]  | the editor's form state and how it maps onto a `ProfileDraft`        |
+//! | [`first_run`]    | the first-run screen: ArcGIS Online, my organisation, a profile file, the demo |
 //! | [`delete_confirm`] | "delete this profile?"                                             |
 //! | [`copy_menu`]    | the copy button and menu (every `output::Format`)                    |
 //! | [`clipboard_status`] | "copied … · the clipboard clears in 12 s"                        |
@@ -38,6 +39,7 @@ pub mod countdown;
 pub mod delete_confirm;
 pub mod editor;
 pub mod editor_form;
+pub mod first_run;
 mod oob_dialog;
 mod profile_card;
 mod profile_list;
@@ -141,6 +143,8 @@ pub enum Command {
     /// Export, preview or import a team profile file (answered with
     /// `ScreenEvent::TeamFile`).
     TeamFile(team_dialog::TeamFileCommand),
+    /// Open the built-in demo portal in a window of its own (the first-run screen's choice).
+    TryDemo,
 }
 
 /// Where the screens send their commands (the host's channel; a `Vec` in unit tests).

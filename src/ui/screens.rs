@@ -11,6 +11,7 @@ use super::copy_menu::copy_menu_ui;
 use super::delete_confirm::{DeleteChoice, delete_confirm_ui};
 use super::editor::{EditorAction, editor_ui};
 use super::editor_form::EditorForm;
+use super::first_run::{FirstRunChoice, ONLINE_INTRO, ORGANISATION_INTRO, first_run_ui};
 use super::reveal::{Reveal, reveal_ui};
 use super::secret_prompt::{PromptAction, SecretPrompt, secret_prompt_ui};
 use super::service_url::{ServiceUrlAction, ServiceUrlBox, service_url_ui};
@@ -198,6 +199,8 @@ impl Screens {
                 commands.push(Command::CheckSite { url, ca_file });
             }
             Some(EditorAction::PickCaFile) => commands.push(Command::PickCaFile),
+            Some(EditorAction::OpenInBrowser(url)) => commands.push(Command::OpenInBrowser(url)),
+            Some(EditorAction::CopyText(text)) => commands.push(Command::CopyPlainText(text)),
             Some(EditorAction::Save { mode, draft }) => {
                 commands.push(Command::SaveProfile { mode, draft });
             }
@@ -294,6 +297,29 @@ impl Screens {
         egui::CollapsingHeader::new("Activity")
             .default_open(true)
             .show(ui, |ui| activity_log_ui(ui, &view.activity, 180.0));
+    }
+
+    /// The first-run screen (no profile yet): the four choices.
+    pub fn first_run_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        match first_run_ui(ui) {
+            Some(FirstRunChoice::ArcgisOnline) => {
+                self.editor = Some(EditorForm::guided(
+                    crate::store::SiteKind::ArcgisOnline,
+                    "https://www.arcgis.com",
+                    ONLINE_INTRO,
+                ));
+            }
+            Some(FirstRunChoice::Organisation) => {
+                self.editor = Some(EditorForm::guided(
+                    crate::store::SiteKind::EnterprisePortal,
+                    "",
+                    ORGANISATION_INTRO,
+                ));
+            }
+            Some(FirstRunChoice::ProfileFile) => self.open_import(),
+            Some(FirstRunChoice::Demo) => commands.push(Command::TryDemo),
+            None => {}
+        }
     }
 
     /// The team file dialog (*Export…*, *Import…*), when open.

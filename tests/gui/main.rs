@@ -4,5 +4,6 @@
 mod common;
 
 mod app;
+mod first_run;
 mod screens;
 mod tokens;

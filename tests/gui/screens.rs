@@ -452,7 +452,8 @@ fn the_editor_shows_only_name_url_kind_method_and_client_id_until_advanced_is_op
         );
     }
     harness.get_by_label_contains("redirect http://127.0.0.1/ (any port)");
-    harness.get_by_label_contains("Register http://127.0.0.1/ as a redirect URI");
+    harness.get_by_label_contains("Redirect URI to register: http://127.0.0.1");
+    harness.get_by_label("What is a client ID?");
     harness.get_by_label("Advanced").click();
     harness.run();
     for advanced in [

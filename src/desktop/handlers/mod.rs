@@ -9,11 +9,13 @@
 //! | `sign_in`   | browser / out-of-band sign-in with Cancel and pasted code, credential sign-in, open in browser |
 //! | `profiles`  | save and delete a profile, the CA file dialog                            |
 //! | `probe`     | the editor's Check                                                       |
+//! | `demo_window` | "Try the demo portal": `tokendesk --demo` in a window of its own         |
 //! | `tokens`    | copy a token in any format, copy an address, reveal, token for a service URL |
 //! | `settings`  | apply the settings, write `settings.toml`                                |
 //! | `header_files` | header files kept fresh for the profiles that ask for one             |
 //! | `team_file` | export, preview and import team profile files                            |
 
+pub(super) mod demo_window;
 pub(super) mod header_files;
 pub(super) mod probe;
 pub(super) mod profiles;
