@@ -55,6 +55,74 @@ pub fn fraction_left(start: Instant, deadline: Instant, now: Instant) -> f32 {
     fraction
 }
 
+/// What a countdown means for the person: the colour of its bar and text says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    /// Plenty of time: nothing to think about.
+    Plenty,
+    /// Close to the end, where TokenDesk renews it by itself.
+    RenewingSoon,
+    /// About to end without a renewal in sight: the person should act (sign in again).
+    ActNow,
+    /// Ended.
+    Expired,
+}
+
+impl Urgency {
+    /// A few words for people (next to the colour, never instead of it).
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Plenty => "plenty of time",
+            Self::RenewingSoon => "renewing soon",
+            Self::ActNow => "act now",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// Which kind of deadline a countdown runs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    /// An access token: renewed 5 minutes or a fifth of its life before it ends.
+    AccessToken,
+    /// A refresh token: exchanged a day or a fifth of its life before it ends; when it
+    /// ends, the person must sign in again.
+    RefreshToken,
+}
+
+/// What the countdown from `start` to `deadline` means at `now`. `failing`: renewals are
+/// failing (the engine retries), so the end is not taken care of.
+pub fn urgency(
+    kind: Deadline,
+    start: Instant,
+    deadline: Instant,
+    now: Instant,
+    failing: bool,
+) -> Urgency {
+    let left = deadline - now;
+    if left <= chrono::TimeDelta::zero() {
+        return Urgency::Expired;
+    }
+    let life = (deadline - start).max(chrono::TimeDelta::zero());
+    let (renew_window, act_window) = match kind {
+        Deadline::AccessToken => (
+            (life / 5).max(chrono::TimeDelta::minutes(5)),
+            chrono::TimeDelta::minutes(1),
+        ),
+        Deadline::RefreshToken => (
+            (life / 5).max(chrono::TimeDelta::days(1)),
+            chrono::TimeDelta::hours(1),
+        ),
+    };
+    if left <= act_window || (failing && left <= renew_window) {
+        Urgency::ActNow
+    } else if left <= renew_window {
+        Urgency::RenewingSoon
+    } else {
+        Urgency::Plenty
+    }
+}
+
 /// How long until the countdown to `deadline` next changes its text: the next whole second
 /// of the wall clock ([`to_next_second`]); `None` once it reads `expired`.
 pub fn next_change(deadline: Instant, now: Instant) -> Option<Duration> {
@@ -76,6 +144,44 @@ pub fn elapsed(since: Instant, now: Instant) -> String {
         format!("{h}:{m:02}:{s:02}")
     } else {
         format!("{m}:{s:02}")
+    }
+}
+
+#[cfg(test)]
+mod urgency_tests {
+    use super::{Deadline, Urgency, urgency};
+    use chrono::{TimeDelta, TimeZone, Utc};
+
+    #[test]
+    fn an_access_token_goes_from_plenty_to_renewing_soon_to_act_now_to_expired() {
+        let start = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let end = start + TimeDelta::minutes(30);
+        let at = |left: TimeDelta| urgency(Deadline::AccessToken, start, end, end - left, false);
+        assert_eq!(at(TimeDelta::minutes(20)), Urgency::Plenty);
+        assert_eq!(at(TimeDelta::minutes(5)), Urgency::RenewingSoon);
+        assert_eq!(at(TimeDelta::seconds(30)), Urgency::ActNow);
+        assert_eq!(at(TimeDelta::zero()), Urgency::Expired);
+    }
+
+    #[test]
+    fn failing_renewals_near_the_end_ask_the_person_to_act() {
+        let start = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let end = start + TimeDelta::minutes(30);
+        let now = end - TimeDelta::minutes(4);
+        assert_eq!(
+            urgency(Deadline::AccessToken, start, end, now, true),
+            Urgency::ActNow
+        );
+    }
+
+    #[test]
+    fn a_refresh_token_asks_for_action_in_its_last_hour() {
+        let start = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let end = start + TimeDelta::days(14);
+        let at = |left: TimeDelta| urgency(Deadline::RefreshToken, start, end, end - left, false);
+        assert_eq!(at(TimeDelta::days(5)), Urgency::Plenty);
+        assert_eq!(at(TimeDelta::hours(20)), Urgency::RenewingSoon);
+        assert_eq!(at(TimeDelta::minutes(30)), Urgency::ActNow);
     }
 }
 

@@ -7,10 +7,11 @@ use eframe::egui::{self, RichText};
 
 use super::Command;
 use super::countdown;
+use super::countdown::{Deadline, Urgency};
 use super::profile_list::{counts_down, kind_icon};
 use super::remedy::with_remedy;
 use super::sign_in_wait::sign_in_wait_ui;
-use super::theme::state_colour;
+use super::theme::{bar_text_colour, state_colour, urgency_fill_colour};
 use super::view::ProfileView;
 use crate::arcgis::Instant;
 use crate::engine::TokenState;
@@ -125,7 +126,10 @@ fn deadlines_ui(ui: &mut egui::Ui, view: &ProfileView, now: Instant) {
         .show(ui, |ui| {
             if let Some(expires) = deadlines.access_expires_at {
                 let start = deadlines.last_refresh_at.unwrap_or(now);
-                countdown_row(ui, "Access token", start, expires, now);
+                let failing = matches!(view.status.state, TokenState::RefreshFailing { .. });
+                let urgency =
+                    countdown::urgency(Deadline::AccessToken, start, expires, now, failing);
+                countdown_row(ui, "Access token", (start, expires, now), urgency);
             }
             if let Some(expires) = deadlines.refresh_expires_at {
                 let minutes = i64::from(view.profile.expiration());
@@ -134,7 +138,10 @@ fn deadlines_ui(ui: &mut egui::Ui, view: &ProfileView, now: Instant) {
                 } else {
                     deadlines.last_refresh_at.unwrap_or(now)
                 };
-                countdown_row(ui, "Refresh token", start, expires, now);
+                let failing = matches!(view.status.state, TokenState::RefreshFailing { .. });
+                let urgency =
+                    countdown::urgency(Deadline::RefreshToken, start, expires, now, failing);
+                countdown_row(ui, "Refresh token", (start, expires, now), urgency);
             }
             if let Some(at) = deadlines.last_refresh_at {
                 ui.label(RichText::new("Last renewed").weak());
@@ -148,13 +155,27 @@ fn deadlines_ui(ui: &mut egui::Ui, view: &ProfileView, now: Instant) {
         });
 }
 
-fn countdown_row(ui: &mut egui::Ui, name: &str, start: Instant, expires: Instant, now: Instant) {
+/// A countdown with its progress bar, coloured by what it means (the words say it too, for
+/// whoever does not see the colour).
+fn countdown_row(
+    ui: &mut egui::Ui,
+    name: &str,
+    (start, expires, now): (Instant, Instant, Instant),
+    urgency: Urgency,
+) {
     let left = countdown::remaining(expires, now);
+    let dark = ui.visuals().dark_mode;
+    let text = match urgency {
+        Urgency::Plenty => format!("{left} left"),
+        Urgency::Expired => "expired".to_owned(),
+        other => format!("{left} left · {}", other.words()),
+    };
     ui.label(RichText::new(name).weak());
     ui.add(
         egui::ProgressBar::new(countdown::fraction_left(start, expires, now))
             .desired_width(260.0)
-            .text(format!("{left} left")),
+            .fill(urgency_fill_colour(urgency, dark))
+            .text(RichText::new(text).color(bar_text_colour(dark))),
     )
     .on_hover_text(format!(
         "expires {}",

@@ -4,7 +4,7 @@
 use eframe::egui::{self, RichText};
 
 use super::countdown;
-use super::theme::{SIGNING_IN_BADGE, busy_colour, state_badge, state_colour};
+use super::theme::{SIGNING_IN_BADGE, busy_colour, state_badge, state_colour, urgency_text_colour};
 use super::view::{ProfileView, View};
 use crate::arcgis::Instant;
 use crate::engine::TokenState;
@@ -72,12 +72,26 @@ fn row_ui(ui: &mut egui::Ui, view: &ProfileView, selected: &mut Option<ProfileId
             && view.sign_in.is_none()
             && counts_down(state)
         {
+            let start = view.status.deadlines.last_refresh_at.unwrap_or(now);
+            let failing = matches!(state, TokenState::RefreshFailing { .. });
+            let urgency = countdown::urgency(
+                countdown::Deadline::AccessToken,
+                start,
+                deadline,
+                now,
+                failing,
+            );
+            let colour = urgency_text_colour(urgency, ui.visuals().dark_mode);
             ui.label(
                 RichText::new(countdown::remaining(deadline, now))
                     .small()
-                    .monospace(),
+                    .monospace()
+                    .color(colour),
             )
-            .on_hover_text("time left on the access token");
+            .on_hover_text(format!(
+                "time left on the access token: {}",
+                urgency.words()
+            ));
         }
     });
 }

@@ -2,6 +2,7 @@
 
 use eframe::egui::{self, Color32};
 
+use super::countdown::Urgency;
 use crate::engine::TokenState;
 
 /// The theme a person chose in the settings.
@@ -61,6 +62,47 @@ pub fn state_colour(state: &TokenState) -> Color32 {
     }
 }
 
+/// The colour of a countdown's text (on the window's background) for what it means, in the
+/// light or the dark theme: darker shades on light, lighter ones on dark, each well above a
+/// 4.5:1 contrast with egui's panel colours.
+pub fn urgency_text_colour(urgency: Urgency, dark: bool) -> Color32 {
+    match (urgency, dark) {
+        (Urgency::Plenty, false) => Color32::from_rgb(0x1b, 0x6e, 0x34),
+        (Urgency::Plenty, true) => Color32::from_rgb(0x6f, 0xd3, 0x8c),
+        (Urgency::RenewingSoon, false) => Color32::from_rgb(0x1c, 0x5a, 0xa6),
+        (Urgency::RenewingSoon, true) => Color32::from_rgb(0x7c, 0xb4, 0xf5),
+        (Urgency::ActNow, false) => Color32::from_rgb(0x8f, 0x4e, 0x00),
+        (Urgency::ActNow, true) => Color32::from_rgb(0xf4, 0xb2, 0x4a),
+        (Urgency::Expired, false) => Color32::from_rgb(0xa3, 0x1f, 0x1f),
+        (Urgency::Expired, true) => Color32::from_rgb(0xf2, 0x8b, 0x82),
+    }
+}
+
+/// The fill of a countdown's progress bar for what it means: light fills under the dark text
+/// of the light theme, deep ones under the light text of the dark theme.
+pub fn urgency_fill_colour(urgency: Urgency, dark: bool) -> Color32 {
+    match (urgency, dark) {
+        (Urgency::Plenty, false) => Color32::from_rgb(0xa8, 0xdd, 0xb5),
+        (Urgency::Plenty, true) => Color32::from_rgb(0x1f, 0x6b, 0x3a),
+        (Urgency::RenewingSoon, false) => Color32::from_rgb(0xb3, 0xd1, 0xf5),
+        (Urgency::RenewingSoon, true) => Color32::from_rgb(0x23, 0x55, 0x94),
+        (Urgency::ActNow, false) => Color32::from_rgb(0xf7, 0xd0, 0x8a),
+        (Urgency::ActNow, true) => Color32::from_rgb(0x8a, 0x55, 0x0c),
+        (Urgency::Expired, false) => Color32::from_rgb(0xf2, 0xb8, 0xb5),
+        (Urgency::Expired, true) => Color32::from_rgb(0x8c, 0x25, 0x25),
+    }
+}
+
+/// The text drawn on a countdown's bar: near-black on the light theme's fills, near-white
+/// on the dark theme's (egui's own grey text would be faint on a coloured fill).
+pub fn bar_text_colour(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_gray(245)
+    } else {
+        Color32::from_gray(20)
+    }
+}
+
 /// A short badge text for a state (the list has little room; the card says more).
 pub fn state_badge(state: &TokenState) -> &'static str {
     match state {
@@ -86,4 +128,65 @@ pub fn spinner(ui: &mut egui::Ui) {
     let phase = (step as u64 % 4) as usize;
     ui.label(egui::RichText::new(PHASES[phase]).monospace().size(16.0));
     ui.ctx().request_repaint_after(SPINNER_STEP);
+}
+
+#[cfg(test)]
+mod urgency_colour_tests {
+    use super::{urgency_fill_colour, urgency_text_colour};
+    use crate::ui::countdown::Urgency;
+    use eframe::egui::{Color32, Visuals};
+
+    /// WCAG 2 contrast ratio of two colours.
+    fn contrast(a: Color32, b: Color32) -> f32 {
+        let luminance = |c: Color32| {
+            let channel = |v: u8| {
+                let v = f32::from(v) / 255.0;
+                if v <= 0.039_28 {
+                    v / 12.92
+                } else {
+                    ((v + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * channel(c.r()) + 0.7152 * channel(c.g()) + 0.0722 * channel(c.b())
+        };
+        let (x, y) = (luminance(a) + 0.05, luminance(b) + 0.05);
+        x.max(y) / x.min(y)
+    }
+
+    const ALL: [Urgency; 4] = [
+        Urgency::Plenty,
+        Urgency::RenewingSoon,
+        Urgency::ActNow,
+        Urgency::Expired,
+    ];
+
+    #[test]
+    fn countdown_colours_are_readable_in_the_light_and_the_dark_theme() {
+        for (visuals, dark) in [(Visuals::light(), false), (Visuals::dark(), true)] {
+            for urgency in ALL {
+                let text = urgency_text_colour(urgency, dark);
+                let on_panel = contrast(text, visuals.panel_fill);
+                assert!(
+                    on_panel >= 4.5,
+                    "{urgency:?} text, dark={dark}: {on_panel:.2}"
+                );
+                let fill = urgency_fill_colour(urgency, dark);
+                let on_bar = contrast(super::bar_text_colour(dark), fill);
+                let on_track = contrast(super::bar_text_colour(dark), visuals.extreme_bg_color);
+                assert!(on_track >= 4.5, "track, dark={dark}: {on_track:.2}");
+                assert!(on_bar >= 4.5, "{urgency:?} bar, dark={dark}: {on_bar:.2}");
+            }
+        }
+    }
+
+    #[test]
+    fn each_meaning_has_its_own_colour() {
+        for dark in [false, true] {
+            let colours: std::collections::HashSet<_> = ALL
+                .iter()
+                .map(|u| urgency_text_colour(*u, dark).to_array())
+                .collect();
+            assert_eq!(colours.len(), 4);
+        }
+    }
 }
