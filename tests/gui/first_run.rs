@@ -9,7 +9,7 @@ use crate::common::browser::{Click, PlayingBrowser};
 use crate::common::engine::{PASSWORD, Rig, USER};
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use tokendesk::auth::Browser;
 use tokendesk::clock::{Clock, SystemClock};
 use tokendesk::desktop::{DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
@@ -232,85 +232,217 @@ fn the_demo_path_reaches_a_copied_authorization_header_in_three_decisions() {
     drop(runtime);
 }
 
+/// The window over an empty profiles file, the real host against the in-process demo portal,
+/// a browser that signs in as the demo analyst.
+struct FirstRun {
+    app: Harness<'static, TokenDeskApp>,
+    rig: Rig,
+    _runtime: tokio::runtime::Runtime,
+    decisions: usize,
+}
+
+impl FirstRun {
+    fn start() -> Self {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let rig = runtime.block_on(Rig::start(DemoConfig::default(), 20160, Arc::clone(&store)));
+        let (browser, _shown) = runtime.block_on(async {
+            PlayingBrowser::new(rig.portal.ca_pem(), USER, PASSWORD, Click::SignIn)
+        });
+        let clock: Arc<dyn Clock> = rig.clock.clone();
+        let config = HostConfig {
+            clock: Arc::clone(&clock),
+            browser: Arc::new(browser),
+            clipboard: Box::new(|| {
+                Ok(Box::new(MemoryClipboard::default()) as Box<dyn ClipboardBackend>)
+            }),
+            ..HostConfig::new(
+                Setup::Profiles(rig.paths.clone()),
+                SecretsChoice::Given(store),
+            )
+        };
+        let mut app = Harness::builder()
+            .with_size(eframe::egui::vec2(DEFAULT_SIZE[0], DEFAULT_SIZE[1]))
+            .with_max_steps(32)
+            .build_eframe(move |cc| {
+                cc.egui_ctx
+                    .all_styles_mut(|style| style.animation_time = 0.0);
+                let (host, events) = Host::start(config, cc.egui_ctx.clone()).unwrap();
+                TokenDeskApp::new(clock, Box::new(host), events)
+            });
+        assert!(
+            crate::common::gui::step_until(&mut app, |h| h.state().view().ready),
+            "timed out waiting for the host"
+        );
+        Self {
+            app,
+            rig,
+            _runtime: runtime,
+            decisions: 0,
+        }
+    }
+
+    fn type_into(&mut self, label: &str, text: &str) {
+        self.app.get_by_label(label).focus();
+        self.app.run();
+        self.app.get_by_label(label).type_text(text);
+        self.app.run();
+    }
+
+    /// A decision: pressing `label` (a button).
+    fn press(&mut self, label: &str) {
+        self.app.get_by_role_and_label(Role::Button, label).click();
+        self.app.run();
+        self.decisions += 1;
+    }
+
+    fn wait(&mut self, what: &str, done: impl Fn(&Harness<'static, TokenDeskApp>) -> bool) {
+        assert!(
+            crate::common::gui::step_until(&mut self.app, done),
+            "timed out waiting for {what}"
+        );
+    }
+
+    /// "My organisation's portal or server", `url` pasted (with the demo's private CA under
+    /// Advanced: it is this test portal's, a real site's certificate needs none) and
+    /// checked: what Check found.
+    fn organisation(&mut self, url: &str) {
+        self.press("My organisation's portal or server");
+        self.type_into("Portal or server URL", url);
+        self.app.get_by_label("Advanced").click();
+        self.app.run();
+        let ca = self.rig.profile.ca_file().unwrap().display().to_string();
+        self.type_into("CA file", &ca);
+        self.press("Check");
+        self.wait("the check", |h| {
+            h.query_by_label_contains("kind and sign-in method filled in")
+                .is_some()
+        });
+    }
+
+    /// Save, then wait for the profile in the list; the saved profile.
+    fn save(&mut self) -> tokendesk::store::Profile {
+        self.press("Save");
+        self.wait("the saved profile", |h| {
+            !h.state().view().profiles.is_empty()
+        });
+        let (profiles, _) = ProfileStore::open(&self.rig.paths).unwrap();
+        profiles.list()[0].clone()
+    }
+
+    fn wait_signed_in(&mut self, profile: &tokendesk::store::Profile) {
+        let id = profile.id().clone();
+        self.wait("the sign-in", |h| {
+            h.state()
+                .view()
+                .profile(&id)
+                .is_some_and(|p| p.status.state == TokenState::Valid)
+        });
+    }
+}
+
 #[test]
 fn the_portal_path_takes_an_address_and_a_client_id_and_signs_in() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
-    let rig = runtime.block_on(Rig::start(DemoConfig::default(), 20160, Arc::clone(&store)));
-    let (browser, _shown) = runtime.block_on(async {
-        PlayingBrowser::new(rig.portal.ca_pem(), USER, PASSWORD, Click::SignIn)
-    });
-    let clock: Arc<dyn Clock> = rig.clock.clone();
-    let paths = rig.paths.clone();
-    let config = HostConfig {
-        clock: Arc::clone(&clock),
-        browser: Arc::new(browser),
-        clipboard: Box::new(|| {
-            Ok(Box::new(MemoryClipboard::default()) as Box<dyn ClipboardBackend>)
-        }),
-        ..HostConfig::new(Setup::Profiles(paths.clone()), SecretsChoice::Given(store))
-    };
-    let mut app = Harness::builder()
-        .with_size(eframe::egui::vec2(DEFAULT_SIZE[0], DEFAULT_SIZE[1]))
-        .with_max_steps(32)
-        .build_eframe(move |cc| {
-            cc.egui_ctx
-                .all_styles_mut(|style| style.animation_time = 0.0);
-            let (host, events) = Host::start(config, cc.egui_ctx.clone()).unwrap();
-            TokenDeskApp::new(clock, Box::new(host), events)
-        });
-    assert!(
-        crate::common::gui::step_until(&mut app, |h| h.state().view().ready),
-        "timed out waiting for the host"
-    );
-    let type_into = |app: &mut Harness<'static, TokenDeskApp>, label: &str, text: &str| {
-        app.get_by_label(label).focus();
-        app.run();
-        app.get_by_label(label).type_text(text);
-        app.run();
-    };
-    let mut decisions = 0;
-    app.get_by_role_and_label(Role::Button, "My organisation's portal or server")
-        .click();
-    app.run();
-    decisions += 1;
-    // A private CA is this portal's: it travels in Advanced (or in a team file).
-    let portal = rig.portal.urls().portal_root.clone();
-    type_into(&mut app, "Portal or server URL", &portal);
-    app.get_by_label("Advanced").click();
-    app.run();
-    let ca = rig.profile.ca_file().unwrap().display().to_string();
-    type_into(&mut app, "CA file", &ca);
-    app.get_by_label("Check").click();
-    decisions += 1;
-    assert!(
-        crate::common::gui::step_until(&mut app, |h| h
-            .query_by_label_contains("kind and sign-in method filled in")
-            .is_some()),
-        "timed out waiting for the check"
-    );
+    let mut run = FirstRun::start();
+    let portal = run.rig.portal.urls().portal_root.clone();
+    run.organisation(&portal);
     // The name came from the address; only the client ID is asked.
-    type_into(&mut app, "Client ID", "tokendesk-demo");
-    app.get_by_label("Save").click();
-    decisions += 1;
-    assert!(
-        crate::common::gui::step_until(&mut app, |h| !h.state().view().profiles.is_empty()),
-        "timed out waiting for the saved profile"
-    );
-    let (profiles, _) = ProfileStore::open(&paths).unwrap();
-    let saved = profiles.list()[0].clone();
+    assert!(run.app.query_by_label("User name").is_none());
+    run.type_into("Client ID", "tokendesk-demo");
+    let saved = run.save();
     assert_eq!(saved.name(), "127-0-0-1");
     assert_eq!(saved.sign_in(), SignInMethod::BrowserPkce);
-    app.get_by_label("Sign in").click();
-    decisions += 1;
-    let id = saved.id().clone();
-    assert!(
-        crate::common::gui::step_until(&mut app, |h| h
-            .state()
-            .view()
-            .profile(&id)
-            .is_some_and(|p| p.status.state == TokenState::Valid)),
-        "timed out waiting for the sign-in"
+    run.press("Sign in");
+    run.wait_signed_in(&saved);
+    assert_eq!(
+        run.decisions, 4,
+        "choice, Check, Save with the client ID, Sign in"
     );
-    assert_eq!(decisions, 4, "choice, address, client ID, sign in");
+}
+
+#[test]
+fn the_server_path_asks_no_client_id_and_signs_in_with_the_password_prompt() {
+    let mut run = FirstRun::start();
+    let server = run.rig.portal.standalone_server_url();
+    run.organisation(&server);
+    assert!(
+        run.app.query_by_label("Client ID").is_none(),
+        "a server's password sign-in needs no client ID"
+    );
+    let saved = run.save();
+    assert_eq!(saved.sign_in(), SignInMethod::ServerPassword);
+    assert_eq!(saved.kind(), tokendesk::store::SiteKind::ArcgisServer);
+    run.press("Sign in");
+    run.type_into("User name", USER);
+    run.type_into("Password", PASSWORD);
+    run.app
+        .get_all_by_role_and_label(Role::Button, "Sign in")
+        .last()
+        .unwrap()
+        .click();
+    run.decisions += 1;
+    run.wait_signed_in(&saved);
+    assert_eq!(
+        run.decisions, 5,
+        "choice, Check, Save, Sign in, the password given"
+    );
+}
+
+#[test]
+fn a_map_service_url_leads_to_a_profile_for_its_portal() {
+    let mut run = FirstRun::start();
+    let service = format!(
+        "{}/Demo/FeatureServer",
+        run.rig.portal.federated_server_url()
+    );
+    run.organisation(&service);
+    let portal = run.rig.portal.urls().portal_root.clone();
+    assert_eq!(
+        run.app
+            .get_by_label("Portal or server URL")
+            .accesskit_node()
+            .value()
+            .as_deref(),
+        Some(portal.as_str()),
+        "the service's owning portal replaces the service URL"
+    );
+    run.type_into("Client ID", "tokendesk-demo");
+    let saved = run.save();
+    assert_eq!(saved.sign_in(), SignInMethod::BrowserPkce);
+    assert_eq!(saved.url(), portal.trim_end_matches('/'));
+    run.press("Sign in");
+    run.wait_signed_in(&saved);
+}
+
+#[test]
+fn a_team_file_from_the_administrator_sets_the_profile_up_and_it_signs_in() {
+    let mut run = FirstRun::start();
+    // The administrator's export of the demo portal's profile (CA inside).
+    let mut admin = ProfileStore::open(&tokendesk::store::Paths::under(
+        &run.rig.paths.data_dir().join("admin"),
+    ))
+    .unwrap()
+    .0;
+    let mut draft = run.rig.profile.draft();
+    draft.name = "our-portal".to_owned();
+    let profile = admin.add(draft).unwrap();
+    let text = tokendesk::store::team_file::export(&[profile]).unwrap();
+    let file = run.rig.paths.data_dir().join("team.toml");
+    std::fs::write(&file, text).unwrap();
+
+    run.press("Open a profile file from my administrator");
+    run.type_into("Profile file (file path)", file.to_str().unwrap());
+    run.press("Show what it adds");
+    run.wait("the preview", |h| {
+        h.query_by_label_contains("our-portal — ").is_some()
+    });
+    run.press("Import");
+    run.wait("the imported profile", |h| {
+        !h.state().view().profiles.is_empty()
+    });
+    let (profiles, _) = ProfileStore::open(&run.rig.paths).unwrap();
+    let saved = profiles.get("our-portal").unwrap().clone();
+    run.press("Sign in");
+    run.wait_signed_in(&saved);
+    assert_eq!(run.decisions, 4, "choice, Show (with the file), Import, Sign in");
 }
