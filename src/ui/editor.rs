@@ -76,7 +76,10 @@ pub fn editor_ui(ui: &mut Ui, form: &mut EditorForm, taken: &[String]) -> Option
         client_id_help(ui, form, &mut action);
     }
     ui.add_space(4.0);
-    let advanced_error = error.as_ref().is_some_and(|e| is_advanced(e.field));
+    // A Check that failed for want of the site's CA opens Advanced too: the CA file is there.
+    let needs_ca = matches!(&form.probe, ProbeState::Failed(message)
+        if message.contains(super::remedy::TRUST_CA_FILE));
+    let advanced_error = needs_ca || error.as_ref().is_some_and(|e| is_advanced(e.field));
     let advanced = egui::CollapsingHeader::new("Advanced")
         .id_salt("editor_advanced")
         .default_open(false)

@@ -3,6 +3,12 @@
 
 use crate::remedy::{self, KeyTrouble, OtherStore, ProfileToAdd, Remedy, Warning};
 
+/// What the window says about a private CA; the editor opens *Advanced* (where the CA file
+/// is) when a Check fails with it.
+pub const TRUST_CA_FILE: &str = "If the site uses a private or self-signed CA, choose that \
+                                 CA's certificate (PEM) as CA file under Advanced in Edit \
+                                 profile.";
+
 /// The remedy as a sentence naming what to press or choose in the window.
 pub fn what_to_do(remedy: &Remedy) -> String {
     let on = |profile: &Option<String>| match profile {
@@ -37,9 +43,7 @@ pub fn what_to_do(remedy: &Remedy) -> String {
         Remedy::GiveApiKeyExpiry { .. } => {
             "Enter the key's expiry date next to the key when you press Sign in.".to_owned()
         }
-        Remedy::TrustCaFile { .. } => "If the site uses a private or self-signed CA, choose that \
-                                       CA's certificate (PEM) under CA file in Edit profile."
-            .to_owned(),
+        Remedy::TrustCaFile { .. } => TRUST_CA_FILE.to_owned(),
         Remedy::CheckAppRegistration { .. } => "Check the client ID in Edit profile, and the app \
                                                 registered on the portal (client secret, \
                                                 redirect URIs)."

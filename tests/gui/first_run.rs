@@ -444,5 +444,23 @@ fn a_team_file_from_the_administrator_sets_the_profile_up_and_it_signs_in() {
     let saved = profiles.get("our-portal").unwrap().clone();
     run.press("Sign in");
     run.wait_signed_in(&saved);
-    assert_eq!(run.decisions, 4, "choice, Show (with the file), Import, Sign in");
+    assert_eq!(
+        run.decisions, 4,
+        "choice, Show (with the file), Import, Sign in"
+    );
+}
+
+#[test]
+fn a_check_that_fails_for_want_of_the_sites_ca_opens_advanced_at_the_ca_file() {
+    let mut run = FirstRun::start();
+    let portal = run.rig.portal.urls().portal_root.clone();
+    run.press("My organisation's portal or server");
+    run.type_into("Portal or server URL", &portal);
+    assert!(run.app.query_by_label("CA file").is_none());
+    run.press("Check");
+    run.wait("the failed check", |h| {
+        h.query_by_label_contains("as CA file under Advanced")
+            .is_some()
+    });
+    run.app.get_by_label("CA file");
 }
