@@ -178,6 +178,28 @@ impl ArcGisClient {
     }
 }
 
+impl ArcGisClient {
+    /// GETs a page (HTML; no `f=json`), redirects not followed: its status and its body
+    /// (at most [`MAX_ANSWER_BYTES`]).
+    pub(crate) async fn get_page(
+        &self,
+        url: url::Url,
+        site: &str,
+        step: &'static str,
+    ) -> Result<(u16, Vec<u8>), ArcGisError> {
+        tracing::debug!(url = %url, step, "ArcGIS page");
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|err| transport_error(&err, site, step))?;
+        let status = response.status().as_u16();
+        let body = read_capped(response, site, step).await?;
+        Ok((status, body))
+    }
+}
+
 /// The most of an answer that is ever read: 4 MiB.
 ///
 /// ArcGIS answers to the calls made here are small: a token answer is under 2 KiB and the

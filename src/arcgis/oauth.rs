@@ -123,6 +123,56 @@ pub fn authorize_url(portal: &PortalUrl, request: &AuthorizeRequest<'_>) -> Url 
     url
 }
 
+/// What `oauth2/authorize` says about an app before anyone signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppCheck {
+    /// The portal showed its sign-in page: it knows the client ID and takes the redirect.
+    Known,
+    /// The portal says "Invalid client_id": no app with this ID is registered there.
+    UnknownClientId,
+    /// The portal knows the app but not this redirect URI.
+    RedirectNotRegistered,
+    /// The answer says neither (a portal that words its pages otherwise): nothing known.
+    Unclear,
+}
+
+/// Asks the portal's `oauth2/authorize` page about `client_id` and `redirect_uri`, as a
+/// browser would before signing in (nothing is signed in; the page's pending sign-in simply
+/// expires). Reads the page's words: ArcGIS shows "Invalid client_id" or "Invalid
+/// redirect_uri" on an error page, and its sign-in page otherwise.
+pub async fn check_app(
+    client: &ArcGisClient,
+    portal: &PortalUrl,
+    client_id: &str,
+    redirect_uri: &RedirectUri,
+) -> Result<AppCheck, ArcGisError> {
+    let pkce = Pkce::generate();
+    let state = random_state();
+    let url = authorize_url(
+        portal,
+        &AuthorizeRequest {
+            client_id,
+            redirect_uri,
+            expiration: Expiration::Minutes(20_160),
+            state: &state,
+            pkce: &pkce,
+        },
+    );
+    let (status, body) = client
+        .get_page(url, portal.base(), "checking the app registration")
+        .await?;
+    let page = String::from_utf8_lossy(&body).to_ascii_lowercase();
+    Ok(if page.contains("invalid client_id") {
+        AppCheck::UnknownClientId
+    } else if page.contains("invalid redirect_uri") {
+        AppCheck::RedirectNotRegistered
+    } else if (200..300).contains(&status) && page.contains("oauth_state") {
+        AppCheck::Known
+    } else {
+        AppCheck::Unclear
+    })
+}
+
 /// Tokens from `oauth2/token` (or an implicit-flow fragment), with absolute expiry times.
 #[derive(Debug, Clone)]
 pub struct OAuthTokens {

@@ -464,3 +464,17 @@ fn a_check_that_fails_for_want_of_the_sites_ca_opens_advanced_at_the_ca_file() {
     });
     run.app.get_by_label("CA file");
 }
+
+#[test]
+fn a_client_id_the_portal_does_not_know_is_refused_before_saving() {
+    let mut run = FirstRun::start();
+    let portal = run.rig.portal.urls().portal_root.clone();
+    run.organisation(&portal);
+    run.type_into("Client ID", "no-such-app");
+    run.press("Save");
+    run.wait("the portal's verdict", |h| {
+        h.query_by_label_contains("does not know the client ID `no-such-app`")
+            .is_some()
+    });
+    assert!(!run.rig.paths.profiles_file().exists(), "nothing was saved");
+}
