@@ -732,4 +732,36 @@ mod tests {
         form.method = SignInMethod::ApiKey;
         assert_eq!(form.redirect_hint(), None);
     }
+
+    #[test]
+    fn a_profile_name_is_suggested_from_the_sites_host() {
+        assert_eq!(
+            suggested_name("https://gis.example.com/portal").as_deref(),
+            Some("gis-example-com")
+        );
+        assert_eq!(
+            suggested_name("https://www.arcgis.com").as_deref(),
+            Some("arcgis-online")
+        );
+        assert_eq!(suggested_name("not a url"), None);
+    }
+
+    #[test]
+    fn the_request_for_the_administrator_names_the_portal_the_app_type_and_the_redirects() {
+        let mut form = filled();
+        let request = form.administrator_request();
+        assert!(
+            request.contains("https://gis.example.com/portal"),
+            "{request}"
+        );
+        assert!(request.contains("browser, PKCE"), "{request}");
+        assert!(request.contains("http://127.0.0.1"), "{request}");
+        form.method = SignInMethod::OutOfBand;
+        let request = form.administrator_request();
+        assert!(request.contains("urn:ietf:wg:oauth:2.0:oob"), "{request}");
+        assert_eq!(
+            form.credentials_page().map(|u| u.to_string()).as_deref(),
+            Some("https://gis.example.com/portal/home/content.html")
+        );
+    }
 }
