@@ -234,18 +234,31 @@ fn the_demo_path_reaches_a_copied_authorization_header_in_three_decisions() {
 
 /// The window over an empty profiles file, the real host against the in-process demo portal,
 /// a browser that signs in as the demo analyst.
-struct FirstRun {
-    app: Harness<'static, TokenDeskApp>,
-    rig: Rig,
+pub(super) struct FirstRun {
+    pub(super) app: Harness<'static, TokenDeskApp>,
+    pub(super) rig: Rig,
     _runtime: tokio::runtime::Runtime,
-    decisions: usize,
+    pub(super) decisions: usize,
 }
 
 impl FirstRun {
-    fn start() -> Self {
+    pub(super) fn start() -> Self {
+        Self::with_profiles(false)
+    }
+
+    /// Like [`FirstRun::start`]; with `one`, the profiles file holds the rig's profile for
+    /// the demo portal (signed out) before the window opens.
+    pub(super) fn with_profiles(one: bool) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
-        let rig = runtime.block_on(Rig::start(DemoConfig::default(), 20160, Arc::clone(&store)));
+        let mut rig =
+            runtime.block_on(Rig::start(DemoConfig::default(), 20160, Arc::clone(&store)));
+        if one {
+            let (mut profiles, _) = ProfileStore::open(&rig.paths).unwrap();
+            let mut draft = rig.profile.draft();
+            draft.redirect_uri = None;
+            rig.profile = profiles.add(draft).unwrap();
+        }
         let (browser, _shown) = runtime.block_on(async {
             PlayingBrowser::new(rig.portal.ca_pem(), USER, PASSWORD, Click::SignIn)
         });
@@ -271,7 +284,8 @@ impl FirstRun {
                 TokenDeskApp::new(clock, Box::new(host), events)
             });
         assert!(
-            crate::common::gui::step_until(&mut app, |h| h.state().view().ready),
+            crate::common::gui::step_until(&mut app, move |h| h.state().view().ready
+                && (!one || !h.state().view().profiles.is_empty())),
             "timed out waiting for the host"
         );
         Self {
@@ -282,7 +296,7 @@ impl FirstRun {
         }
     }
 
-    fn type_into(&mut self, label: &str, text: &str) {
+    pub(super) fn type_into(&mut self, label: &str, text: &str) {
         self.app.get_by_label(label).focus();
         self.app.run();
         self.app.get_by_label(label).type_text(text);
@@ -290,13 +304,17 @@ impl FirstRun {
     }
 
     /// A decision: pressing `label` (a button).
-    fn press(&mut self, label: &str) {
+    pub(super) fn press(&mut self, label: &str) {
         self.app.get_by_role_and_label(Role::Button, label).click();
         self.app.run();
         self.decisions += 1;
     }
 
-    fn wait(&mut self, what: &str, done: impl Fn(&Harness<'static, TokenDeskApp>) -> bool) {
+    pub(super) fn wait(
+        &mut self,
+        what: &str,
+        done: impl Fn(&Harness<'static, TokenDeskApp>) -> bool,
+    ) {
         assert!(
             crate::common::gui::step_until(&mut self.app, done),
             "timed out waiting for {what}"
@@ -330,7 +348,7 @@ impl FirstRun {
         profiles.list()[0].clone()
     }
 
-    fn wait_signed_in(&mut self, profile: &tokendesk::store::Profile) {
+    pub(super) fn wait_signed_in(&mut self, profile: &tokendesk::store::Profile) {
         let id = profile.id().clone();
         self.wait("the sign-in", |h| {
             h.state()

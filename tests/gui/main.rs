@@ -6,4 +6,5 @@ mod common;
 mod app;
 mod first_run;
 mod screens;
+mod team_files;
 mod tokens;
