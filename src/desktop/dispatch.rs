@@ -12,9 +12,7 @@ use super::clipboard::TokenClipboard;
 use super::demo;
 use super::events::{Events, notice_error};
 use super::handlers::sign_in::{self, SignInDone, SignInHandle};
-use super::handlers::{
-    demo_window, header_files, probe, profiles, settings, team_file, tokens,
-};
+use super::handlers::{demo_window, header_files, probe, profiles, settings, team_file, tokens};
 use super::host_config::{HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
 use super::user_info;
 use crate::auth::Browser;
