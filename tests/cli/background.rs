@@ -9,32 +9,10 @@
 //!
 //!     scripts/with-test-session cargo nextest run --features system-tests --test cli background::
 
-use std::io::BufRead;
 use std::time::{Duration, Instant};
 
 use crate::common::cli::Cli;
-
-/// A process killed when dropped.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn visible_windows(display: &str) -> Vec<String> {
-    let out = std::process::Command::new("xdotool")
-        .args(["search", "--onlyvisible", "--name", "^TokenDesk$"])
-        .env("DISPLAY", display)
-        .output()
-        .expect("xdotool");
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect()
-}
+use crate::common::panel::{Panel, visible_windows};
 
 /// The token in a header file's first line.
 fn header_token(text: &str) -> String {
@@ -67,67 +45,9 @@ async fn hidden_in_the_tray_the_window_keeps_renewing_for_the_header_file_and_th
     cli.set_env("XDG_RUNTIME_DIR", &runtime_dir);
 
     // A bus of the test's own with a status-notifier watcher, and the test as the panel.
-    let mut daemon = std::process::Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("dbus-daemon");
-    let mut address = String::new();
-    std::io::BufReader::new(daemon.stdout.take().unwrap())
-        .read_line(&mut address)
-        .unwrap();
-    let address = address.trim().to_owned();
-    let _daemon = Killed(daemon);
-    let _watcher = Killed(
-        std::process::Command::new("status-notifier-watcher")
-            .env("DBUS_SESSION_BUS_ADDRESS", &address)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("status-notifier-watcher"),
-    );
-    let bus = zbus::connection::Builder::address(address.as_str())
-        .unwrap()
-        .build()
-        .await
-        .unwrap();
-    let watcher_items = || async {
-        let proxy = zbus::Proxy::new(
-            &bus,
-            "org.kde.StatusNotifierWatcher",
-            "/StatusNotifierWatcher",
-            "org.kde.StatusNotifierWatcher",
-        )
-        .await?;
-        proxy
-            .get_property::<Vec<String>>("RegisteredStatusNotifierItems")
-            .await
-    };
-    let bound = Instant::now() + Duration::from_secs(30);
+    let panel = Panel::on_private_bus().await;
+    let address = panel.address.clone().unwrap();
     let mut tick = tokio::time::interval(Duration::from_millis(50));
-    while watcher_items().await.is_err() {
-        assert!(Instant::now() < bound, "the watcher never came up");
-        tick.tick().await;
-    }
-    bus.request_name("org.kde.StatusNotifierHost-test")
-        .await
-        .unwrap();
-    let watcher = zbus::Proxy::new(
-        &bus,
-        "org.kde.StatusNotifierWatcher",
-        "/StatusNotifierWatcher",
-        "org.kde.StatusNotifierWatcher",
-    )
-    .await
-    .unwrap();
-    let _: () = watcher
-        .call(
-            "RegisterStatusNotifierHost",
-            &("org.kde.StatusNotifierHost-test",),
-        )
-        .await
-        .unwrap();
 
     let window = cli
         .tokendesk(&[])
@@ -135,7 +55,7 @@ async fn hidden_in_the_tray_the_window_keeps_renewing_for_the_header_file_and_th
         .env("DBUS_SESSION_BUS_ADDRESS", &address)
         .spawn();
     let bound = Instant::now() + Duration::from_secs(60);
-    while visible_windows(&display).is_empty() || watcher_items().await.unwrap().is_empty() {
+    while visible_windows(&display).is_empty() || panel.first_item().await.is_none() {
         assert!(
             Instant::now() < bound,
             "the window and its tray icon never came up"
@@ -149,20 +69,8 @@ async fn hidden_in_the_tray_the_window_keeps_renewing_for_the_header_file_and_th
     }
 
     // A click on the icon hides the window in the tray.
-    let item = watcher_items().await.unwrap().remove(0);
-    let (service, path) = match item.find('/') {
-        Some(at) => (item[..at].to_owned(), item[at..].to_owned()),
-        None => (item.clone(), "/StatusNotifierItem".to_owned()),
-    };
-    let icon = zbus::Proxy::new(
-        &bus,
-        service.as_str(),
-        path.as_str(),
-        "org.kde.StatusNotifierItem",
-    )
-    .await
-    .unwrap();
-    let _: () = icon.call("Activate", &(0_i32, 0_i32)).await.unwrap();
+    let item = panel.first_item().await.unwrap();
+    panel.click(&item).await;
     while !visible_windows(&display).is_empty() {
         assert!(Instant::now() < bound, "the window never hid");
         tick.tick().await;

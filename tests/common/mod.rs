@@ -13,6 +13,7 @@
 //! | [`gui`]    | bounded stepping of a whole-app kittest harness                                     |
 //! | [`bus`]    | a private session bus with no services on it (no keyring answers)                   |
 //! | [`https`]  | a local HTTPS server with canned answers that records every request               |
+//! | [`panel`]  | a desktop panel played by the test (status-notifier watcher and host), the window via xdotool |
 //!
 //! Every binary uses a part of the kit only, so unused items are allowed here (and only here).
 
@@ -26,6 +27,7 @@ pub mod engine;
 pub mod gui;
 pub mod https;
 pub mod methods;
+pub mod panel;
 pub mod stand_in;
 
 /// The harness's name for the test `name` in the module at `module_path` (pass

@@ -5,12 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::BufRead;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::common::browser::{Click, NoBrowser, PlayingBrowser, Shown};
 use crate::common::engine::{PASSWORD, Rig, USER};
+#[cfg(feature = "system-tests")]
+use crate::common::panel::{Killed, Panel, visible_windows};
 use eframe::egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -589,79 +590,25 @@ impl MenuEntry {
     }
 }
 
-/// A process killed when dropped.
-#[cfg(feature = "system-tests")]
-struct Killed(std::process::Child);
-
-#[cfg(feature = "system-tests")]
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[cfg(feature = "system-tests")]
 #[test]
 fn the_tray_icon_shows_each_profile_with_its_state_copies_its_header_and_closing_the_window_hides_it_until_open_or_quit()
  {
     crate::common::cli::in_test_session();
     use zbus::zvariant::{OwnedObjectPath, Value};
-    // A real status-notifier watcher from Debian on the test session's bus.
-    let _watcher = Killed(
-        std::process::Command::new("status-notifier-watcher")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("status-notifier-watcher (Debian: haskell-status-notifier-item-utils)"),
-    );
+    // A real status-notifier watcher from Debian on the test session's bus; the test plays
+    // the panel.
     let bus_runtime = tokio::runtime::Runtime::new().unwrap();
-    let bus = bus_runtime.block_on(zbus::Connection::session()).unwrap();
-    let watcher = |property: &'static str| {
-        bus_runtime.block_on(async {
-            let proxy = zbus::Proxy::new(
-                &bus,
-                "org.kde.StatusNotifierWatcher",
-                "/StatusNotifierWatcher",
-                "org.kde.StatusNotifierWatcher",
-            )
-            .await?;
-            proxy.get_property::<Vec<String>>(property).await
-        })
-    };
-    let started = std::time::Instant::now();
-    while watcher("RegisteredStatusNotifierItems").is_err() {
-        assert!(started.elapsed() < BOUND, "the watcher never came up");
-        std::thread::yield_now();
-    }
-    // The test plays the panel: a status-notifier host, registered with the watcher as a
-    // panel registers itself (without a host, items are not shown and TokenDesk says so).
-    bus_runtime.block_on(async {
-        let name = format!("org.kde.StatusNotifierHost-{}", std::process::id());
-        bus.request_name(name.as_str()).await.unwrap();
-        let proxy = zbus::Proxy::new(
-            &bus,
-            "org.kde.StatusNotifierWatcher",
-            "/StatusNotifierWatcher",
-            "org.kde.StatusNotifierWatcher",
-        )
-        .await
-        .unwrap();
-        let _: () = proxy
-            .call("RegisterStatusNotifierHost", &(name.as_str(),))
-            .await
-            .unwrap();
-    });
+    let panel = bus_runtime.block_on(Panel::on_session_bus());
+    let bus = panel.bus.clone();
 
     let mut gui = Gui::start_with(SignInMethod::BrowserPkce, Browsing::Approves, true, false);
     gui.sign_in();
     gui.wait_until("the tray icon to be up", |app| app.view().window.tray);
 
-    // The item, as the watcher lists it: `BUS-NAME/PATH` or a bus name alone.
     let started = std::time::Instant::now();
-    let item = loop {
-        let items = watcher("RegisteredStatusNotifierItems").unwrap();
-        if let Some(item) = items.into_iter().next() {
+    let (service, path) = loop {
+        if let Some(item) = bus_runtime.block_on(panel.first_item()) {
             break item;
         }
         assert!(
@@ -669,10 +616,6 @@ fn the_tray_icon_shows_each_profile_with_its_state_copies_its_header_and_closing
             "TokenDesk's item never registered"
         );
         gui.step();
-    };
-    let (service, path) = match item.find('/') {
-        Some(at) => (item[..at].to_owned(), item[at..].to_owned()),
-        None => (item.clone(), "/StatusNotifierItem".to_owned()),
     };
     let (id, status, menu_path): (String, String, OwnedObjectPath) = bus_runtime.block_on(async {
         let proxy = zbus::Proxy::new(
@@ -1007,20 +950,6 @@ fn a_notification_daemon_gets_exactly_one_notice_when_a_sign_in_is_needed_and_no
     );
 }
 
-/// `xdotool search --onlyvisible --name TokenDesk` on `display`: the visible TokenDesk windows.
-#[cfg(feature = "system-tests")]
-fn visible_windows(display: &str) -> Vec<String> {
-    let out = std::process::Command::new("xdotool")
-        .args(["search", "--onlyvisible", "--name", "^TokenDesk$"])
-        .env("DISPLAY", display)
-        .output()
-        .expect("xdotool");
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect()
-}
-
 #[cfg(feature = "system-tests")]
 #[test]
 fn a_second_tokendesk_and_tokendesk_show_bring_the_running_window_back_from_the_tray_and_exit_at_once()
@@ -1036,75 +965,9 @@ fn a_second_tokendesk_and_tokendesk_show_bring_the_running_window_back_from_the_
     }
     // A bus of this test's own, with Debian's status-notifier watcher and the test as the
     // panel, so that the window can be hidden in the tray.
-    let mut bus_daemon = std::process::Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("dbus-daemon");
-    let mut address = String::new();
-    BufRead::read_line(
-        &mut std::io::BufReader::new(bus_daemon.stdout.take().unwrap()),
-        &mut address,
-    )
-    .unwrap();
-    let address = address.trim().to_owned();
-    let _bus_daemon = Killed(bus_daemon);
-    let _watcher = Killed(
-        std::process::Command::new("status-notifier-watcher")
-            .env("DBUS_SESSION_BUS_ADDRESS", &address)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("status-notifier-watcher"),
-    );
     let bus_runtime = tokio::runtime::Runtime::new().unwrap();
-    let bus = bus_runtime.block_on(async {
-        zbus::connection::Builder::address(address.as_str())
-            .unwrap()
-            .build()
-            .await
-            .unwrap()
-    });
-    let watcher = |bus: &zbus::Connection| {
-        bus_runtime.block_on(async {
-            let proxy = zbus::Proxy::new(
-                bus,
-                "org.kde.StatusNotifierWatcher",
-                "/StatusNotifierWatcher",
-                "org.kde.StatusNotifierWatcher",
-            )
-            .await?;
-            proxy
-                .get_property::<Vec<String>>("RegisteredStatusNotifierItems")
-                .await
-        })
-    };
-    let started = std::time::Instant::now();
-    while watcher(&bus).is_err() {
-        assert!(started.elapsed() < BOUND, "the watcher never came up");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    bus_runtime.block_on(async {
-        bus.request_name("org.kde.StatusNotifierHost-test")
-            .await
-            .unwrap();
-        let proxy = zbus::Proxy::new(
-            &bus,
-            "org.kde.StatusNotifierWatcher",
-            "/StatusNotifierWatcher",
-            "org.kde.StatusNotifierWatcher",
-        )
-        .await
-        .unwrap();
-        let _: () = proxy
-            .call(
-                "RegisterStatusNotifierHost",
-                &("org.kde.StatusNotifierHost-test",),
-            )
-            .await
-            .unwrap();
-    });
+    let panel = bus_runtime.block_on(Panel::on_private_bus());
+    let address = panel.address.clone().unwrap();
 
     let tokendesk = |args: &[&str]| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tokendesk"));
@@ -1136,26 +999,12 @@ fn a_second_tokendesk_and_tokendesk_show_bring_the_running_window_back_from_the_
     });
     let window = visible_windows(&display).remove(0);
     wait_for("the tray icon to register", &|| {
-        watcher(&bus).is_ok_and(|items| !items.is_empty())
+        bus_runtime.block_on(panel.first_item()).is_some()
     });
-    let item = watcher(&bus).unwrap().remove(0);
-    let (service, path) = match item.find('/') {
-        Some(at) => (item[..at].to_owned(), item[at..].to_owned()),
-        None => (item.clone(), "/StatusNotifierItem".to_owned()),
-    };
+    let item = bus_runtime.block_on(panel.first_item()).unwrap();
     for args in [&[][..], &["show"]] {
         // A click on the icon hides the window in the tray.
-        bus_runtime.block_on(async {
-            let proxy = zbus::Proxy::new(
-                &bus,
-                service.as_str(),
-                path.as_str(),
-                "org.kde.StatusNotifierItem",
-            )
-            .await
-            .unwrap();
-            let _: () = proxy.call("Activate", &(0_i32, 0_i32)).await.unwrap();
-        });
+        bus_runtime.block_on(panel.click(&item));
         wait_for("the window to hide in the tray", &|| {
             visible_windows(&display).is_empty()
         });
