@@ -54,12 +54,16 @@ async fn hidden_in_the_tray_the_window_keeps_renewing_for_the_header_file_and_th
         .env("DISPLAY", &display)
         .env("DBUS_SESSION_BUS_ADDRESS", &address)
         .spawn();
-    let bound = Instant::now() + Duration::from_secs(60);
-    while visible_windows(&display).is_empty() || panel.first_item().await.is_none() {
-        assert!(
-            Instant::now() < bound,
-            "the window and its tray icon never came up"
-        );
+    let pid = window.pid();
+    // Generous: the whole suite runs beside it on two cores, and the window draws with
+    // software OpenGL.
+    let bound = Instant::now() + Duration::from_secs(150);
+    while visible_windows(&display, pid).is_empty() || panel.first_item().await.is_none() {
+        if Instant::now() >= bound {
+            window.signal("KILL");
+            let run = window.finish().await;
+            panic!("the window and its tray icon never came up: {run}");
+        }
         tick.tick().await;
     }
     let header_file = runtime_dir.join("tokendesk").join("headers").join("demo");
@@ -71,7 +75,7 @@ async fn hidden_in_the_tray_the_window_keeps_renewing_for_the_header_file_and_th
     // A click on the icon hides the window in the tray.
     let item = panel.first_item().await.unwrap();
     panel.click(&item).await;
-    while !visible_windows(&display).is_empty() {
+    while !visible_windows(&display, pid).is_empty() {
         assert!(Instant::now() < bound, "the window never hid");
         tick.tick().await;
     }
@@ -80,7 +84,7 @@ async fn hidden_in_the_tray_the_window_keeps_renewing_for_the_header_file_and_th
     // Over about a minute (two 30-second tokens), the header file changes and every token it
     // held works at the portal.
     let mut seen: Vec<String> = Vec::new();
-    let watch_until = Instant::now() + Duration::from_secs(75);
+    let watch_until = Instant::now() + Duration::from_secs(120);
     let mut sample = tokio::time::interval(Duration::from_millis(500));
     while Instant::now() < watch_until && seen.len() < 3 {
         sample.tick().await;
@@ -99,7 +103,7 @@ async fn hidden_in_the_tray_the_window_keeps_renewing_for_the_header_file_and_th
         "the hidden window renewed the header file's token at least twice ({} tokens seen)",
         seen.len()
     );
-    assert!(visible_windows(&display).is_empty(), "still hidden");
+    assert!(visible_windows(&display, pid).is_empty(), "still hidden");
 
     // Another process gets the token the hidden window renewed.
     let run = cli.run(&["token", "demo", "--json"]).await;

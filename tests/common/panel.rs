@@ -152,10 +152,11 @@ impl Panel {
     }
 }
 
-/// The visible windows titled exactly "TokenDesk" on `display` (`xdotool search`).
-pub fn visible_windows(display: &str) -> Vec<String> {
+/// The visible windows of process `pid` on `display` (`xdotool search`; other tests' windows
+/// may share the display).
+pub fn visible_windows(display: &str, pid: u32) -> Vec<String> {
     let out = std::process::Command::new("xdotool")
-        .args(["search", "--onlyvisible", "--name", "^TokenDesk$"])
+        .args(["search", "--onlyvisible", "--pid", &pid.to_string()])
         .env("DISPLAY", display)
         .output()
         .expect("xdotool");

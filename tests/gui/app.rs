@@ -986,7 +986,8 @@ fn a_second_tokendesk_and_tokendesk_show_bring_the_running_window_back_from_the_
             .stderr(std::process::Stdio::piped());
         command
     };
-    let _first = Killed(tokendesk(&[]).spawn().unwrap());
+    let first = Killed(tokendesk(&[]).spawn().unwrap());
+    let pid = first.0.id();
     let wait_for = |what: &str, done: &dyn Fn() -> bool| {
         let started = std::time::Instant::now();
         while !done() {
@@ -995,9 +996,9 @@ fn a_second_tokendesk_and_tokendesk_show_bring_the_running_window_back_from_the_
         }
     };
     wait_for("the first window to show", &|| {
-        !visible_windows(&display).is_empty()
+        !visible_windows(&display, pid).is_empty()
     });
-    let window = visible_windows(&display).remove(0);
+    let window = visible_windows(&display, pid).remove(0);
     wait_for("the tray icon to register", &|| {
         bus_runtime.block_on(panel.first_item()).is_some()
     });
@@ -1006,7 +1007,7 @@ fn a_second_tokendesk_and_tokendesk_show_bring_the_running_window_back_from_the_
         // A click on the icon hides the window in the tray.
         bus_runtime.block_on(panel.click(&item));
         wait_for("the window to hide in the tray", &|| {
-            visible_windows(&display).is_empty()
+            visible_windows(&display, pid).is_empty()
         });
         let started = std::time::Instant::now();
         let second = tokendesk(args).output().unwrap();
@@ -1018,10 +1019,10 @@ fn a_second_tokendesk_and_tokendesk_show_bring_the_running_window_back_from_the_
         );
         assert!(took < Duration::from_secs(10), "it exits at once: {took:?}");
         wait_for("the running window to come back", &|| {
-            !visible_windows(&display).is_empty()
+            !visible_windows(&display, pid).is_empty()
         });
         assert_eq!(
-            visible_windows(&display),
+            visible_windows(&display, pid),
             vec![window.clone()],
             "the same window, not a second one"
         );
