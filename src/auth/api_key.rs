@@ -176,21 +176,26 @@ impl Expiry {
     /// The expiry of a key of `generation` expiring at `expires_at`, seen at `now`.
     pub fn at(generation: KeyGeneration, expires_at: Option<Instant>, now: Instant) -> Self {
         match (generation, expires_at) {
-            (_, Some(at)) if at <= now => Self::Expired { at },
-            (_, Some(at)) => {
-                let left = at - now;
-                Self::Ahead {
-                    at,
-                    days: left.num_days(),
-                    warning: WARNING_DAYS
-                        .iter()
-                        .rev()
-                        .copied()
-                        .find(|&d| left <= TimeDelta::days(d)),
-                }
-            }
+            (_, Some(at)) => Self::dated(at, now),
             (KeyGeneration::Legacy, None) => Self::LegacyRetired,
             (_, None) => Self::Unknown,
+        }
+    }
+
+    /// The expiry of a key known to expire at `at` (of any generation), seen at `now`.
+    pub fn dated(at: Instant, now: Instant) -> Self {
+        if at <= now {
+            return Self::Expired { at };
+        }
+        let left = at - now;
+        Self::Ahead {
+            at,
+            days: left.num_days(),
+            warning: WARNING_DAYS
+                .iter()
+                .rev()
+                .copied()
+                .find(|&d| left <= TimeDelta::days(d)),
         }
     }
 

@@ -48,12 +48,37 @@ impl Host {
         let mut observers: Vec<Observer> = Vec::new();
         if config.notifications {
             let (notices, mut to_show) = mpsc::unbounded_channel();
+            let to_window = events_out.clone();
             runtime.spawn(async move {
                 while let Some(notice) = to_show.recv().await {
-                    notifications::show(notice).await;
+                    // Each on its own task: one waits for its click while the next is shown.
+                    let to_window = to_window.clone();
+                    tokio::spawn(notifications::show(notice, move |profile| {
+                        to_window.send(Event::OpenProfile(profile));
+                    }));
                 }
             });
-            let notifier = Mutex::new(Notifier::default());
+            let notifier = Arc::new(Mutex::new(Notifier::default()));
+            // API keys cross their warning days with no event to say so: look now and then.
+            {
+                let (notifier, notices) = (Arc::clone(&notifier), notices.clone());
+                let clock = Arc::clone(&config.clock);
+                runtime.spawn(async move {
+                    let mut tick = tokio::time::interval(notifications::DUE_EVERY);
+                    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    tick.tick().await;
+                    loop {
+                        tick.tick().await;
+                        let due = notifier
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .due(clock.now());
+                        if due.into_iter().any(|notice| notices.send(notice).is_err()) {
+                            break;
+                        }
+                    }
+                });
+            }
             let clock = Arc::clone(&config.clock);
             observers.push(Arc::new(move |event| {
                 let said = notifier

@@ -1,18 +1,21 @@
 //! Desktop notifications (`org.freedesktop.Notifications`, through `notify-rust`) before a
 //! person is needed: a session that ends within a day and could not be exchanged for a new
-//! one, renewal that keeps failing, a sign-in that is needed. One notification per event — never a storm: [`Notifier`] remembers what it
-//! said, and says it again only after the profile was fine in between.
+//! one, an API key that ends within 30, 7 and 1 days, renewal that keeps failing, a sign-in
+//! that is needed. One notification per event — never a storm: [`Notifier`] remembers what
+//! it said, and says it again only after the profile was fine in between.
 //!
-//! [`Notifier::observe`] is pure (events and a time in, notices out); [`show`] hands a notice
-//! to the desktop's notification daemon on the host's runtime.
+//! [`Notifier::observe`] and [`Notifier::due`] are pure (events and a time in, notices out);
+//! [`show`] hands a notice to the desktop's notification daemon on the host's runtime.
 
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use chrono::TimeDelta;
 
 use crate::arcgis::Instant;
+use crate::auth::api_key::Expiry;
 use crate::engine::TokenState;
-use crate::store::ProfileId;
+use crate::store::{ProfileId, SignInMethod};
 use crate::ui::Event;
 use crate::ui::remedy::with_remedy;
 
@@ -20,6 +23,10 @@ use crate::ui::remedy::with_remedy;
 pub const SESSION_END_WARNING: TimeDelta = TimeDelta::days(1);
 /// How many failed renewals in a row count as "failing for a while".
 pub const FAILING_AFTER_ATTEMPTS: u32 = 3;
+/// How often the host asks [`Notifier::due`] whether an API key crossed one of its warning
+/// days (30, 7, 1) with nothing else happening: the days are whole, so an hour late is on
+/// time, and a hidden TokenDesk wakes for it 24 times a day.
+pub const DUE_EVERY: Duration = Duration::from_secs(3600);
 
 /// One notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +43,10 @@ pub struct Notice {
 #[derive(Debug, Default)]
 pub struct Notifier {
     names: HashMap<ProfileId, String>,
+    /// The API-key profiles.
+    api_keys: HashSet<ProfileId>,
+    /// When each API-key profile's key ends, when known.
+    key_ends: HashMap<ProfileId, Instant>,
     said: HashSet<(ProfileId, String)>,
 }
 
@@ -48,14 +59,39 @@ impl Notifier {
                     .iter()
                     .map(|profile| (profile.id().clone(), profile.name().to_owned()))
                     .collect();
+                self.api_keys = list
+                    .iter()
+                    .filter(|profile| profile.sign_in() == SignInMethod::ApiKey)
+                    .map(|profile| profile.id().clone())
+                    .collect();
+                self.key_ends.retain(|id, _| self.api_keys.contains(id));
                 Vec::new()
             }
+            Event::Status { profile, status } if self.api_keys.contains(profile) => {
+                match status.deadlines.access_expires_at {
+                    Some(ends) => self.key_ends.insert(profile.clone(), ends),
+                    None => self.key_ends.remove(profile),
+                };
+                let mut notices = self
+                    .key_notice(profile, now)
+                    .into_iter()
+                    .collect::<Vec<_>>();
+                if let TokenState::NeedsSignIn { reason, remedy } = &status.state {
+                    let name = self.name(profile);
+                    let remedy = remedy.clone().map(|remedy| remedy.for_profile(&name));
+                    notices.extend(self.once(profile, "sign-in", || Notice {
+                        profile: profile.clone(),
+                        summary: format!("TokenDesk: {name} needs a new API key"),
+                        body: with_remedy(reason, remedy.as_ref()),
+                    }));
+                } else {
+                    self.said
+                        .retain(|(id, kind)| id != profile || kind != "sign-in");
+                }
+                notices
+            }
             Event::Status { profile, status } => {
-                let name = self
-                    .names
-                    .get(profile)
-                    .cloned()
-                    .unwrap_or_else(|| "a profile".to_owned());
+                let name = self.name(profile);
                 let mut notices = Vec::new();
                 match &status.state {
                     TokenState::NeedsSignIn { reason, remedy } => {
@@ -121,6 +157,55 @@ impl Notifier {
         }
     }
 
+    /// The notices that have come due at `now` with nothing else happening: API keys that
+    /// crossed one of their warning days since the last look.
+    pub fn due(&mut self, now: Instant) -> Vec<Notice> {
+        let mut keys: Vec<ProfileId> = self.key_ends.keys().cloned().collect();
+        keys.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        keys.iter()
+            .filter_map(|profile| self.key_notice(profile, now))
+            .collect()
+    }
+
+    /// The notice for an API key within one of its warning days (30, 7, 1), once per day
+    /// crossed; a key first seen within 7 days gets the 7-day notice, not the 30-day one too.
+    fn key_notice(&mut self, profile: &ProfileId, now: Instant) -> Option<Notice> {
+        let ends = *self.key_ends.get(profile)?;
+        let expiry = Expiry::dated(ends, now);
+        let Expiry::Ahead {
+            warning: Some(days),
+            ..
+        } = expiry
+        else {
+            return None;
+        };
+        let name = self.name(profile);
+        let key = format!("api-key:{}:{days}", ends.timestamp());
+        self.once(profile, &key, || {
+            let remedy = expiry.remedy().map(|remedy| remedy.for_profile(&name));
+            Notice {
+                profile: profile.clone(),
+                summary: format!("TokenDesk: {name}'s API key expires soon"),
+                body: with_remedy(
+                    &format!(
+                        "The API key of {name} expires in {} (at {} UTC); scripts and layers \
+                         using it stop working then.",
+                        crate::arcgis::time::span(ends - now),
+                        ends.format("%Y-%m-%d %H:%M")
+                    ),
+                    remedy.as_ref(),
+                ),
+            }
+        })
+    }
+
+    fn name(&self, profile: &ProfileId) -> String {
+        self.names
+            .get(profile)
+            .cloned()
+            .unwrap_or_else(|| "a profile".to_owned())
+    }
+
     fn once(
         &mut self,
         profile: &ProfileId,
@@ -133,9 +218,17 @@ impl Notifier {
     }
 }
 
-/// Shows `notice` through the desktop's notification daemon; a missing daemon is logged, not
-/// an error (the window and the tray say the same).
-pub async fn show(notice: Notice) {
+/// The action a notification offers: open the profile it is about in the window.
+const OPEN_ACTION: &str = "default";
+
+/// How long a shown notification's action is listened for (a notification the daemon keeps
+/// is acted on within a day or forgotten).
+const ACTION_BOUND: Duration = Duration::from_secs(24 * 3600);
+
+/// Shows `notice` through the desktop's notification daemon, and calls `open` with its
+/// profile when the person clicks it (the daemon's default action) within a day. A missing
+/// daemon is logged, not an error (the window and the tray say the same).
+pub async fn show(notice: Notice, open: impl FnOnce(ProfileId) + Send + 'static) {
     #[cfg(all(
         unix,
         not(any(target_os = "macos", target_os = "ios", target_os = "android"))
@@ -146,10 +239,33 @@ pub async fn show(notice: Notice) {
             .summary(&notice.summary)
             .body(&notice.body)
             .icon(super::tray::TRAY_ID)
+            .action(OPEN_ACTION, "Open in TokenDesk")
             .show_async()
             .await;
-        if let Err(err) = shown {
-            tracing::info!(%err, "no notification daemon took the notice");
+        match shown {
+            Ok(handle) => {
+                let profile = notice.profile;
+                let waited = tokio::time::timeout(
+                    ACTION_BOUND,
+                    handle.wait_for_action_async(move |response| {
+                        let clicked = match response {
+                            notify_rust::NotificationResponse::Default => true,
+                            notify_rust::NotificationResponse::Action(action) => {
+                                action == OPEN_ACTION
+                            }
+                            _ => false,
+                        };
+                        if clicked {
+                            open(profile);
+                        }
+                    }),
+                )
+                .await;
+                if waited.is_err() {
+                    tracing::debug!("a notification was neither clicked nor closed within a day");
+                }
+            }
+            Err(err) => tracing::info!(%err, "no notification daemon took the notice"),
         }
     }
     #[cfg(not(all(
@@ -157,6 +273,7 @@ pub async fn show(notice: Notice) {
         not(any(target_os = "macos", target_os = "ios", target_os = "android"))
     )))]
     {
+        let _ = open;
         tracing::info!(summary = %notice.summary, "notifications are not shown on this platform yet");
     }
 }
@@ -265,5 +382,89 @@ mod tests {
         assert!(notifier.observe(&failing(2), now()).is_empty());
         assert_eq!(notifier.observe(&failing(3), now()).len(), 1);
         assert!(notifier.observe(&failing(4), now()).is_empty());
+    }
+
+    fn api_key_profile() -> (crate::store::Profile, Event) {
+        let draft = crate::store::ProfileDraft::new(
+            "field-maps",
+            crate::store::SiteKind::ArcgisOnline,
+            "https://www.arcgis.com",
+            SignInMethod::ApiKey,
+        );
+        let profile = draft.validate(ProfileId::generate()).unwrap();
+        let list = Event::Profiles(vec![profile.clone()]);
+        (profile, list)
+    }
+
+    fn key_status(profile: &crate::store::Profile, ends: Instant) -> Event {
+        Event::Status {
+            profile: profile.id().clone(),
+            status: ProfileStatus {
+                state: TokenState::Valid,
+                user: None,
+                deadlines: Deadlines {
+                    access_expires_at: Some(ends),
+                    last_refresh_at: Some(now() - TimeDelta::days(60)),
+                    ..Deadlines::default()
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn an_api_key_is_said_once_at_30_7_and_1_days_before_its_end_as_the_days_pass() {
+        let mut notifier = Notifier::default();
+        let (profile, list) = api_key_profile();
+        notifier.observe(&list, now());
+        let ends = now() + TimeDelta::days(40);
+        assert!(
+            notifier
+                .observe(&key_status(&profile, ends), now())
+                .is_empty()
+        );
+
+        let mut said = Vec::new();
+        // Every hour for 40 days, as the host looks.
+        for hour in 0..(40 * 24) {
+            said.extend(notifier.due(now() + TimeDelta::hours(hour)));
+        }
+        let summaries: Vec<&str> = said.iter().map(|n| n.summary.as_str()).collect();
+        assert_eq!(said.len(), 3, "{summaries:?}");
+        assert!(said[0].body.contains("30 days"), "{}", said[0].body);
+        assert!(said[1].body.contains("7 days"), "{}", said[1].body);
+        assert!(said[2].body.contains("1 day"), "{}", said[2].body);
+        assert!(
+            said.iter()
+                .all(|n| n.summary.contains("field-maps") && n.body.contains("Sign in")),
+            "{said:?}"
+        );
+    }
+
+    #[test]
+    fn an_api_key_first_seen_within_its_last_week_is_said_once_not_for_each_day_passed() {
+        let mut notifier = Notifier::default();
+        let (profile, list) = api_key_profile();
+        notifier.observe(&list, now());
+        let status = key_status(&profile, now() + TimeDelta::days(6));
+        let said = notifier.observe(&status, now());
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].body.contains("6 days"), "{}", said[0].body);
+        assert!(notifier.observe(&status, now()).is_empty());
+        assert!(notifier.due(now() + TimeDelta::hours(1)).is_empty());
+    }
+
+    #[test]
+    fn a_new_key_that_replaced_the_old_one_gets_its_own_warnings_in_their_time() {
+        let mut notifier = Notifier::default();
+        let (profile, list) = api_key_profile();
+        notifier.observe(&list, now());
+        let old = key_status(&profile, now() + TimeDelta::days(6));
+        assert_eq!(notifier.observe(&old, now()).len(), 1);
+        let new = key_status(&profile, now() + TimeDelta::days(365));
+        assert!(notifier.observe(&new, now()).is_empty());
+        assert!(notifier.due(now() + TimeDelta::days(334)).is_empty());
+        let said = notifier.due(now() + TimeDelta::days(335) + TimeDelta::hours(1));
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].body.contains("29 days"), "{}", said[0].body);
     }
 }

@@ -332,7 +332,7 @@ impl ksni::Tray for TokenDeskTray {
                 StandardItem {
                     label: "Sign in…".to_owned(),
                     activate: Box::new(move |tray: &mut Self| {
-                        (tray.to_window)(Event::ShowWindow);
+                        (tray.to_window)(Event::OpenProfile(id.clone()));
                         tray.send(Command::SignIn(id.clone()));
                     }),
                     ..Default::default()

@@ -1,19 +1,53 @@
 //! Countdowns as people read them, and when the screen next needs redrawing for them.
 //! Pure functions of two wall-clock times: no egui, no clock of their own.
 //!
-//! Times shown to the second are read on whole seconds of the wall clock (both ends cut to
-//! the second), so every countdown and stopwatch on screen changes at the same instant: one
-//! redraw a second however many profiles count down, instead of one per deadline.
+//! A countdown reads to the minute while there is time ([`SECONDS_SHOWN_UNDER`] or more
+//! left), and to the second only near its end, where a person may have to act: a window
+//! whose countdowns all have time is redrawn once a minute, not once a second (a redraw is a
+//! whole frame, and with software OpenGL each costs a few milliseconds of CPU).
+//!
+//! Minutes are read on whole minutes of the wall clock and seconds on whole seconds (both
+//! ends cut), so all countdowns on screen change at the same instant: one redraw serves
+//! every profile, however many count down.
 
 use std::time::Duration;
 
-use chrono::SubsecRound;
+use chrono::{DurationRound, SubsecRound, TimeDelta};
 
 use crate::arcgis::Instant;
 
 /// `t` without its fraction of a second.
 fn whole_second(t: Instant) -> Instant {
     t.trunc_subsecs(0)
+}
+
+/// Under this much time left, a countdown reads to the second (`4:59`); from it up, to the
+/// minute (`24 min`). Access tokens are renewed at least this long before their end, so a
+/// countdown that reaches it is one the person may have to watch.
+pub const SECONDS_SHOWN_UNDER: TimeDelta = TimeDelta::minutes(5);
+
+/// `t` cut to its minute.
+fn whole_minute(t: Instant) -> Instant {
+    t.duration_trunc(TimeDelta::minutes(1)).unwrap_or(t)
+}
+
+/// Whole seconds from `now` to `deadline`, both cut to the second.
+fn seconds_left(deadline: Instant, now: Instant) -> TimeDelta {
+    whole_second(deadline) - whole_second(now)
+}
+
+/// Whole minutes from `now` to `deadline`, both cut to the minute of the wall clock.
+fn minutes_left(deadline: Instant, now: Instant) -> i64 {
+    (whole_minute(deadline) - whole_minute(now)).num_minutes()
+}
+
+/// How long until the wall clock reaches its next whole minute (never zero, at most a
+/// minute).
+pub fn to_next_minute(now: Instant) -> Duration {
+    let into_minute = (now - whole_minute(now))
+        .num_milliseconds()
+        .clamp(0, 59_999);
+    Duration::from_millis(u64::try_from(60_000 - into_minute).unwrap_or(60_000))
 }
 
 /// How long until the wall clock reaches its next whole second (never zero, at most one
@@ -24,16 +58,22 @@ pub fn to_next_second(now: Instant) -> Duration {
     Duration::from_millis(u64::try_from(left).unwrap_or(1000))
 }
 
-/// The time left until `deadline`, as short text: `24:13` under an hour (minutes:seconds),
-/// `3 h 12 m` under two days, `14 d` beyond; `expired` once it has passed.
+/// The time left until `deadline`, as short text: `4:13` (minutes:seconds) under
+/// [`SECONDS_SHOWN_UNDER`], `24 min` under an hour, `3 h 12 m` under two days, `14 d`
+/// beyond; `expired` once it has passed.
 pub fn remaining(deadline: Instant, now: Instant) -> String {
-    let seconds = (whole_second(deadline) - whole_second(now)).num_seconds();
-    if seconds <= 0 {
+    let seconds = seconds_left(deadline, now);
+    if seconds <= TimeDelta::zero() {
         return "expired".to_owned();
     }
-    let (minutes, hours, days) = (seconds / 60, seconds / 3600, seconds / 86_400);
+    if seconds < SECONDS_SHOWN_UNDER {
+        let seconds = seconds.num_seconds();
+        return format!("{}:{:02}", seconds / 60, seconds % 60);
+    }
+    let minutes = minutes_left(deadline, now);
+    let (hours, days) = (minutes / 60, minutes / 1440);
     if hours < 1 {
-        format!("{minutes}:{:02}", seconds % 60)
+        format!("{minutes} min")
     } else if days < 2 {
         format!("{hours} h {} m", minutes % 60)
     } else {
@@ -123,10 +163,23 @@ pub fn urgency(
     }
 }
 
-/// How long until the countdown to `deadline` next changes its text: the next whole second
-/// of the wall clock ([`to_next_second`]); `None` once it reads `expired`.
+/// How long until the countdown to `deadline` next changes its text; `None` once it reads
+/// `expired`. Near the end, the next whole second of the wall clock ([`to_next_second`]);
+/// before, the next whole minute ([`to_next_minute`]) or the second it starts reading to the
+/// second, whichever comes first.
 pub fn next_change(deadline: Instant, now: Instant) -> Option<Duration> {
-    (whole_second(deadline) > whole_second(now)).then(|| to_next_second(now))
+    let seconds = seconds_left(deadline, now);
+    if seconds <= TimeDelta::zero() {
+        return None;
+    }
+    if seconds < SECONDS_SHOWN_UNDER {
+        return Some(to_next_second(now));
+    }
+    // `seconds_left` drops under the bound once the clock passes this whole second.
+    let to_seconds = (whole_second(deadline) - SECONDS_SHOWN_UNDER + TimeDelta::seconds(1) - now)
+        .to_std()
+        .unwrap_or(Duration::from_secs(1));
+    Some(to_next_minute(now).min(to_seconds))
 }
 
 /// The earliest of several optional redraw delays.
@@ -134,7 +187,25 @@ pub fn earliest(delays: impl IntoIterator<Item = Option<Duration>>) -> Option<Du
     delays.into_iter().flatten().min()
 }
 
-/// An elapsed time as `0:07` or `1:02:03`.
+/// How long ago `since` was, to the minute (read on whole minutes of the wall clock, as
+/// countdowns are): `under a minute`, `7 min`, `2 h 5 m`, `3 d`.
+pub fn ago(since: Instant, now: Instant) -> String {
+    let minutes = (whole_minute(now) - whole_minute(since))
+        .num_minutes()
+        .max(0);
+    let (hours, days) = (minutes / 60, minutes / 1440);
+    if minutes < 1 {
+        "under a minute".to_owned()
+    } else if hours < 1 {
+        format!("{minutes} min")
+    } else if days < 2 {
+        format!("{hours} h {} m", minutes % 60)
+    } else {
+        format!("{days} d")
+    }
+}
+
+/// An elapsed time as `0:07` or `1:02:03`, for a stopwatch (a sign-in being waited for).
 pub fn elapsed(since: Instant, now: Instant) -> String {
     let seconds = (whole_second(now) - whole_second(since))
         .num_seconds()
@@ -196,9 +267,17 @@ mod tests {
     }
 
     #[test]
-    fn under_an_hour_shows_minutes_and_seconds() {
-        assert_eq!(remaining(t(1_453_000), t(0)), "24:13");
+    fn the_last_five_minutes_read_to_the_second() {
+        assert_eq!(remaining(t(299_000), t(0)), "4:59");
         assert_eq!(remaining(t(59_000), t(0)), "0:59");
+    }
+
+    #[test]
+    fn from_five_minutes_up_to_an_hour_a_countdown_reads_in_whole_minutes() {
+        // t(0) is a whole minute of the clock.
+        assert_eq!(remaining(t(1_453_000), t(0)), "24 min");
+        assert_eq!(remaining(t(300_000), t(0)), "5 min");
+        assert_eq!(remaining(t(3_599_000), t(0)), "59 min");
     }
 
     #[test]
@@ -220,7 +299,7 @@ mod tests {
     }
 
     #[test]
-    fn the_next_redraw_comes_at_the_next_whole_second_of_the_clock() {
+    fn near_its_end_a_countdown_is_redrawn_at_the_next_whole_second_of_the_clock() {
         assert_eq!(
             next_change(t(10_250), t(400)),
             Some(Duration::from_millis(600))
@@ -233,6 +312,33 @@ mod tests {
             "it already reads expired"
         );
         assert_eq!(to_next_second(t(999)), Duration::from_millis(1));
+    }
+
+    #[test]
+    fn a_countdown_with_time_left_is_redrawn_at_the_next_whole_minute_of_the_clock() {
+        // t(0) is a whole minute of the clock; t(20_000) is 20 s into it.
+        let deadline = t(0) + TimeDelta::minutes(24);
+        assert_eq!(
+            next_change(deadline, t(20_000)),
+            Some(Duration::from_secs(40))
+        );
+        assert_eq!(remaining(deadline, t(20_000)), "24 min");
+        assert_eq!(remaining(deadline, t(59_999)), "24 min");
+        assert_eq!(remaining(deadline, t(60_000)), "23 min");
+        assert_eq!(to_next_minute(t(59_999)), Duration::from_millis(1));
+    }
+
+    #[test]
+    fn a_countdown_is_redrawn_the_second_it_starts_reading_to_the_second() {
+        // 5 min 10 s left, 20 s into the clock's minute: the switch to seconds comes first.
+        let deadline = t(330_000);
+        assert_eq!(remaining(deadline, t(20_000)), "5 min");
+        assert_eq!(
+            next_change(deadline, t(20_000)),
+            Some(Duration::from_secs(11))
+        );
+        assert_eq!(remaining(deadline, t(30_999)), "5 min");
+        assert_eq!(remaining(deadline, t(31_000)), "4:59");
     }
 
     #[test]
@@ -250,10 +356,29 @@ mod tests {
     }
 
     #[test]
+    fn countdowns_in_minutes_change_together_at_the_clocks_whole_minute() {
+        // Ten deadlines spread over a minute: one redraw (at the clock's next minute) serves
+        // them all.
+        let now = t(20_000);
+        let changes: std::collections::BTreeSet<_> = (0..10)
+            .map(|i| next_change(t(1_200_000 + i * 6_000), now))
+            .collect();
+        assert_eq!(changes.len(), 1, "{changes:?}");
+    }
+
+    #[test]
     fn the_progress_bar_empties_as_the_deadline_nears() {
         assert!((fraction_left(t(0), t(100_000), t(25_000)) - 0.75).abs() < 1e-6);
         assert!(fraction_left(t(0), t(100_000), t(200_000)).abs() < 1e-6);
         assert!((fraction_left(t(0), t(100_000), t(-5)) - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn how_long_ago_reads_to_the_minute() {
+        assert_eq!(ago(t(0), t(30_000)), "under a minute");
+        assert_eq!(ago(t(0), t(7 * 60_000)), "7 min");
+        assert_eq!(ago(t(0), t(125 * 60_000)), "2 h 5 m");
+        assert_eq!(ago(t(0), t(3 * 86_400_000)), "3 d");
     }
 
     #[test]

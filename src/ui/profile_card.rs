@@ -148,7 +148,7 @@ fn deadlines_ui(ui: &mut egui::Ui, view: &ProfileView, now: Instant) {
                 ui.label(format!(
                     "{} ({} ago)",
                     at.with_timezone(&Local).format("%H:%M:%S"),
-                    countdown::elapsed(at, now)
+                    countdown::ago(at, now)
                 ));
                 ui.end_row();
             }

@@ -41,6 +41,9 @@ pub enum Event {
     },
     /// Bring the window back (the tray's *Open TokenDesk*, a second `tokendesk`).
     ShowWindow,
+    /// Bring the window back with this profile selected (a notification's action, the tray's
+    /// *Sign in*).
+    OpenProfile(ProfileId),
     /// Hide the window when it is shown, show it when hidden (a click on the tray icon).
     ToggleWindow,
     /// End TokenDesk (the tray's *Quit*): the window closes for real.
@@ -261,6 +264,8 @@ pub struct WindowLife {
     pub closing: bool,
     /// Started with `--hidden`: hide as soon as the tray icon is up.
     pub start_hidden: bool,
+    /// The host asked to select this profile (taken at the next frame).
+    pub open_profile: Option<ProfileId>,
 }
 
 impl View {
@@ -331,6 +336,10 @@ impl View {
                 }
             }
             Event::ShowWindow => self.window.show_requested = true,
+            Event::OpenProfile(id) => {
+                self.window.show_requested = true;
+                self.window.open_profile = Some(id);
+            }
             Event::ToggleWindow if self.window.hidden => self.window.show_requested = true,
             Event::ToggleWindow => self.window.hide_requested = true,
             Event::Quit => self.window.quitting = true,
