@@ -17,8 +17,8 @@ use super::words::{kind_word, method_word};
 use super::{Exit, Outcome};
 use crate::arcgis::{SiteUrl, parse_site_url};
 use crate::store::{
-    PreferredHeader, Profile, ProfileDraft, RedirectUri, SignInMethod, SiteKind, TokenBinding,
-    TokenLifetime,
+    PreferredHeader, Profile, ProfileDraft, ProfileId, RedirectUri, SignInMethod, SiteKind,
+    TokenBinding, TokenLifetime,
 };
 
 /// The `Referer` password tokens are bound to when the profile gives none.
@@ -144,6 +144,10 @@ struct AddArgs {
     /// The preferred header (default: bearer).
     #[arg(long, value_enum)]
     header: Option<HeaderStyle>,
+    /// Add without asking the portal whether it knows the client ID and the redirect URI
+    /// (browser and oob profiles are checked at `oauth2/authorize` otherwise).
+    #[arg(long)]
+    no_check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -264,6 +268,23 @@ async fn add(args: AddArgs) -> Result<Outcome, Outcome> {
     if args.expires.is_some() && method != SignInMethod::ApiKey {
         return Err(usage(
             "--expires is for API key profiles (--method api-key)",
+        ));
+    }
+    if !args.no_check
+        && let Ok(candidate) = draft.clone().validate(ProfileId::generate())
+        && let Err(problem) = crate::engine::check_app_registration(&candidate).await
+    {
+        let remedy = problem.remedy().for_profile(candidate.name());
+        return Err(Outcome::fail(
+            Exit::Network,
+            format!(
+                "{}\nThe profile was not added; to add it anyway, run the same command with \
+                 --no-check.",
+                super::remedy::with_remedy(
+                    &format!("the portal refused the app registration: {problem}"),
+                    Some(&remedy)
+                )
+            ),
         ));
     }
     let paths = context::paths()?;

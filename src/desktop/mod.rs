@@ -104,7 +104,7 @@ pub fn run(demo: bool, hidden: bool) -> ExitCode {
     };
     let result = eframe::run_native(
         "TokenDesk",
-        native_options(),
+        native_options(settings.window_size),
         Box::new(move |cc| {
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             let config = HostConfig {

@@ -46,6 +46,8 @@ mod tests {
             start_at_login: false,
             header_files: Default::default(),
             store: None,
+            window_size: Some([900, 600]),
+            selected_profile: Some("0123456789abcdef0123456789abcdef".to_owned()),
         };
         save(&paths, &settings).unwrap();
         assert_eq!(load(&paths), settings);

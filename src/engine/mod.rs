@@ -14,6 +14,7 @@
 //! | `servers`     | [`Engine::token_for`] / [`Engine::token_for_url`]: a token for a service URL |
 //! | `server_record` | [`ServerTokens`]: cached federated-server tokens (one keyring value)   |
 //! | `clients`     | [`Clients`]: one HTTP client per trust setting (CA file), shared         |
+//! | `registration`| [`check_app_registration`]: does the portal know the client ID and redirect |
 
 mod api_key;
 mod clients;
@@ -21,6 +22,7 @@ mod credentials;
 mod error;
 mod lifecycle;
 pub mod record;
+mod registration;
 pub mod runner;
 pub mod schedule;
 mod server_record;
@@ -34,6 +36,7 @@ pub use credentials::{CredentialSignIn, Credentials};
 pub use error::{EngineError, FailureClass};
 pub use lifecycle::{DEFAULT_LOCK_TIMEOUT, Due, Engine, FreshToken, RenewalKind, Want};
 pub use record::{Health, SessionRecord};
+pub use registration::{RegistrationProblem, check_app_registration};
 pub use runner::{EngineEvent, Runner, RunnerCommand};
 pub use server_record::{ServerTokenEntry, ServerTokens};
 pub use servers::{ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind, UrlAccess};

@@ -155,8 +155,8 @@ pub enum ProfileError {
     },
     /// The kind is ArcGIS Online but the host is not an ArcGIS Online host.
     #[error(
-        "{host} is not an ArcGIS Online address (*.arcgis.com): choose the kind \
-         `enterprise_portal` for your own portal"
+        "{host} is not an ArcGIS Online address (*.arcgis.com): an organisation's own portal \
+         is of the kind ArcGIS Enterprise portal"
     )]
     NotArcgisOnline {
         /// The host given.

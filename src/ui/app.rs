@@ -24,6 +24,18 @@ use crate::clock::Clock;
 use crate::output::Format;
 use crate::store::ProfileId;
 
+/// At most how often a window being resized writes its size to the settings.
+const REMEMBER_EVERY: Duration = Duration::from_secs(1);
+
+/// The window's size and selected profile as last seen (the starting ones, then the ones
+/// last handed to the settings).
+#[derive(Debug, Default)]
+struct SeenWindow {
+    size: Option<[u32; 2]>,
+    selected: Option<String>,
+    written_at: Option<std::time::Instant>,
+}
+
 /// The desktop app's state and screens.
 pub struct TokenDeskApp {
     view: View,
@@ -31,6 +43,10 @@ pub struct TokenDeskApp {
     host: Box<dyn CommandSink>,
     events: Receiver<Event>,
     selected: Option<ProfileId>,
+    /// The profile list's filter box.
+    list_filter: String,
+    /// The window's size and selection as last seen, to tell a change by the person.
+    seen: SeenWindow,
     /// The out-of-band dialog's text field.
     oob_code: String,
     /// The editor, dialogs and token tools, with the settings.
@@ -46,6 +62,8 @@ impl TokenDeskApp {
             host,
             events,
             selected: None,
+            list_filter: String::new(),
+            seen: SeenWindow::default(),
             oob_code: String::new(),
             screens: Screens::default(),
         }
@@ -81,12 +99,29 @@ impl TokenDeskApp {
         if let Some(id) = self.screens.take_selection() {
             self.selected = Some(id);
         }
+        if let Some(id) = self.view.window.open_profile.take() {
+            self.selected = Some(id);
+        }
         let still_there = self
             .selected
             .as_ref()
             .is_some_and(|id| self.view.profile(id).is_some());
         if !still_there {
-            self.selected = self.view.profiles.first().map(|p| p.profile.id().clone());
+            // The profile selected in the last run, else the first.
+            let remembered = self
+                .screens
+                .settings
+                .selected_profile
+                .as_deref()
+                .and_then(|id| {
+                    self.view
+                        .profiles
+                        .iter()
+                        .find(|p| p.profile.id().as_str() == id)
+                });
+            self.selected = remembered
+                .or_else(|| self.view.profiles.first())
+                .map(|p| p.profile.id().clone());
         }
     }
 
@@ -144,8 +179,9 @@ impl TokenDeskApp {
         });
     }
 
-    /// When the screen next changes by itself: the next whole second of a visible countdown
-    /// or elapsed time.
+    /// When the screen next changes by itself: the next change of a countdown's text (a whole
+    /// minute of the clock while it has time, a whole second near its end), of a sign-in's
+    /// stopwatch or of a "last renewed … ago".
     fn next_repaint(&self, now: Instant) -> Option<Duration> {
         let delays = self.view.profiles.iter().flat_map(|p| {
             let live = counts_down(&p.status.state);
@@ -160,6 +196,10 @@ impl TokenDeskApp {
                     .filter(|_| live)
                     .and_then(|d| countdown::next_change(d, now)),
                 p.sign_in.as_ref().map(|_| countdown::to_next_second(now)),
+                // "Last renewed … ago", read to the minute.
+                deadlines
+                    .last_refresh_at
+                    .map(|_| countdown::to_next_minute(now)),
             ]
         });
         countdown::earliest(delays)
@@ -167,6 +207,54 @@ impl TokenDeskApp {
 }
 
 impl TokenDeskApp {
+    /// Keeps the window's size and the selected profile in the settings (saved by the host)
+    /// once the person changed them, so the next start opens the same way; what the window
+    /// started with is not written back. A size is written at most once a second while the
+    /// window is being resized; the returned delay asks for the frame that writes the last one.
+    fn remember_window(&mut self, ctx: &egui::Context) -> Option<Duration> {
+        // The area egui draws in: the window's inner size, in points.
+        let rect = ctx.viewport_rect();
+        let size = (rect.width() > 0.0 && rect.height() > 0.0).then(|| {
+            // Whole points are enough for a window size.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let whole = |points: f32| points.round().max(0.0) as u32;
+            [whole(rect.width()), whole(rect.height())]
+        });
+        let selected = self.selected.as_ref().map(|id| id.as_str().to_owned());
+        let seen = &mut self.seen;
+        // The first size and selection are the starting ones: only later ones are changes.
+        if seen.size.is_none() {
+            seen.size = size;
+        }
+        if seen.selected.is_none() {
+            seen.selected.clone_from(&selected);
+        }
+        let size_changed = size.is_some() && size != seen.size;
+        let selection_changed = selected.is_some() && selected != seen.selected;
+        if !size_changed && !selection_changed {
+            return None;
+        }
+        let now = std::time::Instant::now();
+        if !selection_changed
+            && let Some(last) = seen.written_at
+            && now.duration_since(last) < REMEMBER_EVERY
+        {
+            return Some(REMEMBER_EVERY - now.duration_since(last));
+        }
+        seen.written_at = Some(now);
+        seen.size = size;
+        seen.selected.clone_from(&selected);
+        let settings = &mut self.screens.settings;
+        if size_changed {
+            settings.window_size = size;
+        }
+        if selection_changed {
+            settings.selected_profile = selected;
+        }
+        self.host.send(Command::ApplySettings(settings.clone()));
+        None
+    }
+
     /// Starts hidden in the tray (autostart): the window goes away as soon as the tray icon is
     /// up, and stays when there is no tray to bring it back from.
     #[must_use]
@@ -243,7 +331,13 @@ impl eframe::App for TokenDeskApp {
             .show(ui, |ui| {
                 self.screens.toolbar_ui(ui, &self.view);
                 ui.separator();
-                profile_list_ui(ui, &self.view, &mut self.selected, now);
+                profile_list_ui(
+                    ui,
+                    &self.view,
+                    &mut self.selected,
+                    &mut self.list_filter,
+                    now,
+                );
             });
         egui::CentralPanel::default().show(ui, |ui| {
             if self.screens.editing() {
@@ -285,7 +379,9 @@ impl eframe::App for TokenDeskApp {
         self.screens.team_ui(ui, &self.view, &mut commands);
         self.screens.route(&mut commands, &self.view);
         self.send_all(commands);
-        if let Some(delay) = countdown::earliest([self.next_repaint(now), notice_expiry]) {
+        let remember = self.remember_window(&ctx);
+        if let Some(delay) = countdown::earliest([self.next_repaint(now), notice_expiry, remember])
+        {
             ctx.request_repaint_after(delay);
         }
     }

@@ -230,7 +230,10 @@ fn client_id_help(ui: &mut Ui, form: &EditorForm, action: &mut Option<EditorActi
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.label(RichText::new("What is a client ID?").strong());
         ui.label(
-            "It names the app your organisation registered on its portal so that TokenDesk may              sign you in there. Your portal's administrator creates it once for everyone (Content              > New item > Developer credentials > OAuth credentials) and gives you the ID.",
+            "It names the app your organisation registered on its portal so that TokenDesk may \
+             sign you in there. Your portal's administrator creates it once for everyone \
+             (Content > New item > Developer credentials > OAuth credentials) and gives you the \
+             ID.",
         );
         let redirects = form.redirect_uris();
         if !redirects.is_empty() {

@@ -19,11 +19,20 @@ pub fn kind_icon(kind: SiteKind) -> &'static str {
     }
 }
 
-/// Draws the list; a click changes `selected`.
+/// From how many profiles on the list has a filter box.
+pub const FILTER_FROM: usize = 9;
+
+/// The height of one row (two lines and the separator), fixed so that only the rows in view
+/// are laid out: a thousand profiles cost what a screenful does.
+const ROW_HEIGHT: f32 = 52.0;
+
+/// Draws the list; a click changes `selected`. With more than eight profiles a filter box
+/// above it keeps the rows whose name, address, user or kind holds `filter` (any case).
 pub fn profile_list_ui(
     ui: &mut egui::Ui,
     view: &View,
     selected: &mut Option<ProfileId>,
+    filter: &mut String,
     now: Instant,
 ) {
     ui.heading("Profiles");
@@ -32,12 +41,70 @@ pub fn profile_list_ui(
         ui.label("No profiles yet.");
         return;
     }
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        for profile in &view.profiles {
-            row_ui(ui, profile, selected, now);
-            ui.separator();
-        }
-    });
+    if view.profiles.len() >= FILTER_FROM {
+        ui.horizontal(|ui| {
+            let label = ui.label("Filter");
+            let clear_width = if filter.is_empty() { 0.0 } else { 48.0 };
+            let edit = egui::TextEdit::singleline(filter)
+                .hint_text("name, address or user")
+                .desired_width((ui.available_width() - clear_width).max(60.0));
+            ui.add(edit)
+                .labelled_by(label.id)
+                .on_hover_text("Shows the profiles whose name, address, user or kind holds this");
+            if !filter.is_empty()
+                && ui
+                    .small_button("Clear")
+                    .on_hover_text("Clear the filter")
+                    .clicked()
+            {
+                filter.clear();
+            }
+        });
+        ui.add_space(4.0);
+    } else {
+        filter.clear();
+    }
+    let needle = filter.trim().to_lowercase();
+    let shown: Vec<&ProfileView> = view
+        .profiles
+        .iter()
+        .filter(|profile| needle.is_empty() || matches_filter(profile, &needle))
+        .collect();
+    if shown.is_empty() {
+        ui.label(RichText::new(format!("No profile matches \"{}\".", filter.trim())).weak());
+        return;
+    }
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show_rows(ui, ROW_HEIGHT, shown.len(), |ui, rows| {
+            for profile in &shown[rows] {
+                let width = ui.available_width();
+                ui.allocate_ui_with_layout(
+                    egui::vec2(width, ROW_HEIGHT),
+                    egui::Layout::top_down(egui::Align::Min),
+                    |ui| {
+                        ui.set_min_size(egui::vec2(width, ROW_HEIGHT));
+                        ui.set_max_height(ROW_HEIGHT);
+                        row_ui(ui, profile, selected, now);
+                        ui.separator();
+                    },
+                );
+            }
+        });
+}
+
+/// Whether a profile's name, address, user or kind holds `needle` (lower case).
+fn matches_filter(view: &ProfileView, needle: &str) -> bool {
+    let profile = &view.profile;
+    [
+        Some(profile.name()),
+        Some(profile.url()),
+        view.status.user.as_deref(),
+        Some(profile.kind().label()),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|text| text.to_lowercase().contains(needle))
 }
 
 fn row_ui(ui: &mut egui::Ui, view: &ProfileView, selected: &mut Option<ProfileId>, now: Instant) {

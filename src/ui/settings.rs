@@ -33,6 +33,13 @@ pub struct Settings {
     /// process, written by `tokendesk store migrate`); kept as it is when the window saves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<crate::store::StoreTier>,
+    /// The window's inner size when it was last resized, in whole points (width, height);
+    /// the next start opens at this size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_size: Option<[u32; 2]>,
+    /// The profile (by id) selected last; the next start selects it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_profile: Option<String>,
 }
 
 impl Default for Settings {
@@ -45,6 +52,8 @@ impl Default for Settings {
             start_at_login: false,
             header_files: Default::default(),
             store: None,
+            window_size: None,
+            selected_profile: None,
         }
     }
 }
@@ -80,7 +89,14 @@ impl Settings {
         ))
     }
 
+    /// The smallest and largest window size remembered, in points.
+    pub const WINDOW_SIZE_RANGE: ([u32; 2], [u32; 2]) = ([720, 480], [8192, 8192]);
+
     fn clamped(mut self) -> Self {
+        let ([min_w, min_h], [max_w, max_h]) = Self::WINDOW_SIZE_RANGE;
+        self.window_size = self
+            .window_size
+            .map(|[w, h]| [w.clamp(min_w, max_w), h.clamp(min_h, max_h)]);
         self.clipboard_clear_secs = self
             .clipboard_clear_secs
             .min(Self::MAX_CLIPBOARD_CLEAR_SECS);
@@ -176,6 +192,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_remembered_window_size_out_of_range_is_brought_into_it() {
+        let tiny = Settings::from_toml("window_size = [10, 10]\n");
+        assert_eq!(tiny.window_size, Some([720, 480]));
+        let huge = Settings::from_toml("window_size = [100000, 900]\n");
+        assert_eq!(huge.window_size, Some([8192, 900]));
+    }
+
+    #[test]
     fn settings_read_back_what_was_written() {
         let settings = Settings {
             clipboard_clear_secs: 0,
@@ -185,6 +209,8 @@ mod tests {
             start_at_login: false,
             header_files: Default::default(),
             store: None,
+            window_size: Some([1280, 800]),
+            selected_profile: Some("0123456789abcdef0123456789abcdef".to_owned()),
         };
         let text = settings.to_toml().unwrap();
         assert!(text.contains("theme = \"dark\""), "{text}");

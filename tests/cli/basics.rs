@@ -91,6 +91,8 @@ fn a_reader_that_closed_the_pipe_ends_listing_and_showing_quietly_with_exit_0() 
             "https://gis.example.com/portal",
             "--client-id",
             "app",
+            // No portal to ask about the app: tests never reach the internet.
+            "--no-check",
         ],
         std::process::Stdio::null(),
     );

@@ -441,3 +441,62 @@ async fn where_no_browser_can_be_opened_login_says_in_one_line_how_to_forward_th
     );
     assert!(hints[0].contains("--method oob"), "{}", hints[0]);
 }
+
+#[tokio::test]
+async fn profile_add_asks_the_portal_about_the_app_and_refuses_a_client_id_it_does_not_know() {
+    let cli = Cli::start(&[]).await;
+    let ca = cli.ca.to_str().unwrap().to_owned();
+    let add = |name: &'static str, client_id: &'static str, extra: &'static [&'static str]| {
+        let mut args = vec![
+            "profile",
+            "add",
+            name,
+            "--url",
+            &cli.portal_url,
+            "--client-id",
+            client_id,
+            "--ca-file",
+            &ca,
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let run_owned = |args: Vec<String>| {
+        let cli = &cli;
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            cli.run(&args).await
+        }
+    };
+
+    let refused = run_owned(add("stranger", "no-such-app", &[])).await;
+    refused.expect_code(4).says(&[
+        "does not know the client id `no-such-app`",
+        "invalid client_id",
+        "not added",
+        "--no-check",
+    ]);
+    // An app that knows only the out-of-band redirect: the loopback one is not registered.
+    let refused = run_owned(add("oob-only", "tokendesk-demo-app", &[])).await;
+    refused
+        .expect_code(4)
+        .says(&["not the redirect uri", "http://127.0.0.1"]);
+    let listed = cli.run(&["profile", "list", "--json"]).await;
+    listed.ok();
+    assert_eq!(listed.stdout.trim(), "[]", "nothing was added: {listed}");
+
+    // Known app and redirect: added; --no-check adds without asking.
+    run_owned(add("demo", "tokendesk-demo", &[])).await.ok();
+    run_owned(add("unchecked", "no-such-app", &["--no-check"]))
+        .await
+        .ok();
+    let listed = cli.run(&["profile", "list", "--json"]).await;
+    let names: Vec<String> = serde_json::from_str::<serde_json::Value>(&listed.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["demo", "unchecked"]);
+}

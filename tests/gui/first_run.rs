@@ -249,10 +249,14 @@ impl FirstRun {
     /// Like [`FirstRun::start`]; with `one`, the profiles file holds the rig's profile for
     /// the demo portal (signed out) before the window opens.
     pub(super) fn with_profiles(one: bool) -> Self {
+        Self::with_portal(DemoConfig::default(), one)
+    }
+
+    /// Like [`FirstRun::with_profiles`], against a demo portal set up as `config` says.
+    pub(super) fn with_portal(config: DemoConfig, one: bool) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
-        let mut rig =
-            runtime.block_on(Rig::start(DemoConfig::default(), 20160, Arc::clone(&store)));
+        let mut rig = runtime.block_on(Rig::start(config, 20160, Arc::clone(&store)));
         if one {
             let (mut profiles, _) = ProfileStore::open(&rig.paths).unwrap();
             let mut draft = rig.profile.draft();
@@ -298,6 +302,17 @@ impl FirstRun {
 
     pub(super) fn type_into(&mut self, label: &str, text: &str) {
         self.app.get_by_label(label).focus();
+        self.app.run();
+        self.app.get_by_label(label).type_text(text);
+        self.app.run();
+    }
+
+    /// Replaces the text of the field `label` with `text`.
+    pub(super) fn replace_text(&mut self, label: &str, text: &str) {
+        self.app.get_by_label(label).focus();
+        self.app.run();
+        self.app
+            .key_press_modifiers(eframe::egui::Modifiers::COMMAND, eframe::egui::Key::A);
         self.app.run();
         self.app.get_by_label(label).type_text(text);
         self.app.run();
@@ -357,6 +372,56 @@ impl FirstRun {
                 .is_some_and(|p| p.status.state == TokenState::Valid)
         });
     }
+}
+
+#[test]
+fn the_arcgis_online_path_starts_at_www_arcgis_com_recognises_online_at_check_and_keeps_to_arcgis_com_addresses()
+ {
+    // The demo portal plays ArcGIS Online (portals/self says isPortal false, multitenant): the
+    // stand-in for the organisation's address on arcgis.com. An ArcGIS Online profile only
+    // takes *.arcgis.com addresses (an Online token goes nowhere else), so the stand-in is
+    // recognised but not saved.
+    let mut online = DemoConfig::default();
+    online.org.is_portal = false;
+    let mut run = FirstRun::with_portal(online, false);
+    run.press("ArcGIS Online");
+    let url_field = |run: &FirstRun| {
+        run.app
+            .get_by_label("Portal or server URL")
+            .accesskit_node()
+            .value()
+    };
+    assert_eq!(
+        url_field(&run).as_deref(),
+        Some("https://www.arcgis.com"),
+        "ArcGIS Online starts from its address"
+    );
+    run.app
+        .get_by_label_contains("paste your organisation's address");
+    let stand_in = run.rig.portal.urls().portal_root.clone();
+    run.replace_text("Portal or server URL", &stand_in);
+    assert_eq!(url_field(&run).as_deref(), Some(stand_in.as_str()));
+    run.app.get_by_label("Advanced").click();
+    run.app.run();
+    let ca = run.rig.profile.ca_file().unwrap().display().to_string();
+    run.type_into("CA file", &ca);
+    run.press("Check");
+    run.wait("the check", |h| {
+        h.query_by_label_contains("ArcGIS Online 11.3: kind and sign-in method filled in")
+            .is_some()
+    });
+    // Browser sign-in chosen for the person; the client ID is the one thing asked.
+    run.app
+        .get_by_label_contains("browser sign-in (OAuth with PKCE)");
+    run.type_into("Client ID", "tokendesk-demo");
+    run.press("Save");
+    run.wait("the address rule", |h| {
+        h.query_by_label_contains("127.0.0.1 is not an ArcGIS Online address (*.arcgis.com)")
+            .is_some()
+    });
+    let (profiles, _) = ProfileStore::open(&run.rig.paths).unwrap();
+    assert!(profiles.list().is_empty(), "nothing was saved");
+    assert_eq!(run.decisions, 3, "choice, Check, Save");
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod common;
 
 mod app;
 mod first_run;
+mod list;
 mod screens;
 mod team_files;
 mod tokens;

@@ -243,9 +243,21 @@ fn the_windows_and_macos_recipes_name_this_version_the_app_id_and_existing_icons
 
 #[test]
 fn the_window_carries_the_app_id_the_title_and_the_icon() {
-    let viewport = tokendesk::desktop::native_options().viewport;
+    let viewport = tokendesk::desktop::native_options(None).viewport;
     assert_eq!(viewport.app_id.as_deref(), Some(APP_ID));
     assert_eq!(viewport.title.as_deref(), Some(APP_NAME));
     let icon = viewport.icon.expect("a window icon");
     assert_eq!((icon.width, icon.height), (256, 256));
+}
+
+#[test]
+fn the_window_opens_at_the_size_remembered_and_else_at_the_default() {
+    let remembered = tokendesk::desktop::native_options(Some([900, 640])).viewport;
+    assert_eq!(
+        remembered.inner_size,
+        Some(eframe::egui::vec2(900.0, 640.0))
+    );
+    let fresh = tokendesk::desktop::native_options(None).viewport;
+    let [w, h] = tokendesk::desktop::DEFAULT_SIZE;
+    assert_eq!(fresh.inner_size, Some(eframe::egui::vec2(w, h)));
 }

@@ -2,13 +2,9 @@
 //! redirect URI checked at its portal first) and delete a profile, and the CA file dialog of
 //! the editor. The file lock and the native dialog block: they run on the blocking pool.
 
-use std::path::Path;
-
-use crate::arcgis::oauth::{AppCheck, RedirectUri as WireRedirect, check_app};
-use crate::arcgis::{ArcGisClient, ClientOptions};
 use crate::desktop::events::{Events, screen};
-use crate::engine::Engine;
-use crate::store::{Paths, Profile, ProfileDraft, ProfileId, ProfileStore, RedirectUri};
+use crate::engine::{self, Engine, RegistrationProblem};
+use crate::store::{Paths, Profile, ProfileDraft, ProfileId, ProfileStore};
 use crate::ui::editor_form::EditorMode;
 use crate::ui::remedy::with_remedy;
 use crate::ui::screens::ScreenEvent;
@@ -25,10 +21,6 @@ pub(in crate::desktop) fn pick_ca_file(events: Events) {
     });
 }
 
-/// The port an any-port loopback redirect is checked with (the sign-in picks a free one; a
-/// portal that takes any port for `http://127.0.0.1` takes this one too).
-const CHECKED_ANY_PORT: u16 = 49_152;
-
 /// Before a browser or out-of-band profile is saved: does its portal know the client ID and
 /// take the redirect URI? `Err` with what to do when the portal says no; when the portal
 /// cannot be asked, or words its page otherwise, the profile is saved as it is (signing in
@@ -37,45 +29,18 @@ async fn check_app_registration(draft: &ProfileDraft) -> Result<(), String> {
     let Ok(profile) = draft.clone().validate(ProfileId::generate()) else {
         return Ok(());
     };
-    let (Some(portal), Some(client_id), Some(redirect)) = (
-        profile.portal_url(),
-        profile.client_id(),
-        profile.redirect_uri(),
-    ) else {
-        return Ok(());
-    };
-    let wire = match redirect {
-        RedirectUri::Loopback { port, path } => WireRedirect::Loopback {
-            port: *port,
-            path: path.clone(),
-        },
-        RedirectUri::LoopbackAnyPort { path } => WireRedirect::Loopback {
-            port: CHECKED_ANY_PORT,
-            path: path.clone(),
-        },
-        RedirectUri::OutOfBand => WireRedirect::OutOfBand,
-    };
-    let options = ClientOptions {
-        ca_file: profile.ca_file().map(Path::to_path_buf),
-        ..ClientOptions::default()
-    };
-    let Ok(client) = ArcGisClient::new(&options) else {
-        return Ok(());
-    };
-    match check_app(&client, &portal, client_id, &wire).await {
-        Ok(AppCheck::UnknownClientId) => Err(format!(
-            "{} does not know the client ID `{client_id}` (ArcGIS says \"Invalid client_id\"). \
-             Check it with your portal's administrator: Copy request for my administrator \
-             says what to register.",
-            portal.base()
-        )),
-        Ok(AppCheck::RedirectNotRegistered) => Err(format!(
-            "{} knows the client ID `{client_id}` but not the redirect URI {redirect}: register \
-             it for the app on the portal (or give the one registered under Advanced).",
-            portal.base()
-        )),
-        Ok(AppCheck::Known | AppCheck::Unclear) | Err(_) => Ok(()),
-    }
+    engine::check_app_registration(&profile)
+        .await
+        .map_err(|problem| match problem {
+            RegistrationProblem::UnknownClientId { .. } => format!(
+                "{problem}. Check it with your portal's administrator: Copy request for my \
+                 administrator says what to register."
+            ),
+            RegistrationProblem::RedirectNotRegistered { .. } => format!(
+                "{problem}: register it for the app on the portal (or give the one registered \
+                 under Advanced)."
+            ),
+        })
 }
 
 /// Adds or updates a profile in the profiles file: the saved profile, or why not. A browser
