@@ -66,9 +66,20 @@ impl Gui {
         tray: bool,
         notifications: bool,
     ) -> Self {
+        Self::start_on(DemoConfig::default(), method, browsing, tray, notifications)
+    }
+
+    /// [`Gui::start_with`], against a demo portal set up as `portal` says.
+    fn start_on(
+        portal: DemoConfig,
+        method: SignInMethod,
+        browsing: Browsing,
+        tray: bool,
+        notifications: bool,
+    ) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
-        let rig = runtime.block_on(Rig::start(DemoConfig::default(), 20160, Arc::clone(&store)));
+        let rig = runtime.block_on(Rig::start(portal, 20160, Arc::clone(&store)));
         let (mut profiles, _) = ProfileStore::open(&rig.paths).unwrap();
         let mut draft = rig.profile.draft();
         draft.sign_in = method;
@@ -795,69 +806,118 @@ fn the_tray_icon_shows_each_profile_with_its_state_copies_its_header_and_closing
     });
 }
 
-/// How many notifications dunst holds (waiting, shown and in its history).
+/// Debian's notification daemon on a display of its own (it draws on X), on the test
+/// session's bus.
 #[cfg(feature = "system-tests")]
-fn dunst_count(display: &str) -> Option<u32> {
-    let out = std::process::Command::new("dunstctl")
-        .arg("count")
-        .env("DISPLAY", display)
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
+struct Dunst {
+    display: String,
+    _dunst: Killed,
+    _xvfb: Killed,
+    /// One notification daemon at a time on the session bus (the bus has one
+    /// `org.freedesktop.Notifications`): held while this one runs, across test processes.
+    _turn: tokendesk::store::FileLock,
+}
+
+#[cfg(feature = "system-tests")]
+impl Dunst {
+    fn start() -> Self {
+        crate::common::cli::in_test_session();
+        let runtime_dir =
+            std::env::var_os("XDG_RUNTIME_DIR").expect("the test session's runtime dir");
+        let turn = tokendesk::store::FileLock::acquire(
+            &std::path::Path::new(&runtime_dir).join("notification-daemon.lock"),
+            Duration::from_secs(300),
+        )
+        .expect("a turn with the notification daemon");
+        let number = (std::process::id() % 400) + 500;
+        let display = format!(":{number}");
+        let xvfb = Killed(
+            std::process::Command::new("Xvfb")
+                .args([
+                    display.as_str(),
+                    "-screen",
+                    "0",
+                    "640x480x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("Xvfb"),
+        );
+        let socket = std::path::PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+        let started = std::time::Instant::now();
+        while !socket.exists() {
+            assert!(started.elapsed() < BOUND, "Xvfb never came up");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let dunst = Killed(
+            std::process::Command::new("dunst")
+                .env("DISPLAY", &display)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("dunst (Debian: dunst)"),
+        );
+        let dunst = Self {
+            display,
+            _dunst: dunst,
+            _xvfb: xvfb,
+            _turn: turn,
+        };
+        let started = std::time::Instant::now();
+        while dunst.count().is_none() {
+            assert!(started.elapsed() < BOUND, "dunst never answered");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(dunst.count(), Some(0));
+        dunst
     }
-    Some(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|line| line.rsplit(':').next()?.trim().parse::<u32>().ok())
-            .sum(),
-    )
+
+    /// How many notifications dunst holds (waiting, shown and in its history).
+    fn count(&self) -> Option<u32> {
+        let out = self.ctl(&["count"])?;
+        Some(
+            out.lines()
+                .filter_map(|line| line.rsplit(':').next()?.trim().parse::<u32>().ok())
+                .sum(),
+        )
+    }
+
+    /// `dunstctl ARGS…`: its stdout, `None` when it failed.
+    fn ctl(&self, args: &[&str]) -> Option<String> {
+        let out = std::process::Command::new("dunstctl")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Steps `gui` until dunst holds `count` notifications (bounded).
+    fn wait_for(&self, gui: &mut Gui, count: u32) {
+        let started = std::time::Instant::now();
+        while self.count() != Some(count) {
+            assert!(
+                started.elapsed() < BOUND,
+                "dunst holds {:?} notifications, not {count}",
+                self.count()
+            );
+            gui.step();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 #[cfg(feature = "system-tests")]
 #[test]
 fn a_notification_daemon_gets_exactly_one_notice_when_a_sign_in_is_needed_and_none_for_a_session_that_was_exchanged_and_its_click_opens_the_profile()
  {
-    crate::common::cli::in_test_session();
-    // A display of its own for dunst (Debian's notification daemon draws on X).
-    let number = (std::process::id() % 400) + 500;
-    let display = format!(":{number}");
-    let _xvfb = Killed(
-        std::process::Command::new("Xvfb")
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                "640x480x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("Xvfb"),
-    );
-    let socket = std::path::PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-    let started = std::time::Instant::now();
-    while !socket.exists() {
-        assert!(started.elapsed() < BOUND, "Xvfb never came up");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _dunst = Killed(
-        std::process::Command::new("dunst")
-            .env("DISPLAY", &display)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("dunst (Debian: dunst)"),
-    );
-    let started = std::time::Instant::now();
-    while dunst_count(&display).is_none() {
-        assert!(started.elapsed() < BOUND, "dunst never answered");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(dunst_count(&display), Some(0));
-
+    let dunst = Dunst::start();
+    let display = dunst.display.clone();
     let mut gui = Gui::start_with(SignInMethod::BrowserPkce, Browsing::Approves, false, true);
     gui.sign_in();
     let id = gui.profile.id().clone();
@@ -893,23 +953,7 @@ fn a_notification_daemon_gets_exactly_one_notice_when_a_sign_in_is_needed_and_no
         refresh_ends(gui.harness.state()) > ends,
         "the session was exchanged for a longer one"
     );
-    let wait_for = |gui: &mut Gui, count: u32| {
-        let started = std::time::Instant::now();
-        while dunst_count(&display) != Some(count) {
-            assert!(
-                started.elapsed() < BOUND,
-                "dunst holds {:?} notifications, not {count}",
-                dunst_count(&display)
-            );
-            gui.step();
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
-    assert_eq!(
-        dunst_count(&display),
-        Some(0),
-        "an exchanged session is no news"
-    );
+    assert_eq!(dunst.count(), Some(0), "an exchanged session is no news");
 
     // Past the new session's end: the next renewal needs a sign-in.
     let ends = refresh_ends(gui.harness.state());
@@ -922,7 +966,7 @@ fn a_notification_daemon_gets_exactly_one_notice_when_a_sign_in_is_needed_and_no
             TokenState::NeedsSignIn { .. }
         )
     });
-    wait_for(&mut gui, 1);
+    dunst.wait_for(&mut gui, 1);
     for _ in 0..10 {
         gui.step();
     }
@@ -964,10 +1008,83 @@ fn a_notification_daemon_gets_exactly_one_notice_when_a_sign_in_is_needed_and_no
         .unwrap();
     let history = String::from_utf8_lossy(&history.stdout);
     assert!(history.contains("sign in to demo again"), "{history}");
+    assert_eq!(dunst.count(), Some(1), "exactly one notice for the sign-in");
+}
+
+#[cfg(feature = "system-tests")]
+#[test]
+fn a_notification_daemon_gets_exactly_one_notice_when_a_session_that_cannot_be_lengthened_nears_its_end()
+ {
+    let dunst = Dunst::start();
+    // A portal whose exchanged refresh tokens keep the old end: the session cannot be
+    // lengthened, so a person has to sign in again before it ends.
+    let mut portal = DemoConfig::default();
+    portal.behaviour.exchange_keeps_refresh_expiry = true;
+    let mut gui = Gui::start_on(
+        portal,
+        SignInMethod::BrowserPkce,
+        Browsing::Approves,
+        false,
+        true,
+    );
+    gui.sign_in();
+    let id = gui.profile.id().clone();
+    let ends = Gui::shown_profile(gui.harness.state(), &id)
+        .status
+        .deadlines
+        .refresh_expires_at
+        .unwrap();
+    let refresh = |gui: &mut Gui| {
+        let before = Gui::shown_profile(gui.harness.state(), &id)
+            .status
+            .deadlines
+            .last_refresh_at;
+        gui.harness.get_by_label("Refresh now").click();
+        gui.wait_until("the renewal", |app| {
+            Gui::shown_profile(app, &id)
+                .status
+                .deadlines
+                .last_refresh_at
+                != before
+        });
+    };
+    // Two days before the end: renewing says nothing.
+    let to_go = (ends - gui.rig.clock.now()).num_seconds() - 2 * 86_400;
+    gui.runtime.block_on(gui.rig.advance(to_go));
+    refresh(&mut gui);
+    for _ in 0..10 {
+        gui.step();
+    }
+    assert_eq!(dunst.count(), Some(0), "two days ahead is no news yet");
+
+    // 20 hours before the end the exchange is tried, and the end does not move: one notice.
+    gui.runtime.block_on(gui.rig.advance(28 * 3600));
+    refresh(&mut gui);
+    let after = Gui::shown_profile(gui.harness.state(), &id)
+        .status
+        .deadlines
+        .refresh_expires_at
+        .unwrap();
+    assert!(
+        (after - ends).num_seconds().abs() <= 30,
+        "the session's end stayed where it was"
+    );
+    dunst.wait_for(&mut gui, 1);
+    // More renewals in its last day: no storm.
+    for _ in 0..3 {
+        gui.runtime.block_on(gui.rig.advance(3600));
+        refresh(&mut gui);
+    }
+    for _ in 0..10 {
+        gui.step();
+    }
+    assert!(dunst.ctl(&["close-all"]).is_some());
+    let history = dunst.ctl(&["history"]).unwrap_or_default();
+    assert!(history.contains("session ends soon"), "{history}");
     assert_eq!(
-        dunst_count(&display),
+        dunst.count(),
         Some(1),
-        "exactly one notice for the sign-in"
+        "exactly one notice for the session's end"
     );
 }
 

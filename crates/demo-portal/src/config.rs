@@ -148,6 +148,10 @@ pub struct Behaviour {
     /// The authorization-code grant leaves `refresh_token_expires_in` out, as in the captured
     /// answer F01 (the refresh token still ends `expiration` minutes after sign-in).
     pub code_grant_without_refresh_expiry: bool,
+    /// `exchange_refresh_token` gives a new refresh token that ends when the old one would
+    /// have (a session that cannot be lengthened): the client has to sign in again before it
+    /// ends, and should be told in time.
+    pub exchange_keeps_refresh_expiry: bool,
 }
 
 impl Default for Behaviour {
@@ -157,6 +161,7 @@ impl Default for Behaviour {
             loopback_any_port: true,
             server_allow_http_get: false,
             code_grant_without_refresh_expiry: false,
+            exchange_keeps_refresh_expiry: false,
         }
     }
 }

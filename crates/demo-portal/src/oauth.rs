@@ -154,9 +154,12 @@ fn exchange_grant(shared: &Shared, req: &Req) -> Outcome {
     // exchange after `expiration=120` answered `refresh_token_expires_in: 7199`.
     shared.store.revoke_family(old.family);
     let family = shared.store.new_family();
-    let expires = old
-        .lifetime_minutes
-        .map(|minutes| shared.clock.now() + Duration::minutes(minutes));
+    let expires = if shared.config.behaviour.exchange_keeps_refresh_expiry {
+        old.expires
+    } else {
+        old.lifetime_minutes
+            .map(|minutes| shared.clock.now() + Duration::minutes(minutes))
+    };
     let refresh_token = shared.store.add_refresh(RefreshToken {
         family,
         expires,
