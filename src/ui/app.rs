@@ -13,7 +13,7 @@ use eframe::egui;
 use super::banner::{banner_ui, has_banner};
 use super::countdown;
 use super::oob_dialog::oob_dialog_ui;
-use super::profile_card::profile_card_ui;
+use super::profile_card::{profile_card_ui, profile_facts_ui};
 use super::profile_list::{counts_down, profile_list_ui};
 use super::screens::Screens;
 use super::settings::Settings;
@@ -354,6 +354,7 @@ impl eframe::App for TokenDeskApp {
                         profile_card_ui(ui, profile, now, &mut commands);
                         self.screens
                             .card_ui(ui, profile, &self.view, now, &mut commands);
+                        profile_facts_ui(ui, profile);
                     });
                 }
                 None if self.view.ready && self.view.demo.is_none() => {

@@ -1,6 +1,7 @@
-//! The selected profile's card: the portal, the signed-in user, the access- and
-//! refresh-token deadlines as countdowns with progress bars, the last renewal, the state in
-//! plain words, and the buttons Sign in / Sign out / Refresh now / Cancel.
+//! The selected profile's card, read from the top: the name, who is signed in (large), the
+//! state in plain words, the access- and refresh-token deadlines as countdowns with progress
+//! bars and the last renewal, the buttons Sign in / Sign out / Refresh now / Cancel; then,
+//! small, what the profile is made of (site, address, sign-in method).
 
 use chrono::{Local, TimeDelta};
 use eframe::egui::{self, RichText};
@@ -25,6 +26,7 @@ pub fn profile_card_ui(
     commands: &mut Vec<Command>,
 ) {
     let profile = &view.profile;
+    // Who and how it stands first, large; what the profile is made of after, small.
     ui.horizontal(|ui| {
         ui.label(
             RichText::new(kind_icon(profile.kind()))
@@ -33,23 +35,25 @@ pub fn profile_card_ui(
         );
         ui.heading(profile.name());
     });
-    egui::Grid::new("profile-facts")
-        .num_columns(2)
-        .spacing([16.0, 6.0])
-        .show(ui, |ui| {
-            fact(ui, "Site", profile.kind().label());
-            fact(ui, "Address", profile.url());
-            fact(ui, "Sign-in method", profile.sign_in().label());
-            if let Some(user) = user_line(view) {
-                fact(ui, "Signed in as", &user);
-            }
-            if let Some(role) = view.user.as_ref().and_then(|u| u.role.as_deref()) {
-                fact(ui, "Role", role);
-            }
-            if let Some(org) = view.user.as_ref().and_then(|u| u.organisation.as_deref()) {
-                fact(ui, "Organisation", org);
-            }
+    if let Some(user) = user_line(view) {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Signed in as").weak());
+            ui.label(RichText::new(user).size(17.0).strong());
         });
+        let about: Vec<&str> = view
+            .user
+            .as_ref()
+            .map(|u| {
+                [u.role.as_deref(), u.organisation.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !about.is_empty() {
+            ui.label(RichText::new(about.join(" · ")).weak());
+        }
+    }
     ui.add_space(8.0);
 
     let state = view.status.state.clone();
@@ -69,9 +73,24 @@ pub fn profile_card_ui(
     }
 }
 
+/// What the profile is made of, small, under everything else on the card.
+pub fn profile_facts_ui(ui: &mut egui::Ui, view: &ProfileView) {
+    let profile = &view.profile;
+    ui.add_space(12.0);
+    ui.separator();
+    egui::Grid::new("profile-facts")
+        .num_columns(2)
+        .spacing([16.0, 4.0])
+        .show(ui, |ui| {
+            fact(ui, "Site", profile.kind().label());
+            fact(ui, "Address", profile.url());
+            fact(ui, "Sign-in method", profile.sign_in().label());
+        });
+}
+
 fn fact(ui: &mut egui::Ui, name: &str, value: &str) {
-    ui.label(RichText::new(name).weak());
-    ui.label(value);
+    ui.label(RichText::new(name).weak().small());
+    ui.label(RichText::new(value).small());
     ui.end_row();
 }
 

@@ -218,7 +218,7 @@ fn signing_in_through_the_browser_shows_the_user_and_a_ticking_countdown_and_sig
 
     gui.sign_in();
     gui.harness.get_by_label("Demo Analyst (analyst)");
-    gui.harness.get_by_label("org_publisher");
+    gui.harness.get_by_label_contains("org_publisher");
     assert_eq!(
         gui.runtime
             .block_on(gui.rig.count("/portal/sharing/rest/community/self")),
