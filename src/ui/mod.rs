@@ -17,6 +17,7 @@
 //! | [`editor`]       | the profile editor (add, edit, duplicate; Check; CA file picker)     |
 //! | [`editor_form`]  | the editor's form state and how it maps onto a `ProfileDraft`        |
 //! | [`first_run`]    | the first-run screen: ArcGIS Online, my organisation, a profile file, the demo |
+//! | [`icons`]        | the kinds of site as vector drawings (globe, building, server rack)  |
 //! | [`delete_confirm`] | "delete this profile?"                                             |
 //! | [`copy_menu`]    | the copy button and menu (every `output::Format`)                    |
 //! | [`clipboard_status`] | "copied … · the clipboard clears in 12 s"                        |
@@ -40,6 +41,7 @@ pub mod delete_confirm;
 pub mod editor;
 pub mod editor_form;
 pub mod first_run;
+pub mod icons;
 mod oob_dialog;
 mod profile_card;
 mod profile_list;

@@ -9,7 +9,8 @@ use eframe::egui::{self, RichText};
 use super::Command;
 use super::countdown;
 use super::countdown::{Deadline, Urgency};
-use super::profile_list::{counts_down, kind_icon};
+use super::icons::kind_icon_ui;
+use super::profile_list::counts_down;
 use super::remedy::with_remedy;
 use super::sign_in_wait::sign_in_wait_ui;
 use super::theme::{bar_text_colour, state_colour, urgency_fill_colour};
@@ -28,11 +29,7 @@ pub fn profile_card_ui(
     let profile = &view.profile;
     // Who and how it stands first, large; what the profile is made of after, small.
     ui.horizontal(|ui| {
-        ui.label(
-            RichText::new(kind_icon(profile.kind()))
-                .monospace()
-                .size(24.0),
-        );
+        kind_icon_ui(ui, profile.kind(), 26.0);
         ui.heading(profile.name());
     });
     if let Some(user) = user_line(view) {

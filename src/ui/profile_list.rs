@@ -4,20 +4,12 @@
 use eframe::egui::{self, RichText};
 
 use super::countdown;
+use super::icons::kind_icon_ui;
 use super::theme::{SIGNING_IN_BADGE, busy_colour, state_badge, state_colour, urgency_text_colour};
 use super::view::{ProfileView, View};
 use crate::arcgis::Instant;
 use crate::engine::TokenState;
-use crate::store::{ProfileId, SiteKind};
-
-/// The icon for a kind of site (glyphs the built-in fonts have without the emoji fonts).
-pub fn kind_icon(kind: SiteKind) -> &'static str {
-    match kind {
-        SiteKind::ArcgisOnline => "◎",
-        SiteKind::EnterprisePortal => "◆",
-        SiteKind::ArcgisServer => "▣",
-    }
-}
+use crate::store::ProfileId;
 
 /// From how many profiles on the list has a filter box.
 pub const FILTER_FROM: usize = 9;
@@ -111,12 +103,7 @@ fn row_ui(ui: &mut egui::Ui, view: &ProfileView, selected: &mut Option<ProfileId
     let id = view.profile.id();
     let is_selected = selected.as_ref() == Some(id);
     ui.horizontal(|ui| {
-        ui.label(
-            RichText::new(kind_icon(view.profile.kind()))
-                .monospace()
-                .size(18.0),
-        )
-        .on_hover_text(view.profile.kind().label());
+        kind_icon_ui(ui, view.profile.kind(), 18.0);
         let name = ui.selectable_label(is_selected, RichText::new(view.profile.name()).strong());
         if name.clicked() {
             *selected = Some(id.clone());

@@ -252,3 +252,20 @@ fn a_remembered_profile_that_is_gone_leaves_the_first_selected() {
     harness.run();
     assert_eq!(harness.state().selected(), Some(list[0].id()));
 }
+
+#[test]
+fn each_row_and_the_card_show_the_kind_of_site_as_a_drawing_named_for_screen_readers() {
+    let list = vec![
+        profile("portal-0001", "https://gis.example.com/portal"),
+        profile("portal-0002", "https://maps.example.org/portal"),
+    ];
+    let (mut harness, _) = window(&list, Settings::default());
+    harness.run();
+    let drawings = harness
+        .query_all_by(|node| {
+            node.role() == egui::accesskit::Role::Image
+                && node.label().as_deref() == Some("ArcGIS Enterprise portal")
+        })
+        .count();
+    assert_eq!(drawings, 3, "two rows and the card");
+}
