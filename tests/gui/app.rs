@@ -166,6 +166,28 @@ impl Gui {
     }
 }
 
+impl Gui {
+    /// Presses *Refresh now* on the profile and waits until it was renewed (or renewing it
+    /// failed).
+    #[cfg(feature = "system-tests")]
+    fn refresh_now(&mut self) {
+        let id = self.profile.id().clone();
+        let before = Self::shown_profile(self.harness.state(), &id)
+            .status
+            .deadlines
+            .last_refresh_at;
+        self.harness.get_by_label("Refresh now").click();
+        self.wait_until("the renewal", |app| {
+            let shown = Self::shown_profile(app, &id);
+            shown.status.deadlines.last_refresh_at != before
+                || !matches!(
+                    shown.status.state,
+                    TokenState::Valid | TokenState::Refreshing
+                )
+        });
+    }
+}
+
 /// The app's clipboard: `clipboard` (tests look at a clone).
 fn memory_clipboard(clipboard: MemoryClipboard) -> ClipboardOpener {
     Box::new(move || Ok(Box::new(clipboard) as Box<dyn ClipboardBackend>))
@@ -933,22 +955,7 @@ fn a_notification_daemon_gets_exactly_one_notice_when_a_sign_in_is_needed_and_no
     // a new one: nothing to tell anyone.
     let to_go = (ends - gui.rig.clock.now()).num_seconds() - 20 * 3600;
     gui.runtime.block_on(gui.rig.advance(to_go));
-    let refresh = |gui: &mut Gui| {
-        let before = Gui::shown_profile(gui.harness.state(), &id)
-            .status
-            .deadlines
-            .last_refresh_at;
-        gui.harness.get_by_label("Refresh now").click();
-        gui.wait_until("the renewal", |app| {
-            let shown = Gui::shown_profile(app, &id);
-            shown.status.deadlines.last_refresh_at != before
-                || !matches!(
-                    shown.status.state,
-                    TokenState::Valid | TokenState::Refreshing
-                )
-        });
-    };
-    refresh(&mut gui);
+    gui.refresh_now();
     assert!(
         refresh_ends(gui.harness.state()) > ends,
         "the session was exchanged for a longer one"
@@ -1034,24 +1041,10 @@ fn a_notification_daemon_gets_exactly_one_notice_when_a_session_that_cannot_be_l
         .deadlines
         .refresh_expires_at
         .unwrap();
-    let refresh = |gui: &mut Gui| {
-        let before = Gui::shown_profile(gui.harness.state(), &id)
-            .status
-            .deadlines
-            .last_refresh_at;
-        gui.harness.get_by_label("Refresh now").click();
-        gui.wait_until("the renewal", |app| {
-            Gui::shown_profile(app, &id)
-                .status
-                .deadlines
-                .last_refresh_at
-                != before
-        });
-    };
     // Two days before the end: renewing says nothing.
     let to_go = (ends - gui.rig.clock.now()).num_seconds() - 2 * 86_400;
     gui.runtime.block_on(gui.rig.advance(to_go));
-    refresh(&mut gui);
+    gui.refresh_now();
     for _ in 0..10 {
         gui.step();
     }
@@ -1059,7 +1052,7 @@ fn a_notification_daemon_gets_exactly_one_notice_when_a_session_that_cannot_be_l
 
     // 20 hours before the end the exchange is tried, and the end does not move: one notice.
     gui.runtime.block_on(gui.rig.advance(28 * 3600));
-    refresh(&mut gui);
+    gui.refresh_now();
     let after = Gui::shown_profile(gui.harness.state(), &id)
         .status
         .deadlines
@@ -1073,7 +1066,7 @@ fn a_notification_daemon_gets_exactly_one_notice_when_a_session_that_cannot_be_l
     // More renewals in its last day: no storm.
     for _ in 0..3 {
         gui.runtime.block_on(gui.rig.advance(3600));
-        refresh(&mut gui);
+        gui.refresh_now();
     }
     for _ in 0..10 {
         gui.step();

@@ -122,6 +122,20 @@ fn names_shown(harness: &Harness<'static, TokenDeskApp>) -> Vec<String> {
     names
 }
 
+/// Clears the filter box (when it holds something), types `text` into it and returns the
+/// names then shown.
+fn filter_by(harness: &mut Harness<'static, TokenDeskApp>, text: &str) -> Vec<String> {
+    if harness.query_by_label("Clear").is_some() {
+        harness.get_by_label("Clear").click();
+        harness.run();
+    }
+    harness.get_by_label("Filter").focus();
+    harness.run();
+    harness.get_by_label("Filter").type_text(text);
+    harness.run();
+    names_shown(harness)
+}
+
 #[test]
 fn eight_profiles_have_no_filter_box_and_nine_have_one() {
     let (mut harness, _) = window(&profiles(8), Settings::default());
@@ -138,19 +152,8 @@ fn the_filter_box_keeps_the_profiles_whose_name_address_or_user_holds_the_text()
     harness.run();
     assert_eq!(names_shown(&harness).len(), 12);
 
-    harness.get_by_label("Filter").focus();
-    harness.run();
-    harness.get_by_label("Filter").type_text("0011");
-    harness.run();
-    assert_eq!(names_shown(&harness), ["portal-0011"]);
-
-    harness.get_by_label("Clear").click();
-    harness.run();
-    harness.get_by_label("Filter").focus();
-    harness.run();
-    harness.get_by_label("Filter").type_text("MAPS.example");
-    harness.run();
-    let shown = names_shown(&harness);
+    assert_eq!(filter_by(&mut harness, "0011"), ["portal-0011"]);
+    let shown = filter_by(&mut harness, "MAPS.example");
     assert_eq!(shown.len(), 6, "{shown:?}");
     assert!(
         shown
@@ -158,22 +161,8 @@ fn the_filter_box_keeps_the_profiles_whose_name_address_or_user_holds_the_text()
             .all(|name| name.ends_with(['0', '2', '4', '6', '8'])),
         "{shown:?}"
     );
-
-    harness.get_by_label("Clear").click();
-    harness.run();
-    harness.get_by_label("Filter").focus();
-    harness.run();
-    harness.get_by_label("Filter").type_text("analyst3");
-    harness.run();
-    assert_eq!(names_shown(&harness), ["portal-0004"]);
-
-    harness.get_by_label("Clear").click();
-    harness.run();
-    harness.get_by_label("Filter").focus();
-    harness.run();
-    harness.get_by_label("Filter").type_text("nowhere");
-    harness.run();
-    assert!(names_shown(&harness).is_empty());
+    assert_eq!(filter_by(&mut harness, "analyst3"), ["portal-0004"]);
+    assert!(filter_by(&mut harness, "nowhere").is_empty());
     harness.get_by_label_contains("No profile matches");
 }
 
