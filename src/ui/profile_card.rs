@@ -110,16 +110,24 @@ fn state_ui(ui: &mut egui::Ui, view: &ProfileView, state: &TokenState) {
         TokenState::Valid => "Signed in. The token is renewed before it expires.".to_owned(),
         other => format!("{}.", capitalised(&other.to_string())),
     };
-    ui.label(RichText::new(headline).color(state_colour(state)).strong());
+    let dark = ui.visuals().dark_mode;
+    ui.label(
+        RichText::new(headline)
+            .color(state_colour(state, dark))
+            .strong(),
+    );
     if let Some(details) = state.message() {
         ui.label(with_remedy(&details, state.remedy().as_ref()));
     }
     if let Some(error) = &view.sign_in_error {
         ui.colored_label(
-            state_colour(&TokenState::Error {
-                message: String::new(),
-                remedy: None,
-            }),
+            state_colour(
+                &TokenState::Error {
+                    message: String::new(),
+                    remedy: None,
+                },
+                dark,
+            ),
             format!("The last sign-in failed: {error}"),
         );
     }

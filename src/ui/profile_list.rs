@@ -116,7 +116,10 @@ fn row_ui(ui: &mut egui::Ui, view: &ProfileView, selected: &mut Option<ProfileId
         let (badge, colour) = if view.sign_in.is_some() {
             (SIGNING_IN_BADGE, busy_colour())
         } else {
-            (state_badge(state), state_colour(state))
+            (
+                state_badge(state),
+                state_colour(state, ui.visuals().dark_mode),
+            )
         };
         ui.label(RichText::new(badge).color(colour).small());
         if let Some(user) = &view.status.user {

@@ -212,6 +212,7 @@ fn export_ui(
             ui.label(
                 RichText::new(done.as_str()).color(super::theme::state_colour(
                     &crate::engine::TokenState::Valid,
+                    ui.visuals().dark_mode,
                 )),
             );
         }

@@ -49,16 +49,24 @@ pub fn busy_colour() -> Color32 {
     Color32::from_rgb(0x2f, 0x7e, 0xd8)
 }
 
-/// The colour of a state's badge, readable on light and dark backgrounds.
-pub fn state_colour(state: &TokenState) -> Color32 {
-    match state {
-        TokenState::Valid => Color32::from_rgb(0x2e, 0x9d, 0x4f),
-        TokenState::Refreshing => busy_colour(),
-        TokenState::RefreshFailing { .. } => Color32::from_rgb(0xd9, 0x8c, 0x1c),
-        TokenState::NeedsSignIn { .. } | TokenState::Error { .. } => {
-            Color32::from_rgb(0xd0, 0x3b, 0x3b)
+/// The colour of a state's badge and headline in the light or the dark theme: darker shades
+/// on light, lighter ones on dark, each above a 4.5:1 contrast with egui's panel colours.
+pub fn state_colour(state: &TokenState, dark: bool) -> Color32 {
+    match (state, dark) {
+        (TokenState::Valid, false) => Color32::from_rgb(0x1b, 0x6e, 0x34),
+        (TokenState::Valid, true) => Color32::from_rgb(0x5c, 0xc8, 0x7c),
+        (TokenState::Refreshing, false) => Color32::from_rgb(0x1c, 0x5a, 0xa6),
+        (TokenState::Refreshing, true) => Color32::from_rgb(0x7c, 0xb4, 0xf5),
+        (TokenState::RefreshFailing { .. }, false) => Color32::from_rgb(0x8f, 0x4e, 0x00),
+        (TokenState::RefreshFailing { .. }, true) => Color32::from_rgb(0xf4, 0xb2, 0x4a),
+        (TokenState::NeedsSignIn { .. } | TokenState::Error { .. }, false) => {
+            Color32::from_rgb(0xa3, 0x1f, 0x1f)
         }
-        TokenState::SignedOut => Color32::GRAY,
+        (TokenState::NeedsSignIn { .. } | TokenState::Error { .. }, true) => {
+            Color32::from_rgb(0xf2, 0x8b, 0x82)
+        }
+        (TokenState::SignedOut, false) => Color32::from_gray(90),
+        (TokenState::SignedOut, true) => Color32::from_gray(170),
     }
 }
 
@@ -175,6 +183,32 @@ mod urgency_colour_tests {
                 let on_track = contrast(super::bar_text_colour(dark), visuals.extreme_bg_color);
                 assert!(on_track >= 4.5, "track, dark={dark}: {on_track:.2}");
                 assert!(on_bar >= 4.5, "{urgency:?} bar, dark={dark}: {on_bar:.2}");
+            }
+        }
+    }
+
+    #[test]
+    fn state_colours_are_readable_in_the_light_and_the_dark_theme() {
+        use crate::engine::TokenState;
+        let states = [
+            TokenState::Valid,
+            TokenState::Refreshing,
+            TokenState::RefreshFailing {
+                attempts: 1,
+                next_retry_at: None,
+                last_error: String::new(),
+                remedy: None,
+            },
+            TokenState::Error {
+                message: String::new(),
+                remedy: None,
+            },
+            TokenState::SignedOut,
+        ];
+        for (visuals, dark) in [(Visuals::light(), false), (Visuals::dark(), true)] {
+            for state in &states {
+                let on_panel = contrast(super::state_colour(state, dark), visuals.panel_fill);
+                assert!(on_panel >= 4.5, "{state:?}, dark={dark}: {on_panel:.2}");
             }
         }
     }
