@@ -23,7 +23,14 @@ const POLL: Duration = Duration::from_millis(100);
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bus = zbus::blocking::Connection::session()?;
-    let watcher = zbus::blocking::Proxy::new(&bus, WATCHER, WATCHER_PATH, WATCHER)?;
+    // Read afresh on every look: a cached property would keep the answer from before the
+    // watcher (or an item) was there.
+    let watcher: zbus::blocking::Proxy<'_> = zbus::blocking::proxy::Builder::new(&bus)
+        .destination(WATCHER)?
+        .path(WATCHER_PATH)?
+        .interface(WATCHER)?
+        .cache_properties(zbus::proxy::CacheProperties::No)
+        .build()?;
     let started = Instant::now();
     while watcher
         .get_property::<Vec<String>>("RegisteredStatusNotifierItems")

@@ -188,10 +188,9 @@ pub async fn start(
             clock,
         };
         let handle = tray.spawn().await.map_err(|err| {
-            format!(
-                "No tray is running in this desktop ({err}), so closing the window ends \
-                 TokenDesk."
-            )
+            // The D-Bus reason is for whoever reads the log; the window says what it means.
+            tracing::info!(%err, "no status-notifier host took the tray icon");
+            "No tray is running in this desktop, so closing the window ends TokenDesk.".to_owned()
         })?;
         let updater = handle.clone();
         tokio::spawn(async move {
