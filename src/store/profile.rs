@@ -746,7 +746,10 @@ mod tests {
         let mut draft = pkce("agol");
         draft.kind = SiteKind::ArcgisOnline;
         let err = draft.clone().validate(ProfileId::generate()).unwrap_err();
-        assert!(err.to_string().contains("ArcGIS Enterprise portal"), "{err}");
+        assert!(
+            err.to_string().contains("ArcGIS Enterprise portal"),
+            "{err}"
+        );
         draft.url = "myorg.maps.arcgis.com".into();
         let profile = draft.validate(ProfileId::generate()).unwrap();
         assert_eq!(profile.url(), "https://myorg.maps.arcgis.com");
