@@ -16,7 +16,7 @@ use super::handlers::{demo_window, header_files, probe, profiles, settings, team
 use super::host_config::{HostConfig, KEYRING_TIMEOUT, SecretsChoice, Setup};
 use super::user_info;
 use crate::auth::Browser;
-use crate::engine::{Engine, EngineEvent, Runner, RunnerCommand, TokenState};
+use crate::engine::{Engine, EngineEvent, Pace, Runner, RunnerCommand, TokenState};
 use crate::output::Format;
 use crate::output::clipboard::DEFAULT_CLEAR_DELAY;
 use crate::secret::Secret;
@@ -77,6 +77,7 @@ pub(super) async fn run(
         browser,
         profiles: HashMap::new(),
         runners: HashMap::new(),
+        pace: Pace::default(),
         sign_ins: HashMap::new(),
         users_read: HashSet::new(),
         settings: None,
@@ -201,6 +202,8 @@ pub(super) struct Worker {
     browser: Arc<dyn Browser>,
     profiles: HashMap<ProfileId, Profile>,
     runners: HashMap<ProfileId, Runner>,
+    /// How often the runners look for changes made by other processes.
+    pace: Pace,
     sign_ins: HashMap<ProfileId, SignInHandle>,
     /// Profiles whose user details were read (or are being read) for the current session.
     users_read: HashSet<ProfileId>,
@@ -267,10 +270,11 @@ impl Worker {
 
     /// (Re)starts the profile's runner; it publishes the stored state at once.
     fn start_runner(&mut self, profile: &Profile) {
-        let runner = Runner::spawn(
+        let runner = Runner::spawn_paced(
             Arc::clone(&self.engine),
             profile.clone(),
             self.engine_events.clone(),
+            &self.pace,
         );
         if let Some(old) = self.runners.insert(profile.id().clone(), runner) {
             tokio::spawn(old.stop());
@@ -326,6 +330,12 @@ impl Worker {
             }
             Command::DeleteProfile(id) => self.delete(&id).await,
             Command::TryDemo => demo_window::open(&self.events),
+            Command::WindowShown(shown) => self.pace.set(if shown {
+                Pace::WATCHING
+            } else {
+                Pace::BACKGROUND
+            }),
+            Command::LookNow => self.pace.look_now(),
             Command::TeamFile(command) => {
                 // An import's answer follows the list read again, so its profile is selected.
                 if let Some(imported) = team_file::handle(command, &self.paths, &self.events).await

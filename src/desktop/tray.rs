@@ -308,6 +308,13 @@ impl ksni::Tray for TokenDeskTray {
         (self.to_window)(Event::ToggleWindow);
     }
 
+    /// The panel is about to show the menu: ksni lays it out afresh (current countdowns), and
+    /// the runners look at the keyring now, so a sign-in made in a terminal while the window
+    /// was hidden shows at once (the layout is sent again as their states arrive).
+    fn menu_about_to_show(&mut self) {
+        let _ = self.commands.send(Command::LookNow);
+    }
+
     fn menu(&self) -> Vec<ksni::MenuItem<Self>> {
         use ksni::menu::{StandardItem, SubMenu};
         let now = self.clock.now();

@@ -106,6 +106,15 @@ pub enum Due {
     Idle,
 }
 
+/// What [`Engine::look`] saw: the profile's status and when it next needs the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Look {
+    /// The state, user and deadlines.
+    pub status: ProfileStatus,
+    /// When a renewal is due.
+    pub due: Due,
+}
+
 /// The token lifecycle of every profile, over one secret store and one lock directory.
 #[derive(Clone)]
 pub struct Engine {
@@ -224,24 +233,42 @@ impl Engine {
 
     /// When the profile next needs a renewal (no network, no lock).
     pub async fn due(&self, profile: &Profile) -> Result<Due, EngineError> {
+        Ok(self.look(profile).await?.due)
+    }
+
+    /// The profile's status and when it next needs a renewal, from one read of the keyring
+    /// (no network, no lock): what a runner looks at on each turn.
+    pub async fn look(&self, profile: &Profile) -> Result<Look, EngineError> {
+        if profile.sign_in() == SignInMethod::ApiKey {
+            return Ok(Look {
+                status: self.api_key_status(profile).await?,
+                due: Due::Idle,
+            });
+        }
         let (session, access) = self.read(profile).await?;
+        let now = self.clock.now();
+        let status = ProfileStatus::from_stored(session.as_ref(), access.as_ref(), now);
         let Some(session) = session else {
-            return Ok(Due::Idle);
+            return Ok(Look {
+                status,
+                due: Due::Idle,
+            });
         };
         if session.health.halted() {
-            return Ok(Due::Idle);
+            return Ok(Look {
+                status,
+                due: Due::Idle,
+            });
         }
-        let now = self.clock.now();
-        Ok(
-            match plan_for(&session, access.as_ref(), now, self.renewal_margin()) {
-                Plan::Wait { until } => Due::At(until),
-                Plan::SignInNeeded { .. } => Due::Idle,
-                Plan::Renew | Plan::ExchangeRefreshToken => match session.health.next_retry_at() {
-                    Some(at) if at > now => Due::At(at),
-                    _ => Due::Now,
-                },
+        let due = match plan_for(&session, access.as_ref(), now, self.renewal_margin()) {
+            Plan::Wait { until } => Due::At(until),
+            Plan::SignInNeeded { .. } => Due::Idle,
+            Plan::Renew | Plan::ExchangeRefreshToken => match session.health.next_retry_at() {
+                Some(at) if at > now => Due::At(at),
+                _ => Due::Now,
             },
-        )
+        };
+        Ok(Look { status, due })
     }
 
     /// A token for the CLI: the stored one while the plan says so, else renewed under the

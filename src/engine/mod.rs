@@ -9,7 +9,7 @@
 //! | `session`     | [`Engine::sign_in`] / [`Engine::sign_out`] with the profile's settings    |
 //! | `credentials` | [`Engine::sign_in_with`] ([`Credentials`]): API key, app, password; re-issue |
 //! | `api_key`     | API key profiles: the key handed out as it is, its status and expiry      |
-//! | [`runner`]    | [`Runner`]: the background task for long-running hosts                    |
+//! | [`runner`]    | [`Runner`]: the background task for long-running hosts, at the host's [`Pace`] |
 //! | `error`       | [`EngineError`] and its [`FailureClass`]                                  |
 //! | `servers`     | [`Engine::token_for`] / [`Engine::token_for_url`]: a token for a service URL |
 //! | `server_record` | [`ServerTokens`]: cached federated-server tokens (one keyring value)   |
@@ -34,10 +34,10 @@ pub use api_key::no_expiry;
 pub use clients::Clients;
 pub use credentials::{CredentialSignIn, Credentials};
 pub use error::{EngineError, FailureClass};
-pub use lifecycle::{DEFAULT_LOCK_TIMEOUT, Due, Engine, FreshToken, RenewalKind, Want};
+pub use lifecycle::{DEFAULT_LOCK_TIMEOUT, Due, Engine, FreshToken, Look, RenewalKind, Want};
 pub use record::{Health, SessionRecord};
 pub use registration::{RegistrationProblem, check_app_registration};
-pub use runner::{EngineEvent, Runner, RunnerCommand};
+pub use runner::{EngineEvent, Pace, Runner, RunnerCommand};
 pub use server_record::{ServerTokenEntry, ServerTokens};
 pub use servers::{ServiceAccess, ServiceToken, ServiceTokenError, ServiceTokenKind, UrlAccess};
 pub use session::{SignInRequest, SignedOut};

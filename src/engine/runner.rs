@@ -3,17 +3,22 @@
 //! commands. Every renewal goes through [`Engine::obtain`], so it shares the lock, the
 //! keyring and the backoff with any CLI process.
 //!
-//! Waits are computed from the injected wall clock and capped at [`MAX_WAIT`], so a laptop
-//! that slept through a deadline acts within seconds of waking.
+//! A runner reads the keyring once per turn ([`Engine::look`]) and then waits by the wall
+//! clock for the earliest of: the renewal it planned, the next deadline of its status (a
+//! session that ends by itself), a command, and the host's [`Pace`] — how often to look for
+//! changes other processes made (a `tokendesk login` in a terminal). Between those it wakes
+//! only to read the wall clock against its deadline ([`CLOCK_CHECK`], a timer and no I/O), so
+//! a laptop that slept through a deadline acts within seconds of waking while a hidden
+//! window's runners cost nothing between renewals.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::error::EngineError;
-use super::lifecycle::{Due, Engine, FreshToken, RenewalKind, Want};
+use super::lifecycle::{Due, Engine, FreshToken, Look, RenewalKind, Want};
 use super::schedule::Backoff;
 use super::state::{ProfileStatus, TokenState};
 use crate::arcgis::Instant;
@@ -21,14 +26,72 @@ use crate::remedy::{Remedy, Warning};
 use crate::secret::AccessToken;
 use crate::store::{Profile, ProfileId};
 
-/// The longest single wait: the deadline is looked at again at least this often.
-pub const MAX_WAIT: Duration = Duration::from_secs(15);
+/// How often a waiting runner reads the wall clock against its deadline. Its timers run on
+/// the monotonic clock, which stands still while a laptop sleeps; the wall clock does not, so
+/// a deadline slept through is acted on within this long of waking. Costs a timer, never a
+/// keyring read.
+pub const CLOCK_CHECK: Duration = Duration::from_secs(15);
 
 /// The shortest time between two scheduled renewals of one profile, whatever the schedule
 /// says: a site that hands out tokens that are (nearly) expired on arrival, or a plan gone
 /// wrong, never makes the runner send a request after each answer. (Renewals the person
 /// asks for are not held back.)
 pub const MIN_RENEWAL_GAP: Duration = Duration::from_secs(10);
+
+/// How often a host's runners look at the keyring for changes made by other processes when
+/// nothing of their own is due. One `Pace` is shared by all the runners of a host: changing it
+/// (or [`Pace::look_now`]) makes each of them look at once.
+#[derive(Debug, Clone)]
+pub struct Pace {
+    every: Arc<watch::Sender<Duration>>,
+}
+
+impl Pace {
+    /// While a person watches (the window open): a sign-in made in a terminal shows within
+    /// seconds.
+    pub const WATCHING: Duration = Duration::from_secs(15);
+    /// While nobody watches (the window hidden in the tray): changes made elsewhere show
+    /// within minutes, and showing the window or opening the tray's menu looks at once.
+    pub const BACKGROUND: Duration = Duration::from_secs(300);
+
+    /// A pace of looking every `every` (at least one second).
+    pub fn new(every: Duration) -> Self {
+        let (sender, _) = watch::channel(every.max(Duration::from_secs(1)));
+        Self {
+            every: Arc::new(sender),
+        }
+    }
+
+    /// Looks every `every` from now on; the runners look at once when it changed.
+    pub fn set(&self, every: Duration) {
+        let every = every.max(Duration::from_secs(1));
+        self.every.send_if_modified(|now| {
+            let changed = *now != every;
+            *now = every;
+            changed
+        });
+    }
+
+    /// The current pace.
+    pub fn every(&self) -> Duration {
+        *self.every.borrow()
+    }
+
+    /// Makes every runner look at the keyring now (someone is about to read the states).
+    pub fn look_now(&self) {
+        self.every.send_modify(|_| ());
+    }
+
+    fn subscribe(&self) -> watch::Receiver<Duration> {
+        self.every.subscribe()
+    }
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Self::new(Self::WATCHING)
+    }
+}
 
 /// What a runner can be told.
 #[derive(Debug)]
@@ -77,12 +140,24 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// Starts a runner for `profile`; events go to `events`.
+    /// Starts a runner for `profile` that looks for changes at [`Pace::WATCHING`]; events go
+    /// to `events`.
     pub fn spawn(
         engine: Arc<Engine>,
         profile: Profile,
         events: mpsc::UnboundedSender<EngineEvent>,
     ) -> Self {
+        Self::spawn_paced(engine, profile, events, &Pace::default())
+    }
+
+    /// Starts a runner for `profile` that looks for changes at the host's `pace`.
+    pub fn spawn_paced(
+        engine: Arc<Engine>,
+        profile: Profile,
+        events: mpsc::UnboundedSender<EngineEvent>,
+        pace: &Pace,
+    ) -> Self {
+        let pace = pace.subscribe();
         let (commands, receiver) = mpsc::channel(16);
         let task = tokio::spawn(
             Task {
@@ -93,7 +168,7 @@ impl Runner {
                 local_failures: 0,
                 last_scheduled: None,
             }
-            .run(receiver),
+            .run(receiver, pace),
         );
         Self { commands, task }
     }
@@ -124,32 +199,15 @@ struct Task {
 }
 
 impl Task {
-    async fn run(mut self, mut commands: mpsc::Receiver<RunnerCommand>) {
+    async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<RunnerCommand>,
+        mut pace: watch::Receiver<Duration>,
+    ) {
         loop {
-            self.publish_status().await;
-            let wait = match self.engine.due(&self.profile).await {
-                Ok(Due::Now) => match self.renewal_floor() {
-                    Some(wait) => wait,
-                    None => {
-                        self.last_scheduled = Some(tokio::time::Instant::now());
-                        self.set_state(TokenState::Refreshing);
-                        let result = self.engine.obtain(&self.profile, Want::Fresh).await;
-                        self.after(result, "scheduled renewal")
-                    }
-                },
-                Ok(Due::At(at)) => until(at, self.engine.clock().now()),
-                Ok(Due::Idle) => MAX_WAIT,
-                Err(err) => {
-                    self.note(
-                        Warning::new(format!("reading the session failed: {err}"), err.remedy()),
-                        None,
-                    );
-                    self.backoff()
-                }
-            };
-            let command = tokio::select! {
-                command = commands.recv() => command,
-                () = tokio::time::sleep(wait.min(MAX_WAIT)) => continue,
+            let wait = self.turn().await;
+            let Some(command) = self.wait(wait, &mut commands, &mut pace).await else {
+                continue;
             };
             match command {
                 None | Some(RunnerCommand::Stop) => return,
@@ -178,6 +236,85 @@ impl Task {
                         None,
                     ),
                 },
+            }
+        }
+    }
+
+    /// One look at the keyring: publishes the status, renews when due, and returns how long
+    /// until the next look by the wall clock (at the latest).
+    async fn turn(&mut self) -> Duration {
+        let look = match self.engine.look(&self.profile).await {
+            Ok(look) => look,
+            Err(err) => {
+                self.set_state(TokenState::Error {
+                    message: err.to_string(),
+                    remedy: err.remedy(),
+                });
+                self.note(
+                    Warning::new(format!("reading the session failed: {err}"), err.remedy()),
+                    None,
+                );
+                return self.backoff();
+            }
+        };
+        let Look { status, due } = look;
+        let now = self.engine.clock().now();
+        let changes = status_changes_in(&status, now);
+        self.publish(status);
+        let wait = match due {
+            Due::Now => match self.renewal_floor() {
+                Some(wait) => wait,
+                None => {
+                    self.last_scheduled = Some(tokio::time::Instant::now());
+                    self.set_state(TokenState::Refreshing);
+                    let result = self.engine.obtain(&self.profile, Want::Fresh).await;
+                    self.after(result, "scheduled renewal")
+                }
+            },
+            Due::At(at) => until(at, now),
+            Due::Idle => Duration::MAX,
+        };
+        changes.map_or(wait, |changes| wait.min(changes))
+    }
+
+    /// Waits up to `wait` by the wall clock, or until the host's pace says to look for changes
+    /// made elsewhere; `None` then (look again), else the command that came first.
+    async fn wait(
+        &self,
+        wait: Duration,
+        commands: &mut mpsc::Receiver<RunnerCommand>,
+        pace: &mut watch::Receiver<Duration>,
+    ) -> Option<Option<RunnerCommand>> {
+        if wait.is_zero() {
+            return None;
+        }
+        let clock = self.engine.clock();
+        let started = tokio::time::Instant::now();
+        let wall_started = clock.now();
+        // `None`: nothing of its own is due (an idle profile waits for the pace alone).
+        let deadline = chrono::TimeDelta::from_std(wait)
+            .ok()
+            .and_then(|wait| wall_started.checked_add_signed(wait));
+        let mut pace_alive = true;
+        loop {
+            let look_every = *pace.borrow_and_update();
+            let since = started.elapsed();
+            let wall_now = clock.now();
+            let left = deadline.map_or(Duration::MAX, |deadline| until(deadline, wall_now));
+            if left.is_zero() || since >= look_every {
+                return None;
+            }
+            let nap = left.min(look_every - since).min(CLOCK_CHECK);
+            tokio::select! {
+                command = commands.recv() => return Some(command),
+                changed = pace.changed(), if pace_alive => {
+                    if changed.is_ok() {
+                        return None;
+                    }
+                    // The host let go of its pace: keep the last one.
+                    pace_alive = false;
+                }
+                () = tokio::time::sleep(nap) => {}
             }
         }
     }
@@ -227,16 +364,6 @@ impl Task {
         Backoff::default().delay(self.local_failures, rand::random::<f64>())
     }
 
-    async fn publish_status(&mut self) {
-        match self.engine.status(&self.profile).await {
-            Ok(status) => self.publish(status),
-            Err(err) => self.set_state(TokenState::Error {
-                message: err.to_string(),
-                remedy: err.remedy(),
-            }),
-        }
-    }
-
     fn set_state(&mut self, state: TokenState) {
         let mut status = self.last.clone().unwrap_or_else(ProfileStatus::signed_out);
         status.state = state;
@@ -273,6 +400,18 @@ impl Task {
             renewal,
         });
     }
+}
+
+/// How long until `status` changes by itself — a token or session reaching its end — with
+/// nothing renewed (`None`: never).
+fn status_changes_in(status: &ProfileStatus, now: Instant) -> Option<Duration> {
+    let deadlines = &status.deadlines;
+    [deadlines.access_expires_at, deadlines.refresh_expires_at]
+        .into_iter()
+        .flatten()
+        .filter(|at| *at > now)
+        .min()
+        .map(|at| until(at, now))
 }
 
 /// The wall-clock time from `now` until `at` (zero if past).

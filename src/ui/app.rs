@@ -305,7 +305,11 @@ impl eframe::App for TokenDeskApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
-        if self.window_life(&ctx) {
+        let hidden = self.window_life(&ctx);
+        if hidden != std::mem::replace(&mut self.view.window.told_hidden, hidden) {
+            self.host.send(Command::WindowShown(!hidden));
+        }
+        if hidden {
             // Hidden in the tray: nothing to draw, and no repaint asked for (the host's
             // events wake the window when something must be done).
             return;

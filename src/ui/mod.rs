@@ -147,6 +147,11 @@ pub enum Command {
     TeamFile(team_dialog::TeamFileCommand),
     /// Open the built-in demo portal in a window of its own (the first-run screen's choice).
     TryDemo,
+    /// The window was shown (`true`) or hidden in the tray (`false`): the engine looks for
+    /// changes made elsewhere often while someone watches, rarely while nobody does.
+    WindowShown(bool),
+    /// Someone is about to read the states (the tray's menu opens): look at them now.
+    LookNow,
 }
 
 /// Where the screens send their commands (the host's channel; a `Vec` in unit tests).

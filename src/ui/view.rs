@@ -266,6 +266,8 @@ pub struct WindowLife {
     pub start_hidden: bool,
     /// The host asked to select this profile (taken at the next frame).
     pub open_profile: Option<ProfileId>,
+    /// Whether the host was last told the window is hidden.
+    pub told_hidden: bool,
 }
 
 impl View {

@@ -5,6 +5,7 @@ mod common;
 
 mod credentials;
 mod lifecycle;
+mod pace;
 mod servers;
 mod soak;
 mod storms;

@@ -6,6 +6,7 @@ mod common;
 mod app;
 mod first_run;
 mod list;
+mod pace;
 mod screens;
 mod team_files;
 mod tokens;
