@@ -119,10 +119,14 @@ impl Notifier {
                         }));
                     }
                     TokenState::Valid | TokenState::Refreshing => {
-                        // Fine again: the next trouble is a new event.
-                        self.said.retain(|(id, kind)| {
-                            id != profile || !(kind == "sign-in" || kind == "failing")
-                        });
+                        // Fine again: the next trouble is a new event. Only a renewed token
+                        // says so — every retry of a failing renewal passes through
+                        // Refreshing, and each one would otherwise notify again.
+                        if status.state == TokenState::Valid {
+                            self.said.retain(|(id, kind)| {
+                                id != profile || !(kind == "sign-in" || kind == "failing")
+                            });
+                        }
                         // The engine exchanges a refresh token for a new one within its last
                         // day; a session still ending within a day after a renewal in that
                         // day could not be exchanged (the portal keeps its end), and only that
@@ -365,7 +369,8 @@ mod tests {
     }
 
     #[test]
-    fn renewal_failing_is_said_after_three_tries_once() {
+    fn renewal_failing_is_said_after_three_tries_once_though_each_retry_passes_through_refreshing()
+    {
         let mut notifier = Notifier::default();
         let failing = |attempts| {
             status(
@@ -378,10 +383,24 @@ mod tests {
                 TimeDelta::days(3),
             )
         };
-        assert!(notifier.observe(&failing(1), now()).is_empty());
-        assert!(notifier.observe(&failing(2), now()).is_empty());
-        assert_eq!(notifier.observe(&failing(3), now()).len(), 1);
-        assert!(notifier.observe(&failing(4), now()).is_empty());
+        let retrying = status(TokenState::Refreshing, TimeDelta::days(3));
+        let mut said = 0;
+        for attempts in 1..=6 {
+            said += notifier.observe(&retrying, now()).len();
+            said += notifier.observe(&failing(attempts), now()).len();
+            assert_eq!(said, usize::from(attempts >= 3), "after {attempts} tries");
+        }
+        // Renewed: fine again, so failing three times more is news again.
+        assert!(
+            notifier
+                .observe(&status(TokenState::Valid, TimeDelta::days(3)), now())
+                .is_empty()
+        );
+        for attempts in 1..=3 {
+            said += notifier.observe(&retrying, now()).len();
+            said += notifier.observe(&failing(attempts), now()).len();
+        }
+        assert_eq!(said, 2);
     }
 
     fn api_key_profile() -> (crate::store::Profile, Event) {

@@ -1083,6 +1083,101 @@ fn a_notification_daemon_gets_exactly_one_notice_when_a_session_that_cannot_be_l
 
 #[cfg(feature = "system-tests")]
 #[test]
+fn a_notification_daemon_gets_one_notice_when_renewal_keeps_failing_and_another_only_after_it_worked_in_between()
+ {
+    let dunst = Dunst::start();
+    let mut gui = Gui::start_with(SignInMethod::BrowserPkce, Browsing::Approves, false, true);
+    gui.sign_in();
+    let fail = |gui: &Gui, status: u16, times: u32| {
+        gui.runtime.block_on(gui.rig.add_fault(serde_json::json!({
+            "path": crate::common::engine::TOKEN_PATH,
+            "kind": "http_error",
+            "status": status,
+            "count": times,
+        })));
+    };
+    fn attempts(state: &TokenState) -> u32 {
+        match state {
+            TokenState::RefreshFailing { attempts, .. } => *attempts,
+            _ => 0,
+        }
+    }
+    // Lets the engine's backoff pass (the clock moved to the next try), presses *Refresh now*
+    // and waits until the renewal failed for the `nth` time in a row.
+    let fails_for_the = |gui: &mut Gui, nth: u32| {
+        if let TokenState::RefreshFailing {
+            next_retry_at: Some(at),
+            ..
+        } = gui.state()
+        {
+            let wait = (at - gui.rig.clock.now()).num_seconds() + 1;
+            if wait > 0 {
+                gui.runtime.block_on(gui.rig.advance(wait));
+            }
+        }
+        gui.harness.get_by_label("Refresh now").click();
+        let id = gui.profile.id().clone();
+        gui.wait_until(&format!("failure {nth}"), |app| {
+            attempts(&Gui::shown_profile(app, &id).status.state) == nth
+        });
+    };
+
+    // Two failures in a row: no news yet (a passing hiccup).
+    fail(&gui, 502, 5);
+    fails_for_the(&mut gui, 1);
+    fails_for_the(&mut gui, 2);
+    for _ in 0..10 {
+        gui.step();
+    }
+    assert_eq!(dunst.count(), Some(0), "two failures are no news yet");
+
+    // The third: one notice; the fourth and fifth: no storm.
+    fails_for_the(&mut gui, 3);
+    dunst.wait_for(&mut gui, 1);
+    fails_for_the(&mut gui, 4);
+    fails_for_the(&mut gui, 5);
+    for _ in 0..10 {
+        gui.step();
+    }
+    assert_eq!(dunst.count(), Some(1), "one notice while it keeps failing");
+
+    // It works again, then fails three times more: that is news again.
+    if let TokenState::RefreshFailing {
+        next_retry_at: Some(at),
+        ..
+    } = gui.state()
+    {
+        let wait = (at - gui.rig.clock.now()).num_seconds() + 1;
+        gui.runtime.block_on(gui.rig.advance(wait.max(0)));
+    }
+    gui.refresh_now();
+    assert_eq!(gui.state(), TokenState::Valid);
+    // (Another error this time: dunst stacks a notice identical to one it holds.)
+    fail(&gui, 503, 3);
+    for nth in 1..=3 {
+        fails_for_the(&mut gui, nth);
+    }
+    dunst.wait_for(&mut gui, 2);
+
+    assert!(dunst.ctl(&["close-all"]).is_some());
+    let history = dunst.ctl(&["history"]).unwrap_or_default();
+    assert_eq!(
+        history
+            .matches("\"data\" : \"TokenDesk: renewing demo's token keeps failing\"")
+            .count(),
+        2,
+        "two notices, each headed that renewal keeps failing: {history}"
+    );
+    assert_eq!(dunst.count(), Some(2));
+    assert!(history.contains("3 tries in a row failed"), "{history}");
+    assert!(
+        history.contains("HTTP 502") && history.contains("HTTP 503"),
+        "{history}"
+    );
+}
+
+#[cfg(feature = "system-tests")]
+#[test]
 fn a_second_tokendesk_and_tokendesk_show_bring_the_running_window_back_from_the_tray_and_exit_at_once()
  {
     crate::common::cli::in_test_session();
