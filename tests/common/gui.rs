@@ -1,8 +1,27 @@
 //! Shared by the whole-app kittest tests: stepping the app until the host has answered.
 
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
+use tokendesk::ui::{Command, CommandSink};
+
+/// The host, played by a test: what the window sent, in order.
+#[derive(Clone, Default)]
+pub struct Sent(Arc<Mutex<Vec<Command>>>);
+
+impl CommandSink for Sent {
+    fn send(&self, command: Command) {
+        self.commands().push(command);
+    }
+}
+
+impl Sent {
+    /// The commands sent so far (take them out with `drain`).
+    pub fn commands(&self) -> MutexGuard<'_, Vec<Command>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
 
 /// Bound on every wait for the host.
 pub const BOUND: Duration = Duration::from_secs(60);

@@ -103,6 +103,17 @@ struct Bench {
     _dir: tempfile::TempDir,
 }
 
+impl Bench {
+    /// The events the runner reported since the last look, as their `Debug` text.
+    fn seen(&mut self) -> Vec<String> {
+        let mut seen = Vec::new();
+        while let Ok(event) = self.events.try_recv() {
+            seen.push(format!("{event:?}"));
+        }
+        seen
+    }
+}
+
 /// A runner over a password session whose access token is good for another `hours`, looking
 /// for changes at `pace`; returns once its first look published the session as valid.
 async fn runner_with_a_session_good_for(hours: i64, pace: &Pace) -> Bench {
@@ -236,10 +247,7 @@ async fn a_runner_looks_within_the_clock_check_when_the_wall_clock_jumps_as_afte
     );
     // What it saw: the token is out (renewing it against the unreachable portal fails,
     // which the runner reports rather than keeps quiet).
-    let mut seen = Vec::new();
-    while let Ok(event) = bench.events.try_recv() {
-        seen.push(format!("{event:?}"));
-    }
+    let seen = bench.seen();
     assert!(
         seen.iter().any(|event| event.contains("Refreshing")),
         "the runner set about renewing the expired token: {seen:?}"
@@ -254,10 +262,7 @@ async fn a_renewal_due_by_the_wall_clock_is_not_held_back_by_a_slow_pace() {
     let pace = Pace::new(Duration::from_secs(24 * 3600));
     let mut bench = runner_with_a_session_good_for(1, &pace).await;
     let_pass(Duration::from_secs(3600)).await;
-    let mut seen = Vec::new();
-    while let Ok(event) = bench.events.try_recv() {
-        seen.push(format!("{event:?}"));
-    }
+    let seen = bench.seen();
     assert!(
         seen.iter().any(|event| event.contains("Refreshing")),
         "the runner set about the renewal within the token's life: {seen:?}"

@@ -2,8 +2,8 @@
 //! played by the test: profiles and states go in as the host's events, the commands the
 //! window sends are recorded.
 
+use std::sync::Arc;
 use std::sync::mpsc::{Sender, channel};
-use std::sync::{Arc, Mutex};
 
 use chrono::{TimeDelta, Utc};
 use eframe::egui;
@@ -13,31 +13,19 @@ use tokendesk::clock::SystemClock;
 use tokendesk::engine::{Deadlines, ProfileStatus, TokenState};
 use tokendesk::store::{Profile, ProfileDraft, ProfileId, SignInMethod, SiteKind};
 use tokendesk::ui::settings::Settings;
-use tokendesk::ui::{Command, CommandSink, Event, TokenDeskApp};
+use tokendesk::ui::{Command, Event, TokenDeskApp};
 
-/// The host, played by the test: what the window sent.
-#[derive(Clone, Default)]
-struct Sent(Arc<Mutex<Vec<Command>>>);
+use crate::common::gui::Sent;
 
-impl CommandSink for Sent {
-    fn send(&self, command: Command) {
-        self.0.lock().unwrap().push(command);
-    }
-}
-
-impl Sent {
-    /// The settings the window handed over last.
-    fn last_settings(&self) -> Option<Settings> {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .rev()
-            .find_map(|command| match command {
-                Command::ApplySettings(settings) => Some(settings.clone()),
-                _ => None,
-            })
-    }
+/// The settings the window handed over last.
+fn last_settings(sent: &Sent) -> Option<Settings> {
+    sent.commands()
+        .iter()
+        .rev()
+        .find_map(|command| match command {
+            Command::ApplySettings(settings) => Some(settings.clone()),
+            _ => None,
+        })
 }
 
 fn profile(name: &str, url: &str) -> Profile {
@@ -187,16 +175,14 @@ fn the_selected_profile_and_the_window_size_are_kept_and_the_next_start_selects_
     harness.run();
     assert_eq!(harness.state().selected(), Some(list[0].id()));
     assert!(
-        sent.last_settings()
+        last_settings(&sent)
             .is_some_and(|s| s.selected_profile.is_none() && s.window_size.is_none()),
         "the starting selection and size are not written back"
     );
     harness.get_by_label("portal-0003").click();
     harness.run();
     assert_eq!(harness.state().selected(), Some(list[2].id()));
-    let kept = sent
-        .last_settings()
-        .expect("the settings handed to the host");
+    let kept = last_settings(&sent).expect("the settings handed to the host");
     assert_eq!(
         kept.selected_profile.as_deref(),
         Some(list[2].id().as_str())
@@ -210,13 +196,11 @@ fn the_selected_profile_and_the_window_size_are_kept_and_the_next_start_selects_
     let resized = sent.clone();
     assert!(
         crate::common::gui::step_until(&mut harness, move |_| {
-            resized
-                .last_settings()
-                .is_some_and(|s| s.window_size.is_some())
+            last_settings(&resized).is_some_and(|s| s.window_size.is_some())
         }),
         "the new size was never handed over"
     );
-    let kept = sent.last_settings().unwrap();
+    let kept = last_settings(&sent).unwrap();
     assert_eq!(kept.window_size, Some([900, 640]), "a resized window is");
     assert_eq!(
         kept.selected_profile.as_deref(),

@@ -2,37 +2,25 @@
 //! for changes made elsewhere rarely while nobody watches and at once when someone does
 //! (`engine::Pace`; the engine side is tested in `tests/engine/pace.rs`).
 
+use std::sync::Arc;
 use std::sync::mpsc::channel;
-use std::sync::{Arc, Mutex};
 
 use eframe::egui;
 use egui_kittest::Harness;
 use tokendesk::clock::SystemClock;
-use tokendesk::ui::{Command, CommandSink, Event, TokenDeskApp};
+use tokendesk::ui::{Command, Event, TokenDeskApp};
 
-/// The host, played by the test: what the window sent.
-#[derive(Clone, Default)]
-struct Sent(Arc<Mutex<Vec<Command>>>);
+use crate::common::gui::Sent;
 
-impl CommandSink for Sent {
-    fn send(&self, command: Command) {
-        self.0.lock().unwrap().push(command);
-    }
-}
-
-impl Sent {
-    /// Each `WindowShown` the window sent, in order (the rest taken out).
-    fn shown(&self) -> Vec<bool> {
-        self.0
-            .lock()
-            .unwrap()
-            .drain(..)
-            .filter_map(|command| match command {
-                Command::WindowShown(shown) => Some(shown),
-                _ => None,
-            })
-            .collect()
-    }
+/// Each `WindowShown` the window sent since the last call, in order.
+fn shown(sent: &Sent) -> Vec<bool> {
+    sent.commands()
+        .drain(..)
+        .filter_map(|command| match command {
+            Command::WindowShown(shown) => Some(shown),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
@@ -57,7 +45,7 @@ fn hiding_the_window_in_the_tray_tells_the_host_once_and_showing_it_tells_it_aga
         });
     harness.run_steps(3);
     assert_eq!(
-        sent.shown(),
+        shown(&sent),
         Vec::<bool>::new(),
         "shown from the start: nothing to say"
     );
@@ -65,12 +53,12 @@ fn hiding_the_window_in_the_tray_tells_the_host_once_and_showing_it_tells_it_aga
     events.send(Event::ToggleWindow).unwrap();
     harness.run_steps(3);
     assert_eq!(
-        sent.shown(),
+        shown(&sent),
         vec![false],
         "hidden: said once, not on every frame"
     );
 
     events.send(Event::ShowWindow).unwrap();
     harness.run_steps(3);
-    assert_eq!(sent.shown(), vec![true]);
+    assert_eq!(shown(&sent), vec![true]);
 }
