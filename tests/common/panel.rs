@@ -10,7 +10,22 @@ use std::time::{Duration, Instant};
 pub struct Killed(pub std::process::Child);
 
 impl Drop for Killed {
+    /// Asks the process to end (SIGTERM: an Xvfb then removes its lock file and socket
+    /// in /tmp, which SIGKILL leaves behind), and kills it after two seconds.
     fn drop(&mut self) {
+        let asked = std::process::Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .is_ok_and(|status| status.success());
+        if asked {
+            let deadline = std::time::Instant::now() + Duration::from_secs(2);
+            while std::time::Instant::now() < deadline {
+                if matches!(self.0.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
