@@ -197,15 +197,7 @@ impl Engine {
 
     /// The profile's state, user and deadlines, from the keyring (no network, no lock).
     pub async fn status(&self, profile: &Profile) -> Result<ProfileStatus, EngineError> {
-        if profile.sign_in() == SignInMethod::ApiKey {
-            return self.api_key_status(profile).await;
-        }
-        let (session, access) = self.read(profile).await?;
-        Ok(ProfileStatus::from_stored(
-            session.as_ref(),
-            access.as_ref(),
-            self.clock.now(),
-        ))
+        Ok(self.look(profile).await?.status)
     }
 
     /// The stored access token as it is, without renewing (no network). Read under the
@@ -248,25 +240,21 @@ impl Engine {
         let (session, access) = self.read(profile).await?;
         let now = self.clock.now();
         let status = ProfileStatus::from_stored(session.as_ref(), access.as_ref(), now);
-        let Some(session) = session else {
-            return Ok(Look {
-                status,
-                due: Due::Idle,
-            });
-        };
-        if session.health.halted() {
-            return Ok(Look {
-                status,
-                due: Due::Idle,
-            });
-        }
-        let due = match plan_for(&session, access.as_ref(), now, self.renewal_margin()) {
-            Plan::Wait { until } => Due::At(until),
-            Plan::SignInNeeded { .. } => Due::Idle,
-            Plan::Renew | Plan::ExchangeRefreshToken => match session.health.next_retry_at() {
-                Some(at) if at > now => Due::At(at),
-                _ => Due::Now,
-            },
+        let due = match &session {
+            Some(session) if !session.health.halted() => {
+                match plan_for(session, access.as_ref(), now, self.renewal_margin()) {
+                    Plan::Wait { until } => Due::At(until),
+                    Plan::SignInNeeded { .. } => Due::Idle,
+                    Plan::Renew | Plan::ExchangeRefreshToken => {
+                        match session.health.next_retry_at() {
+                            Some(at) if at > now => Due::At(at),
+                            _ => Due::Now,
+                        }
+                    }
+                }
+            }
+            // Signed out, or stopped: nothing happens by itself.
+            _ => Due::Idle,
         };
         Ok(Look { status, due })
     }

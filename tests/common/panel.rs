@@ -13,10 +13,8 @@ impl Drop for Killed {
     /// Asks the process to end (SIGTERM: an Xvfb then removes its lock file and socket
     /// in /tmp, which SIGKILL leaves behind), and kills it after two seconds.
     fn drop(&mut self) {
-        let asked = std::process::Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status()
-            .is_ok_and(|status| status.success());
+        let pid = rustix::process::Pid::from_child(&self.0);
+        let asked = rustix::process::kill_process(pid, rustix::process::Signal::TERM).is_ok();
         if asked {
             let deadline = std::time::Instant::now() + Duration::from_secs(2);
             while std::time::Instant::now() < deadline {
