@@ -3,10 +3,10 @@
 //! Manager on Windows — and [`open_keyring`], which says plainly why no keyring can be used.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use keyring_core::{CredentialStore, Entry, Error as KeyringError};
+use keyring_core::{CredentialStore, Error as KeyringError};
 
 use super::fields::ProfileId;
 use super::secrets::{
@@ -20,16 +20,30 @@ use crate::secret::Secret;
 /// processes apart; the value is not a secret and is deleted at once).
 const CHECK_USER_PREFIX: &str = "keyring-check-";
 
+/// Opens the credential store again (see [`KeyringStore::reconnecting`]).
+pub type Reconnect = Arc<dyn Fn() -> keyring_core::Result<Arc<CredentialStore>> + Send + Sync>;
+
 /// Secrets in the OS keyring.
+///
+/// A Secret Service connection holds a session with the daemon that served it. When that
+/// daemon ends — gnome-keyring restarted by systemd or D-Bus after a crash, which upstream
+/// races make happen — every later request on the connection fails with `NoSession`, so a
+/// TokenDesk living for days in the tray would stop reading and renewing until restarted.
+/// A store opened by [`open_keyring`] therefore connects again once, and repeats the request,
+/// when the service says the session or the daemon is gone (the new daemon may ask to be
+/// unlocked; that is then reported as usual).
 #[derive(Clone)]
 pub struct KeyringStore {
-    store: Arc<CredentialStore>,
+    /// The connection in use, shared by the clones (one reconnection serves them all).
+    store: Arc<RwLock<Arc<CredentialStore>>>,
+    reconnect: Option<Reconnect>,
 }
 
 impl fmt::Debug for KeyringStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyringStore")
-            .field("vendor", &self.store.vendor())
+            .field("vendor", &self.current().vendor())
+            .field("reconnects", &self.reconnect.is_some())
             .finish()
     }
 }
@@ -111,7 +125,10 @@ impl KeyringUnavailable {
 /// deletes a non-secret check entry). Blocking: a locked keyring may wait on its unlock
 /// prompt, so async code uses [`open_keyring_within`].
 pub fn open_keyring() -> Result<KeyringStore, KeyringUnavailable> {
-    let store = KeyringStore::new(platform_store().map_err(|err| classify_open_error(&err))?);
+    let store = KeyringStore::reconnecting(
+        platform_store().map_err(|err| classify_open_error(&err))?,
+        Arc::new(platform_store),
+    );
     store
         .check_accepts_entries()
         .map_err(|err| classify_open_error(&err))?;
@@ -122,8 +139,9 @@ pub fn open_keyring() -> Result<KeyringStore, KeyringUnavailable> {
 /// reads at once and, should anything fail, opens it again with the check to say why. A
 /// successful read proves the keyring works; the check would only cost time.
 pub fn open_keyring_unchecked() -> Result<KeyringStore, KeyringUnavailable> {
-    Ok(KeyringStore::new(
+    Ok(KeyringStore::reconnecting(
         platform_store().map_err(|err| classify_open_error(&err))?,
+        Arc::new(platform_store),
     ))
 }
 
@@ -217,30 +235,84 @@ fn describe(err: &KeyringError) -> String {
     }
 }
 
+/// Whether a failed request means the Secret Service no longer knows this connection's
+/// session, or its daemon ended while answering: then a new connection can succeed.
+fn connection_lost(err: &KeyringError) -> bool {
+    let KeyringError::PlatformFailure(platform) = err else {
+        return false;
+    };
+    source_chain(platform.as_ref()).any(|e| {
+        let text = e.to_string();
+        [
+            "org.freedesktop.Secret.Error.NoSession",
+            "org.freedesktop.DBus.Error.NoReply",
+            "org.freedesktop.DBus.Error.UnknownObject",
+        ]
+        .iter()
+        .any(|name| text.contains(name))
+    })
+}
+
 impl KeyringStore {
-    /// A store over an already opened `keyring-core` credential store (tests pass
-    /// `keyring_core::mock::Store`).
+    /// A store over an already opened `keyring-core` credential store that never connects
+    /// again (tests pass `keyring_core::mock::Store`).
     pub fn new(store: Arc<CredentialStore>) -> Self {
-        Self { store }
+        Self {
+            store: Arc::new(RwLock::new(store)),
+            reconnect: None,
+        }
     }
 
-    fn entry(
+    /// A store that opens the credential store again with `reconnect` when the keyring
+    /// lost its connection's session (see the type's documentation).
+    pub fn reconnecting(store: Arc<CredentialStore>, reconnect: Reconnect) -> Self {
+        Self {
+            store: Arc::new(RwLock::new(store)),
+            reconnect: Some(reconnect),
+        }
+    }
+
+    fn current(&self) -> Arc<CredentialStore> {
+        Arc::clone(&self.store.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Runs `request` on the current connection; when the keyring lost that connection's
+    /// session, once more on a new connection (which then serves every later request).
+    fn request<T>(
         &self,
-        target: &SecretTarget,
-        kind: SecretKind,
-        action: SecretAction,
-    ) -> Result<Entry, SecretError> {
-        self.store
-            .build(SERVICE, &keyring_user(&target.profile, kind), None)
-            .map_err(|err| to_secret_error(err, action, target.clone(), kind))
+        request: impl Fn(&CredentialStore) -> keyring_core::Result<T>,
+    ) -> keyring_core::Result<T> {
+        let used = self.current();
+        let err = match request(used.as_ref()) {
+            Err(err) if connection_lost(&err) => err,
+            done => return done,
+        };
+        let Some(reconnect) = &self.reconnect else {
+            return Err(err);
+        };
+        let fresh = {
+            let mut current = self.store.write().unwrap_or_else(PoisonError::into_inner);
+            if Arc::ptr_eq(&current, &used) {
+                tracing::info!(
+                    cause = %describe(&err),
+                    "the keyring no longer knows this connection; connecting again"
+                );
+                *current = reconnect()?;
+            }
+            // Else another request already connected again while this one failed.
+            Arc::clone(&current)
+        };
+        request(fresh.as_ref())
     }
 
     /// Writes and deletes a non-secret check entry: proves that the store takes entries.
     pub(super) fn check_accepts_entries(&self) -> keyring_core::Result<()> {
         let user = format!("{CHECK_USER_PREFIX}{:016x}", rand::random::<u64>());
-        let entry = self.store.build(SERVICE, &user, None)?;
-        entry.set_password("keyring check")?;
-        entry.delete_credential()
+        self.request(|store| {
+            let entry = store.build(SERVICE, &user, None)?;
+            entry.set_password("keyring check")?;
+            entry.delete_credential()
+        })
     }
 }
 
@@ -287,13 +359,15 @@ impl SecretStore for KeyringStore {
         profile: &ProfileId,
         kind: SecretKind,
     ) -> Result<Option<Secret<String>>, SecretError> {
-        let target = target(profile, kind);
-        let entry = self.entry(&target, kind, SecretAction::Get)?;
-        match entry.get_password() {
-            Ok(value) => Ok(Some(Secret::new(value))),
-            Err(KeyringError::NoEntry) => Ok(None),
-            Err(err) => Err(to_secret_error(err, SecretAction::Get, target, kind)),
-        }
+        let user = keyring_user(profile, kind);
+        self.request(
+            |store| match store.build(SERVICE, &user, None)?.get_password() {
+                Ok(value) => Ok(Some(Secret::new(value))),
+                Err(KeyringError::NoEntry) => Ok(None),
+                Err(err) => Err(err),
+            },
+        )
+        .map_err(|err| to_secret_error(err, SecretAction::Get, target(profile, kind), kind))
     }
 
     fn set(
@@ -302,21 +376,25 @@ impl SecretStore for KeyringStore {
         kind: SecretKind,
         value: &Secret<String>,
     ) -> Result<(), SecretError> {
-        let target = target(profile, kind);
-        let entry = self.entry(&target, kind, SecretAction::Set)?;
-        entry
-            .set_password(value.expose())
-            .map_err(|err| to_secret_error(err, SecretAction::Set, target, kind))
+        let user = keyring_user(profile, kind);
+        self.request(|store| {
+            store
+                .build(SERVICE, &user, None)?
+                .set_password(value.expose())
+        })
+        .map_err(|err| to_secret_error(err, SecretAction::Set, target(profile, kind), kind))
     }
 
     fn delete(&self, profile: &ProfileId, kind: SecretKind) -> Result<bool, SecretError> {
-        let target = target(profile, kind);
-        let entry = self.entry(&target, kind, SecretAction::Delete)?;
-        match entry.delete_credential() {
-            Ok(()) => Ok(true),
-            Err(KeyringError::NoEntry) => Ok(false),
-            Err(err) => Err(to_secret_error(err, SecretAction::Delete, target, kind)),
-        }
+        let user = keyring_user(profile, kind);
+        self.request(
+            |store| match store.build(SERVICE, &user, None)?.delete_credential() {
+                Ok(()) => Ok(true),
+                Err(KeyringError::NoEntry) => Ok(false),
+                Err(err) => Err(err),
+            },
+        )
+        .map_err(|err| to_secret_error(err, SecretAction::Delete, target(profile, kind), kind))
     }
 
     fn is_persistent(&self) -> bool {

@@ -56,7 +56,8 @@ pub use encrypted_file::{EncryptedFileError, EncryptedFileStore, KdfCost, Passph
 pub use fields::{PreferredHeader, ProfileId, SignInMethod, SiteKind, TokenBinding, TokenLifetime};
 pub use kernel::KernelStore;
 pub use keyring::{
-    KeyringStore, KeyringUnavailable, open_keyring, open_keyring_unchecked, open_keyring_within,
+    KeyringStore, KeyringUnavailable, Reconnect, open_keyring, open_keyring_unchecked,
+    open_keyring_within,
 };
 pub use lock::{FileLock, LockError};
 pub use memory::MemoryStore;

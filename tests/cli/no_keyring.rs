@@ -165,3 +165,56 @@ async fn with_a_locked_keyring_token_and_login_exit_1_fast_saying_it_is_locked()
     );
     assert!(!cli.browser_log_file().exists());
 }
+
+#[tokio::test]
+async fn after_the_keyring_daemon_aborts_the_next_command_finds_the_session_in_the_daemon_started_in_its_place()
+ {
+    let cli = Cli::start(&[]).await;
+    cli.add_profile("demo", &[]).await;
+    // A session of its own, so the abort cannot touch the other tests' requests: sign in,
+    // abort the daemon that holds the Secret Service (as gnome-keyring's upstream race
+    // does), wait until its name is free, then ask for a token. The session's bus starts a
+    // daemon in its place on the next request; it must be unlocked and hold the same keyring.
+    let session = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/with-test-session");
+    let abort_between = r#"
+        set -eu
+        "$@"
+        owner() {
+          dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+            org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets | awk '{print $NF}'
+        }
+        has_owner() {
+          dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+            org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets | grep -q true
+        }
+        first=$(owner)
+        kill -ABRT "$first"
+        for _ in $(seq 200); do has_owner || break; sleep 0.05; done
+        ! has_owner || { echo "the aborted daemon still holds its name" >&2; exit 90; }
+        "$1" token demo
+        echo "daemons: $first then $(owner)" >&2
+    "#;
+    let wrapper = [session, "bash", "-c", abort_between, "abort-between"];
+    let run = cli
+        .tokendesk_via(&wrapper, &["login", "demo", "--timeout", "20"])
+        .env("TOKENDESK_STORE", "keyring")
+        .run()
+        .await;
+    run.expect_code(0);
+    let token = run
+        .stdout
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    assert!(token.len() > 20, "a token on the last line: {run}");
+    let daemons = run
+        .stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("daemons: "))
+        .unwrap_or_else(|| panic!("no daemon pids: {run}"));
+    let (first, then) = daemons.split_once(" then ").unwrap();
+    assert_ne!(first, then, "a new daemon holds the Secret Service: {run}");
+    cli.assert_token_works(&token).await;
+}

@@ -294,3 +294,101 @@ fn helper_open_keyring_in_a_child_without_a_keyring() {
     let shown = tokendesk::ui::remedy::with_remedy(&err.to_string(), Some(&err.remedy()));
     println!("keyring error: {shown}");
 }
+
+/// Tells [`helper_keep_using_the_keyring_across_a_daemon_restart`] to run.
+const RESTART_VAR: &str = "TOKENDESK_TEST_KEYRING_RESTART";
+const RESTART_CHILD_TEST: &str = "helper_keep_using_the_keyring_across_a_daemon_restart";
+
+/// The process holding `name` on the session bus, or `None` when nobody does.
+fn bus_name_owner(name: &str) -> Option<i32> {
+    let output = std::process::Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply=literal",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            &format!("string:{name}"),
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    output
+        .status
+        .success()
+        .then(|| text.split_whitespace().last()?.parse().ok())
+        .flatten()
+}
+
+#[tokio::test]
+async fn a_keyring_store_opened_before_the_keyring_daemon_restarted_keeps_reading_and_writing() {
+    in_test_session();
+    // A session of its own: aborting the shared daemon would fail other tests' requests.
+    let session = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/with-test-session");
+    let mut child = tokio::process::Command::new(session);
+    child
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            &crate::common::harness_name(module_path!(), RESTART_CHILD_TEST),
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(RESTART_VAR, "1")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(Duration::from_secs(60), child.output())
+        .await
+        .expect("the child test finishes within a minute")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed"), "the helper ran:\n{stdout}");
+}
+
+/// Not a test on its own: the child process of the test above, in a session of its own.
+/// Without `TOKENDESK_TEST_KEYRING_RESTART` it does nothing.
+#[test]
+#[ignore = "run as a child process by the keyring restart test"]
+fn helper_keep_using_the_keyring_across_a_daemon_restart() {
+    if std::env::var_os(RESTART_VAR).is_none() {
+        return;
+    }
+    let store = open_keyring().unwrap();
+    let profile = ProfileId::generate();
+    let before = unique_secret("before");
+    store
+        .set(&profile, SecretKind::RefreshToken, &before)
+        .unwrap();
+
+    // What gnome-keyring's upstream race does to it: an abort. The session's bus starts a
+    // daemon again on the next request (scripts/with-test-session).
+    let first = bus_name_owner("org.freedesktop.secrets").expect("a daemon holds the name");
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(first).unwrap(),
+        rustix::process::Signal::ABORT,
+    )
+    .unwrap();
+    let gone = (0..200).any(|_| {
+        std::thread::sleep(Duration::from_millis(25));
+        bus_name_owner("org.freedesktop.secrets").is_none()
+    });
+    assert!(gone, "the aborted daemon let go of its name within 5 s");
+
+    let read = store.get(&profile, SecretKind::RefreshToken);
+    assert_eq!(read.unwrap().unwrap(), before);
+    let after = unique_secret("after");
+    store
+        .set(&profile, SecretKind::RefreshToken, &after)
+        .unwrap();
+    assert_eq!(
+        read_directly(&profile, SecretKind::RefreshToken).as_deref(),
+        Some(after.expose().as_str())
+    );
+    let then = bus_name_owner("org.freedesktop.secrets").expect("a daemon holds the name again");
+    assert_ne!(first, then, "another daemon answered");
+    store.delete_all(&profile).unwrap();
+}
