@@ -48,6 +48,9 @@ struct Row {
 
 /// A state's details with what to run about them.
 fn state_message(state: &TokenState, profile: &str) -> Option<String> {
+    if matches!(state, TokenState::SignedOut) {
+        return Some(format!("Run `tokendesk login {profile}` to sign in."));
+    }
     let remedy = state.remedy().map(|remedy| remedy.for_profile(profile));
     state
         .message()

@@ -9,10 +9,16 @@ use std::time::Duration;
 
 use crate::common::cli::{Cli, USER, authorize_url, redirect_port, wait_for_line};
 
-/// A signed-out profile's status says so.
+/// A signed-out profile's status says so, and what to run (in words and in JSON).
 async fn assert_signed_out(cli: &Cli, name: &str) {
     let status = cli.status(name).await;
     assert_eq!(status["state"], "signed_out", "{status}");
+    let login = format!("`tokendesk login {name}`");
+    let message = status["message"].as_str().unwrap_or_default();
+    assert!(message.contains(&login), "{status}");
+    let run = cli.run(&["status", name]).await;
+    run.expect_code(0);
+    assert!(run.stdout.contains(&login), "{run}");
 }
 
 #[tokio::test]
