@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use eframe::egui;
 
-use super::banner::{banner_ui, has_banner};
+use super::banner::{banner_ui, has_banner, notices_ui};
 use super::countdown;
 use super::oob_dialog::oob_dialog_ui;
 use super::profile_card::{profile_card_ui, profile_facts_ui};
@@ -321,8 +321,13 @@ impl eframe::App for TokenDeskApp {
         let notice_expiry = self.view.expire_notices(now);
 
         if has_banner(&self.view) {
-            let dismissed = egui::Panel::top("banners")
-                .show(ui, |ui| banner_ui(ui, &self.view))
+            egui::Panel::top("banners").show(ui, |ui| banner_ui(ui, &self.view));
+        }
+        // At the bottom, under the list and the card: everything above stays where it was
+        // when a notice comes or goes.
+        if !self.view.notices.is_empty() {
+            let dismissed = egui::Panel::bottom("notices")
+                .show(ui, |ui| notices_ui(ui, &self.view))
                 .inner;
             if let Some(id) = dismissed {
                 self.view.dismiss(id);

@@ -1,5 +1,7 @@
 //! The banners above everything: session-only mode (no keyring: said out loud, never a
-//! silent fallback), demo mode, the keyring being opened, and notices until dismissed.
+//! silent fallback), demo mode, the keyring being opened; and the notices, in a strip at the
+//! bottom of the window until they go or are dismissed — below everything, so a notice that
+//! comes or goes never moves a button under the pointer.
 
 use eframe::egui::{self, RichText};
 
@@ -24,8 +26,8 @@ pub fn session_only_sentence(why: &str) -> &'static str {
     }
 }
 
-/// Draws the banners; a dismissed notice's id is returned.
-pub fn banner_ui(ui: &mut egui::Ui, view: &View) -> Option<u64> {
+/// Draws the banners.
+pub fn banner_ui(ui: &mut egui::Ui, view: &View) {
     if !view.ready {
         ui.horizontal(|ui| {
             super::theme::spinner(ui);
@@ -60,6 +62,10 @@ pub fn banner_ui(ui: &mut egui::Ui, view: &View) -> Option<u64> {
                 }
             });
     }
+}
+
+/// Draws the notices, oldest first; a dismissed notice's id is returned.
+pub fn notices_ui(ui: &mut egui::Ui, view: &View) -> Option<u64> {
     let mut dismissed = None;
     for notice in &view.notices {
         ui.horizontal(|ui| {
@@ -78,7 +84,7 @@ pub fn banner_ui(ui: &mut egui::Ui, view: &View) -> Option<u64> {
 
 /// Whether there is any banner to show (the panel is left out otherwise).
 pub fn has_banner(view: &View) -> bool {
-    !view.ready || view.session_only.is_some() || view.demo.is_some() || !view.notices.is_empty()
+    !view.ready || view.session_only.is_some() || view.demo.is_some()
 }
 
 #[cfg(test)]

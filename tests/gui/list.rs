@@ -13,7 +13,7 @@ use tokendesk::clock::SystemClock;
 use tokendesk::engine::{Deadlines, ProfileStatus, TokenState};
 use tokendesk::store::{Profile, ProfileDraft, ProfileId, SignInMethod, SiteKind};
 use tokendesk::ui::settings::Settings;
-use tokendesk::ui::{Command, Event, TokenDeskApp};
+use tokendesk::ui::{Command, Event, NoticeLevel, TokenDeskApp};
 
 use crate::common::gui::Sent;
 
@@ -55,11 +55,20 @@ fn profiles(count: usize) -> Vec<Profile> {
 
 /// The app with `list` signed in (30-minute tokens), `settings` as read from the file.
 fn window(list: &[Profile], settings: Settings) -> (Harness<'static, TokenDeskApp>, Sent) {
+    let (harness, sent, events) = window_with_events(list, settings);
+    // What was sent stays to be read after the sender is gone.
+    drop(events);
+    (harness, sent)
+}
+
+/// [`window`], and the host's side of the events channel for more events.
+fn window_with_events(
+    list: &[Profile],
+    settings: Settings,
+) -> (Harness<'static, TokenDeskApp>, Sent, Sender<Event>) {
     let sent = Sent::default();
     let (events, received) = channel();
     feed(&events, list);
-    // What was sent stays to be read after the sender is gone.
-    drop(events);
     let sink = sent.clone();
     let harness = Harness::builder()
         .with_size(egui::vec2(1000.0, 700.0))
@@ -69,7 +78,7 @@ fn window(list: &[Profile], settings: Settings) -> (Harness<'static, TokenDeskAp
             TokenDeskApp::new(Arc::new(SystemClock), Box::new(sink), received)
                 .with_settings(settings)
         });
-    (harness, sent)
+    (harness, sent, events)
 }
 
 fn feed(events: &Sender<Event>, list: &[Profile]) {
@@ -241,4 +250,49 @@ fn each_row_and_the_card_show_the_kind_of_site_as_a_drawing_named_for_screen_rea
         })
         .count();
     assert_eq!(drawings, 3, "two rows and the card");
+}
+
+/// Every button with a name, and where it is.
+fn buttons(harness: &Harness<'static, TokenDeskApp>) -> Vec<(String, egui::Rect)> {
+    let mut found: Vec<(String, egui::Rect)> = harness
+        .query_all_by(|node| node.role() == egui::accesskit::Role::Button)
+        .filter_map(|node| Some((node.accesskit_node().label()?, node.rect())))
+        .filter(|(label, _)| label != "Dismiss")
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.min.y.total_cmp(&b.1.min.y)));
+    found
+}
+
+#[test]
+fn a_notice_that_comes_and_goes_moves_no_button_of_the_list_or_the_card() {
+    let list = profiles(3);
+    let (mut harness, _, events) = window_with_events(&list, Settings::default());
+    harness.run();
+    let before = buttons(&harness);
+    assert!(
+        before.iter().any(|(label, _)| label == "Sign in again")
+            || before.iter().any(|(label, _)| label.starts_with("Copy")),
+        "the card's buttons are there: {before:?}"
+    );
+    events
+        .send(Event::Notice {
+            level: NoticeLevel::Info,
+            text: "Header copied for portal-0001".to_owned(),
+        })
+        .unwrap();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Header copied for portal-0001")
+            .is_some()
+    );
+    assert_eq!(buttons(&harness), before, "with the notice shown");
+    harness.get_by_label("Dismiss").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Header copied for portal-0001")
+            .is_none()
+    );
+    assert_eq!(buttons(&harness), before, "after the notice went");
 }
