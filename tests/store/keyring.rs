@@ -216,20 +216,27 @@ fn a_stored_secret_appears_in_no_file_under_the_config_data_or_cache_dirs() {
     store.delete_all(profile.id()).unwrap();
 }
 
-/// Runs the helper test in a child process with `bus_address` as its session bus, expecting
-/// `expect`; returns the error message the child printed.
-async fn open_keyring_in_child(bus_address: &str, expect: &str) -> String {
-    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap());
+/// Runs the ignored helper test `test` of this binary in a child process (inside `wrapper`
+/// when given) with `env` added; asserts it ran and passed, and returns what it printed.
+async fn run_helper_test(wrapper: Option<&str>, test: &str, env: &[(&str, &str)]) -> String {
+    let exe = std::env::current_exe().unwrap();
+    let mut child = match wrapper {
+        Some(wrapper) => {
+            let mut child = tokio::process::Command::new(wrapper);
+            child.arg(exe);
+            child
+        }
+        None => tokio::process::Command::new(exe),
+    };
     child
         .args([
             "--exact",
-            &crate::common::harness_name(module_path!(), CHILD_TEST),
+            &crate::common::harness_name(module_path!(), test),
             "--ignored",
             "--nocapture",
             "--test-threads=1",
         ])
-        .env("DBUS_SESSION_BUS_ADDRESS", bus_address)
-        .env(EXPECT_VAR, expect)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .kill_on_drop(true);
     let output = tokio::time::timeout(Duration::from_secs(60), child.output())
@@ -241,13 +248,23 @@ async fn open_keyring_in_child(bus_address: &str, expect: &str) -> String {
     assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("1 passed"), "the helper ran:\n{stdout}");
     stdout
+}
+
+/// Runs the no-keyring helper test in a child process with `bus_address` as its session bus,
+/// expecting `expect`; returns the error message the child printed.
+async fn open_keyring_in_child(bus_address: &str, expect: &str) -> String {
+    let env = [
+        ("DBUS_SESSION_BUS_ADDRESS", bus_address),
+        (EXPECT_VAR, expect),
+    ];
+    run_helper_test(None, CHILD_TEST, &env)
+        .await
         .lines()
         .find_map(|line| {
             line.split_once("keyring error: ")
-                .map(|(_, message)| message)
+                .map(|(_, message)| message.to_owned())
         })
         .expect("the child printed the error")
-        .to_owned()
 }
 
 #[tokio::test]
@@ -326,27 +343,7 @@ async fn a_keyring_store_opened_before_the_keyring_daemon_restarted_keeps_readin
     in_test_session();
     // A session of its own: aborting the shared daemon would fail other tests' requests.
     let session = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/with-test-session");
-    let mut child = tokio::process::Command::new(session);
-    child
-        .arg(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            &crate::common::harness_name(module_path!(), RESTART_CHILD_TEST),
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(RESTART_VAR, "1")
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    let output = tokio::time::timeout(Duration::from_secs(60), child.output())
-        .await
-        .expect("the child test finishes within a minute")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("1 passed"), "the helper ran:\n{stdout}");
+    run_helper_test(Some(session), RESTART_CHILD_TEST, &[(RESTART_VAR, "1")]).await;
 }
 
 /// Not a test on its own: the child process of the test above, in a session of its own.
