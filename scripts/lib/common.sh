@@ -1,7 +1,7 @@
 # Shared by scripts/run-demo and scripts/test-all: small helpers, and installing the
 # Debian packages a step needs only when they are missing. Source it; do not run it.
 
-step() { printf '\n==> %s (%d s in)\n' "$*" "$SECONDS"; }
+step() { printf '\n==> %s [%(%T)T]\n' "$*" -1; }
 die() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; exit 1; }
 
 as_root() {
