@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::common::browser::{Click, PlayingBrowser};
 use crate::common::engine::{PASSWORD, Rig, USER};
+use crate::common::gui::Sent;
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -16,23 +17,13 @@ use tokendesk::desktop::{DEFAULT_SIZE, Host, HostConfig, SecretsChoice, Setup};
 use tokendesk::engine::TokenState;
 use tokendesk::output::clipboard::{ClipboardBackend, MemoryClipboard};
 use tokendesk::store::{MemoryStore, ProfileStore, SecretStore, SignInMethod};
-use tokendesk::ui::{Command, CommandSink, Event, TokenDeskApp};
+use tokendesk::ui::{Command, Event, TokenDeskApp};
 use tokendesk_demo_portal::DemoConfig;
-
-/// Records the window's commands instead of running them.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<Command>>>);
-
-impl CommandSink for Recorder {
-    fn send(&self, command: Command) {
-        self.0.lock().unwrap().push(command);
-    }
-}
 
 /// The window with no profile, its host replaced by a recorder (it is told the store is
 /// open, and nothing else).
-fn first_run_window() -> (Harness<'static, TokenDeskApp>, Recorder, Sender<Event>) {
-    let recorder = Recorder::default();
+fn first_run_window() -> (Harness<'static, TokenDeskApp>, Sent, Sender<Event>) {
+    let recorder = Sent::default();
     let (events, receiver) = channel();
     events.send(Event::Ready { session_only: None }).unwrap();
     let sink = recorder.clone();
@@ -108,7 +99,7 @@ fn a_client_id_is_asked_with_what_it_is_where_to_get_it_and_a_request_to_copy() 
         .get_by_label("Copy request for my administrator")
         .click();
     harness.run();
-    let commands = recorder.0.lock().unwrap();
+    let commands = recorder.commands();
     let opened = commands.iter().find_map(|c| match c {
         Command::OpenInBrowser(url) => Some(url.to_string()),
         _ => None,
@@ -163,9 +154,7 @@ fn the_demo_path_reaches_a_copied_authorization_header_in_three_decisions() {
     decisions += 1;
     assert!(
         recorder
-            .0
-            .lock()
-            .unwrap()
+            .commands()
             .iter()
             .any(|c| matches!(c, Command::TryDemo)),
         "the window asks for the demo"
