@@ -1,8 +1,8 @@
-//! Desktop notifications (`org.freedesktop.Notifications`, through `notify-rust`) before a
-//! person is needed: a session that ends within a day and could not be exchanged for a new
-//! one, an API key that ends within 30, 7 and 1 days, renewal that keeps failing, a sign-in
-//! that is needed. One notification per event — never a storm: [`Notifier`] remembers what
-//! it said, and says it again only after the profile was fine in between.
+//! Desktop notifications (`org.freedesktop.Notifications` over zbus) before a person is needed: a session that ends within a day and
+//! could not be exchanged for a new one, an API key that ends within 30, 7 and 1 days, renewal
+//! that keeps failing, a sign-in that is needed. One notification per event — never a storm:
+//! [`Notifier`] remembers what it said, and says it again only after the profile was fine in
+//! between.
 //!
 //! [`Notifier::observe`] and [`Notifier::due`] are pure (events and a time in, notices out);
 //! [`show`] hands a notice to the desktop's notification daemon on the host's runtime.
@@ -238,38 +238,26 @@ pub async fn show(notice: Notice, open: impl FnOnce(ProfileId) + Send + 'static)
         not(any(target_os = "macos", target_os = "ios", target_os = "android"))
     ))]
     {
-        let shown = notify_rust::Notification::new()
-            .appname("TokenDesk")
-            .summary(&notice.summary)
-            .body(&notice.body)
-            .icon(super::tray::TRAY_ID)
-            .action(OPEN_ACTION, "Open in TokenDesk")
-            .show_async()
-            .await;
-        match shown {
-            Ok(handle) => {
-                let profile = notice.profile;
-                let waited = tokio::time::timeout(
-                    ACTION_BOUND,
-                    handle.wait_for_action_async(move |response| {
-                        let clicked = match response {
-                            notify_rust::NotificationResponse::Default => true,
-                            notify_rust::NotificationResponse::Action(action) => {
-                                action == OPEN_ACTION
-                            }
-                            _ => false,
-                        };
-                        if clicked {
-                            open(profile);
-                        }
-                    }),
-                )
-                .await;
-                if waited.is_err() {
+        let daemon = match daemon::Daemon::connect().await {
+            Ok(daemon) => daemon,
+            Err(err) => {
+                tracing::info!(%err, "no notification daemon can be reached");
+                return;
+            }
+        };
+        let summary = notice.summary.clone();
+        match daemon.show(&notice, OPEN_ACTION).await {
+            Ok(shown) => match tokio::time::timeout(ACTION_BOUND, shown.clicked()).await {
+                Ok(Ok(true)) => open(notice.profile),
+                Ok(Ok(false)) => {}
+                Ok(Err(err)) => {
+                    tracing::info!(%err, "stopped listening for a notification's click");
+                }
+                Err(_) => {
                     tracing::debug!("a notification was neither clicked nor closed within a day");
                 }
-            }
-            Err(err) => tracing::info!(%err, "no notification daemon took the notice"),
+            },
+            Err(err) => tracing::info!(%err, %summary, "no notification daemon took the notice"),
         }
     }
     #[cfg(not(all(
@@ -279,6 +267,125 @@ pub async fn show(notice: Notice, open: impl FnOnce(ProfileId) + Send + 'static)
     {
         let _ = open;
         tracing::info!(summary = %notice.summary, "notifications are not shown on this platform yet");
+    }
+}
+
+/// `org.freedesktop.Notifications` over zbus, written here rather than through a crate: the
+/// daemon tells a notification's click and close only to the connection that showed it, so
+/// showing and listening must share one connection — and `notify-rust`, which does that,
+/// panics inside its listener on a D-Bus error and subscribes only after the notification is
+/// already on screen (a quick click is lost).
+#[cfg(all(
+    unix,
+    not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+))]
+mod daemon {
+    use std::collections::HashMap;
+
+    use futures_util::StreamExt;
+
+    use super::Notice;
+
+    #[zbus::proxy(
+        interface = "org.freedesktop.Notifications",
+        default_service = "org.freedesktop.Notifications",
+        default_path = "/org/freedesktop/Notifications"
+    )]
+    trait Notifications {
+        #[allow(clippy::too_many_arguments)]
+        fn notify(
+            &self,
+            app_name: &str,
+            replaces_id: u32,
+            app_icon: &str,
+            summary: &str,
+            body: &str,
+            actions: &[&str],
+            hints: HashMap<&str, zbus::zvariant::Value<'_>>,
+            expire_timeout: i32,
+        ) -> zbus::Result<u32>;
+
+        #[zbus(signal)]
+        fn action_invoked(&self, id: u32, action_key: String) -> zbus::Result<()>;
+
+        #[zbus(signal)]
+        fn notification_closed(&self, id: u32, reason: u32) -> zbus::Result<()>;
+    }
+
+    /// A connection to the session's notification daemon.
+    pub(super) struct Daemon {
+        proxy: NotificationsProxy<'static>,
+    }
+
+    /// A notification on screen, and the signals that say what became of it.
+    pub(super) struct Shown {
+        id: u32,
+        action: &'static str,
+        actions: ActionInvokedStream,
+        closes: NotificationClosedStream,
+    }
+
+    impl Daemon {
+        pub(super) async fn connect() -> zbus::Result<Self> {
+            let connection = zbus::Connection::session().await?;
+            Ok(Self {
+                proxy: NotificationsProxy::new(&connection).await?,
+            })
+        }
+
+        /// Shows `notice` with `action` as its default action (a click on it). Listening
+        /// starts before it is shown.
+        pub(super) async fn show(
+            &self,
+            notice: &Notice,
+            action: &'static str,
+        ) -> zbus::Result<Shown> {
+            let actions = self.proxy.receive_action_invoked().await?;
+            let closes = self.proxy.receive_notification_closed().await?;
+            let id = self
+                .proxy
+                .notify(
+                    "TokenDesk",
+                    0,
+                    super::super::tray::TRAY_ID,
+                    &notice.summary,
+                    &notice.body,
+                    &[action, "Open in TokenDesk"],
+                    HashMap::new(),
+                    -1,
+                )
+                .await?;
+            Ok(Shown {
+                id,
+                action,
+                actions,
+                closes,
+            })
+        }
+    }
+
+    impl Shown {
+        /// Whether the notification was clicked (`true`), or closed or acted on otherwise
+        /// (`false`).
+        pub(super) async fn clicked(mut self) -> zbus::Result<bool> {
+            loop {
+                tokio::select! {
+                    invoked = self.actions.next() => {
+                        let Some(invoked) = invoked else { return Ok(false) };
+                        let args = invoked.args()?;
+                        if *args.id() == self.id {
+                            return Ok(args.action_key() == self.action);
+                        }
+                    }
+                    closed = self.closes.next() => {
+                        let Some(closed) = closed else { return Ok(false) };
+                        if *closed.args()?.id() == self.id {
+                            return Ok(false);
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
