@@ -1,8 +1,8 @@
-//! Desktop notifications (`org.freedesktop.Notifications` over zbus) before a person is needed: a session that ends within a day and
-//! could not be exchanged for a new one, an API key that ends within 30, 7 and 1 days, renewal
-//! that keeps failing, a sign-in that is needed. One notification per event — never a storm:
-//! [`Notifier`] remembers what it said, and says it again only after the profile was fine in
-//! between.
+//! Desktop notifications (`org.freedesktop.Notifications` over zbus) before a person is
+//! needed: a session that ends within a day and could not be exchanged for a new one, an API
+//! key that ends within 30, 7 and 1 days, renewal that keeps failing, a sign-in that is
+//! needed. One notification per event — never a storm: [`Notifier`] remembers what it said,
+//! and says it again only after the profile was fine in between.
 //!
 //! [`Notifier::observe`] and [`Notifier::due`] are pure (events and a time in, notices out);
 //! [`show`] hands a notice to the desktop's notification daemon on the host's runtime.
@@ -245,7 +245,6 @@ pub async fn show(notice: Notice, open: impl FnOnce(ProfileId) + Send + 'static)
                 return;
             }
         };
-        let summary = notice.summary.clone();
         match daemon.show(&notice, OPEN_ACTION).await {
             Ok(shown) => match tokio::time::timeout(ACTION_BOUND, shown.clicked()).await {
                 Ok(Ok(true)) => open(notice.profile),
@@ -257,7 +256,9 @@ pub async fn show(notice: Notice, open: impl FnOnce(ProfileId) + Send + 'static)
                     tracing::debug!("a notification was neither clicked nor closed within a day");
                 }
             },
-            Err(err) => tracing::info!(%err, %summary, "no notification daemon took the notice"),
+            Err(err) => {
+                tracing::info!(%err, summary = %notice.summary, "no notification daemon took the notice");
+            }
         }
     }
     #[cfg(not(all(

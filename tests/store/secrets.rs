@@ -275,44 +275,61 @@ async fn async_calls_reach_the_store_and_return_its_answers() {
 #[error("zbus error: {0}")]
 struct BusError(&'static str);
 
-/// A `KeyringStore` over `first` that connects again to `then`, counting the connections.
-fn reconnecting_keyring(
-    first: &Arc<CredentialStore>,
-    then: &Arc<CredentialStore>,
-) -> (KeyringStore, Arc<std::sync::atomic::AtomicUsize>) {
-    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let (then, counted) = (Arc::clone(then), Arc::clone(&connections));
-    let reconnect: tokendesk::store::Reconnect = Arc::new(move || {
-        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Ok(Arc::clone(&then))
-    });
-    (
-        KeyringStore::reconnecting(Arc::clone(first), reconnect),
-        connections,
-    )
+/// A `KeyringStore` over the mock store `first` that connects again to the mock store
+/// `then`, counting the connections.
+struct Reconnecting {
+    first: Arc<CredentialStore>,
+    then: Arc<CredentialStore>,
+    store: KeyringStore,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Reconnecting {
+    fn new() -> Self {
+        let first: Arc<CredentialStore> = keyring_core::mock::Store::new().unwrap();
+        let then: Arc<CredentialStore> = keyring_core::mock::Store::new().unwrap();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (next, counted) = (Arc::clone(&then), Arc::clone(&connections));
+        let reconnect: tokendesk::store::Reconnect = Arc::new(move || {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Arc::clone(&next))
+        });
+        let store = KeyringStore::reconnecting(Arc::clone(&first), reconnect);
+        Self {
+            first,
+            then,
+            store,
+            connections,
+        }
+    }
+
+    /// The first connection's next request for `id`'s refresh token fails with `bus_error`.
+    fn first_fails(&self, id: &ProfileId, bus_error: &'static str) {
+        let err = KeyringError::PlatformFailure(Box::new(BusError(bus_error)));
+        inject(&self.first, id, SecretKind::RefreshToken, err);
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 #[test]
 fn a_keyring_that_lost_the_connections_session_is_connected_to_again_once_for_every_later_request()
 {
-    let first: Arc<CredentialStore> = keyring_core::mock::Store::new().unwrap();
-    let then: Arc<CredentialStore> = keyring_core::mock::Store::new().unwrap();
-    let (store, connections) = reconnecting_keyring(&first, &then);
+    let keyring = Reconnecting::new();
+    let store = &keyring.store;
     let id = ProfileId::generate();
-    KeyringStore::new(Arc::clone(&then))
+    KeyringStore::new(Arc::clone(&keyring.then))
         .set(&id, SecretKind::RefreshToken, &secret("kept"))
         .unwrap();
-    inject(
-        &first,
+    keyring.first_fails(
         &id,
-        SecretKind::RefreshToken,
-        KeyringError::PlatformFailure(Box::new(BusError(
-            "org.freedesktop.Secret.Error.NoSession: The session does not exist",
-        ))),
+        "org.freedesktop.Secret.Error.NoSession: The session does not exist",
     );
     let read = store.get(&id, SecretKind::RefreshToken).unwrap();
     assert_eq!(exposed(read).as_deref(), Some("kept"));
-    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(keyring.connections(), 1);
     // The new connection serves what follows, for every clone of the store.
     let clone = store.clone();
     clone.set(&id, SecretKind::ApiKey, &secret("key")).unwrap();
@@ -320,25 +337,19 @@ fn a_keyring_that_lost_the_connections_session_is_connected_to_again_once_for_ev
         exposed(store.get(&id, SecretKind::ApiKey).unwrap()).as_deref(),
         Some("key")
     );
-    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(keyring.connections(), 1);
 }
 
 #[test]
 fn a_keyring_failing_for_any_other_reason_is_not_connected_to_again() {
-    let first: Arc<CredentialStore> = keyring_core::mock::Store::new().unwrap();
-    let then: Arc<CredentialStore> = keyring_core::mock::Store::new().unwrap();
-    let (store, connections) = reconnecting_keyring(&first, &then);
+    let keyring = Reconnecting::new();
     let id = ProfileId::generate();
-    inject(
-        &first,
-        &id,
-        SecretKind::RefreshToken,
-        KeyringError::PlatformFailure(Box::new(BusError(
-            "org.freedesktop.DBus.Error.AccessDenied: not allowed",
-        ))),
-    );
-    let err = store.get(&id, SecretKind::RefreshToken).unwrap_err();
+    keyring.first_fails(&id, "org.freedesktop.DBus.Error.AccessDenied: not allowed");
+    let err = keyring
+        .store
+        .get(&id, SecretKind::RefreshToken)
+        .unwrap_err();
     assert!(matches!(err, SecretError::Failed { .. }), "{err:?}");
     assert!(err.to_string().contains("AccessDenied"), "{err}");
-    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(keyring.connections(), 0);
 }
